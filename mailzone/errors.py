@@ -1,0 +1,65 @@
+"""The project's exceptions: one hierarchy, so callers can catch ``MailzoneError``.
+
+Like dnspython's ``DNSException``, every error a user can cause (a bad record,
+a bad config, an unreachable server) is a ``MailzoneError``; anything else
+escaping the core is a bug.
+"""
+
+from __future__ import annotations
+
+
+class MailzoneError(Exception):
+    """Base of every error the core raises on purpose."""
+
+
+class SpfSyntaxError(MailzoneError):
+    """An SPF record (or a part of one) does not follow the RFC 7208 ABNF.
+
+    ``position`` is the 0-based offset in ``text`` where the problem starts.
+    """
+
+    def __init__(self, message: str, text: str = "", position: int = 0) -> None:
+        self.message = message
+        self.text = text
+        self.position = position
+        super().__init__(self.describe())
+
+    def describe(self) -> str:
+        if not self.text:
+            return self.message
+        return f"{self.message} (at character {self.position + 1} of {self.text!r})"
+
+    def caret(self) -> str:
+        """The record with a caret under the offending character, for terminals."""
+        return f"{self.text}\n{' ' * self.position}^"
+
+
+class DnsError(MailzoneError):
+    """A DNS question could not be answered (timeout, SERVFAIL, REFUSED, no server).
+
+    Per RFC 7208 this makes ``check_host()`` return temperror. ``NXDOMAIN`` and
+    empty answers are not errors: they are answers (see ``resolver.Answer``).
+    """
+
+    def __init__(self, name: str, rdtype: str, reason: str) -> None:
+        self.name = name
+        self.rdtype = rdtype
+        self.reason = reason
+        super().__init__(f"{name} {rdtype}: {reason}")
+
+
+class ZoneFileError(MailzoneError):
+    """A zone file in a zone directory cannot be read or parsed."""
+
+
+class ConfigError(MailzoneError):
+    """The stack configuration is invalid. ``problems`` holds every (path, message)."""
+
+    def __init__(self, problems: list[tuple[str, str]]) -> None:
+        self.problems = problems
+        lines = [f"{path}: {message}" if path else message for path, message in problems]
+        super().__init__("\n".join(lines))
+
+
+class UsageError(MailzoneError):
+    """The command line was used wrongly (exit status 2)."""
