@@ -1,0 +1,221 @@
+"""Sender addresses: a real mailbox in a domain you control, so bounces come back.
+
+``check_sender_address`` judges one configured ``From``/``MAIL FROM`` address:
+
+- ``sender-invalid``: not an address at all (spaces, two ``@``, a bad domain);
+- ``sender-no-domain``: no ``@domain`` part, so receivers cannot check SPF or
+  send bounces anywhere;
+- ``sender-noreply``: a ``noreply``-style local part, unless the address is
+  allow-listed as a real mailbox (bounces and replies to it must be read);
+- ``sender-placeholder-domain``: a placeholder-looking domain such as
+  ``domain.com``, ``email.com`` or ``test.com``. Those are real domains owned by
+  someone else; documentation and tests use RFC 2606 names (``example.com``).
+
+Whether the domain is one the stack actually sends from (an SES identity or a
+managed SPF record) needs the whole stack; ``check_sender_domain`` does that.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+
+from mailzone.findings import Finding, error
+
+# Real, registered domains that look like placeholders. They are the *rejected*
+# inputs of this rule; nothing in this project may use them otherwise.
+DEFAULT_PLACEHOLDER_DOMAINS: tuple[str, ...] = (
+    "domain.com",
+    "email.com",
+    "test.com",
+    "mydomain.com",
+    "yourdomain.com",
+    "yourcompany.com",
+    "company.com",
+    "sample.com",
+)
+
+# noreply, no-reply, no_reply, no.reply, donotreply, do-not-reply, do_not_reply...
+# optionally followed by a +tag or a -suffix ("noreply-billing").
+_NOREPLY = re.compile(r"^(?:no|do[._-]?not)[._-]?reply(?:[+._-].*)?$", re.IGNORECASE)
+_DISPLAY_FORM = re.compile(r"^[^<>]*<([^<>]*)>\s*$")
+# RFC 5321 dot-atom local part (quoted local parts are legal but never wanted here).
+_ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]"
+_LOCAL = re.compile(rf"^{_ATEXT}+(?:\.{_ATEXT}+)*$")
+_LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
+
+
+def extract_address(value: str) -> str:
+    """The address of ``"Name <addr>"`` or of a bare ``addr``, stripped."""
+    text = value.strip()
+    match = _DISPLAY_FORM.match(text)
+    return match.group(1).strip() if match else text
+
+
+def is_noreply(local_part: str) -> bool:
+    return _NOREPLY.match(local_part) is not None
+
+
+def _domain_problem(domain: str) -> str | None:
+    name = domain.rstrip(".")
+    if not name:
+        return "the domain is empty"
+    if len(name) > 253:
+        return "the domain is longer than 253 octets"
+    labels = name.split(".")
+    if len(labels) < 2:
+        return f"{name!r} is not a fully qualified domain (it has no dot)"
+    for label in labels:
+        if not _LABEL.match(label):
+            return f"{label!r} is not a valid DNS label"
+    if labels[-1].isdigit():
+        return "the domain's last label is numeric (an IP address is not a sender domain)"
+    return None
+
+
+def _matches(domain: str, candidates: Collection[str]) -> str | None:
+    """The candidate equal to ``domain`` or one of its parents, if any."""
+    for candidate in candidates:
+        parent = candidate.strip().rstrip(".").lower()
+        if parent and (domain == parent or domain.endswith("." + parent)):
+            return parent
+    return None
+
+
+def check_sender_address(
+    address: str,
+    *,
+    allowed_mailboxes: Collection[str] = (),
+    placeholder_domains: Collection[str] = DEFAULT_PLACEHOLDER_DOMAINS,
+    where: str = "",
+) -> list[Finding]:
+    """Findings for one sender address (empty when it is fine).
+
+    ``allowed_mailboxes`` lists full addresses (case-insensitive) that are real,
+    read mailboxes although they look like ``noreply``. ``placeholder_domains``
+    are refused along with all their subdomains. ``where`` names the input in
+    the findings (a config path, a resource); it defaults to the address.
+    """
+    where = where or address
+    value = extract_address(address)
+    if not value:
+        return [
+            error(
+                "sender-no-domain",
+                "the sender address is empty: use a real mailbox in a domain you "
+                "control, such as 'mail@<your domain>'",
+                where,
+            )
+        ]
+    if any(ch.isspace() for ch in value) or value.count("@") > 1:
+        return [
+            error(
+                "sender-invalid",
+                f"{value!r} is not an email address (it has spaces or more than one '@'): "
+                "write a single 'mailbox@domain'",
+                where,
+            )
+        ]
+    local, at, domain = value.partition("@")
+    if not at or not domain:
+        return [
+            error(
+                "sender-no-domain",
+                f"{value!r} has no domain: receivers cannot check SPF and bounces go "
+                f"nowhere; write '{local or 'mailbox'}@<a domain you control>'",
+                where,
+            )
+        ]
+    if not local:
+        return [
+            error(
+                "sender-invalid",
+                f"{value!r} has no mailbox before the '@': write 'mailbox@{domain}'",
+                where,
+            )
+        ]
+    if not _LOCAL.match(local):
+        return [
+            error(
+                "sender-invalid",
+                f"{value!r} has an invalid mailbox part {local!r}: use letters, digits "
+                "and . _ + - only",
+                where,
+            )
+        ]
+    problem = _domain_problem(domain)
+    if problem is not None:
+        return [
+            error(
+                "sender-invalid",
+                f"{value!r} has an invalid domain: {problem}; use a domain you control",
+                where,
+            )
+        ]
+
+    findings: list[Finding] = []
+    domain = domain.rstrip(".").lower()
+    allowed = {extract_address(m).lower() for m in allowed_mailboxes}
+    if is_noreply(local) and f"{local.lower()}@{domain}" not in allowed:
+        findings.append(
+            error(
+                "sender-noreply",
+                f"{value!r} is a no-reply address: bounces and replies to it are lost. "
+                f"Send from a real, read mailbox (such as 'mail@{domain}'), or, if "
+                f"{value!r} is one, add it to the allowed mailboxes",
+                where,
+            )
+        )
+    placeholder = _matches(domain, placeholder_domains)
+    if placeholder is not None:
+        findings.append(
+            error(
+                "sender-placeholder-domain",
+                f"{value!r} uses {placeholder!r}, a placeholder-looking domain that "
+                "belongs to someone else: send from a domain you control (documentation "
+                "and tests use example.com, example.org or example.net)",
+                where,
+            )
+        )
+    return findings
+
+
+def check_sender_domain(
+    address: str,
+    sending_domains: Collection[str],
+    *,
+    where: str = "",
+) -> list[Finding]:
+    """``sender-unmanaged-domain`` when the address's domain is not sent from.
+
+    ``sending_domains`` are the domains with an SES identity or a managed SPF
+    record; an address in one of them or in a subdomain of one is fine. An
+    address with no valid domain is left to ``check_sender_address``.
+    """
+    where = where or address
+    value = extract_address(address)
+    _, at, domain = value.partition("@")
+    domain = domain.rstrip(".").lower()
+    if not at or _domain_problem(domain) is not None:
+        return []
+    if _matches(domain, sending_domains) is not None:
+        return []
+    known = ", ".join(sorted({d.rstrip(".").lower() for d in sending_domains})) or "none"
+    return [
+        error(
+            "sender-unmanaged-domain",
+            f"{value!r} sends from {domain!r}, which has no SES identity and no managed "
+            f"SPF record here (domains sent from: {known}): add the domain's identity "
+            "and SPF record, or send from one of those domains",
+            where,
+        )
+    ]
+
+
+CODES: dict[str, str] = {
+    "sender-invalid": "the sender is not a single 'mailbox@domain' address",
+    "sender-no-domain": "the sender address has no domain: SPF cannot be checked, bounces are lost",
+    "sender-noreply": "a noreply-style sender that is not allow-listed as a real mailbox",
+    "sender-placeholder-domain": "a placeholder-looking real domain (domain.com, test.com, ...)",
+    "sender-unmanaged-domain": "the sender's domain has no SES identity or managed SPF record",
+}
