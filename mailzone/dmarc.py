@@ -1,0 +1,415 @@
+"""DMARC policy records (RFC 7489): parse, format, validate.
+
+``parse_dmarc`` turns the TXT value published at ``_dmarc.<domain>`` into a
+``DmarcRecord`` or raises ``DmarcSyntaxError`` (a ``MailzoneError``) with the
+0-based position of the problem. ``format_dmarc`` writes a record back in the
+conventional tag order (``v`` first, then ``p``). ``validate_dmarc`` judges a
+record text for a domain and returns findings; it never raises on bad input.
+
+Tags (section 6.3): ``v`` (must be first, exactly ``DMARC1``), ``p``, ``sp``,
+``pct``, ``rua``, ``ruf``, ``adkim``, ``aspf``, ``fo``, ``rf``, ``ri``. Tag
+names and keyword values are case-insensitive; unknown tags are kept and
+reported as a warning (receivers ignore them). A tag given twice is an error.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+from mailzone.errors import MailzoneError
+from mailzone.findings import Finding, error, warning
+
+VERSION = "DMARC1"
+
+
+class DmarcSyntaxError(MailzoneError):
+    """A DMARC record does not follow RFC 7489 section 6.4.
+
+    ``position`` is the 0-based offset in ``text`` where the problem starts.
+    """
+
+    def __init__(self, message: str, text: str = "", position: int = 0) -> None:
+        self.message = message
+        self.text = text
+        self.position = position
+        super().__init__(self.describe())
+
+    def describe(self) -> str:
+        if not self.text:
+            return self.message
+        return f"{self.message} (at character {self.position + 1} of {self.text!r})"
+
+
+class Policy(StrEnum):
+    NONE = "none"
+    QUARANTINE = "quarantine"
+    REJECT = "reject"
+
+
+class Alignment(StrEnum):
+    RELAXED = "r"
+    STRICT = "s"
+
+
+_STRENGTH = {Policy.NONE: 0, Policy.QUARANTINE: 1, Policy.REJECT: 2}
+
+_TAG_NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*")
+_URI = re.compile(r"^(?P<uri>[A-Za-z][A-Za-z0-9+.\-]*:[^!\s]+)(?:!(?P<size>[0-9]+[kmgtKMGT]?))?$")
+_LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
+_LOCAL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+$")
+_FO = frozenset({"0", "1", "d", "s"})
+_RF = frozenset({"afrf", "iodef"})
+KNOWN_TAGS = ("v", "p", "sp", "pct", "rua", "ruf", "adkim", "aspf", "fo", "rf", "ri")
+
+
+@dataclass(frozen=True, slots=True)
+class DmarcRecord:
+    """A parsed DMARC record. ``None`` means the tag was not written (its default applies)."""
+
+    policy: Policy | None = None
+    subdomain_policy: Policy | None = None
+    pct: int | None = None
+    rua: tuple[str, ...] = ()
+    ruf: tuple[str, ...] = ()
+    adkim: Alignment | None = None
+    aspf: Alignment | None = None
+    fo: tuple[str, ...] | None = None
+    rf: tuple[str, ...] | None = None
+    ri: int | None = None
+    unknown: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def effective_subdomain_policy(self) -> Policy | None:
+        return self.subdomain_policy or self.policy
+
+    @property
+    def effective_pct(self) -> int:
+        return 100 if self.pct is None else self.pct
+
+    def __str__(self) -> str:
+        return format_dmarc(self)
+
+
+def record_name(domain: str) -> str:
+    """Where a domain's DMARC record lives: ``_dmarc.<domain>``."""
+    return f"_dmarc.{domain.rstrip('.').lower()}"
+
+
+def format_dmarc(record: DmarcRecord) -> str:
+    """The record as TXT text: ``v=DMARC1; p=...;`` then the other written tags."""
+    parts = [f"v={VERSION}"]
+    if record.policy is not None:
+        parts.append(f"p={record.policy.value}")
+    if record.subdomain_policy is not None:
+        parts.append(f"sp={record.subdomain_policy.value}")
+    if record.pct is not None:
+        parts.append(f"pct={record.pct}")
+    if record.rua:
+        parts.append("rua=" + ",".join(record.rua))
+    if record.ruf:
+        parts.append("ruf=" + ",".join(record.ruf))
+    if record.adkim is not None:
+        parts.append(f"adkim={record.adkim.value}")
+    if record.aspf is not None:
+        parts.append(f"aspf={record.aspf.value}")
+    if record.fo is not None:
+        parts.append("fo=" + ":".join(record.fo))
+    if record.rf is not None:
+        parts.append("rf=" + ":".join(record.rf))
+    if record.ri is not None:
+        parts.append(f"ri={record.ri}")
+    parts.extend(f"{name}={value}" for name, value in record.unknown)
+    return "; ".join(parts)
+
+
+def _segments(text: str) -> list[tuple[int, str]]:
+    """The ``;``-separated segments with their start offsets, whitespace stripped."""
+    out: list[tuple[int, str]] = []
+    start = 0
+    for piece in text.split(";"):
+        stripped = piece.strip(" \t")
+        offset = start + (len(piece) - len(piece.lstrip(" \t")))
+        out.append((offset, stripped))
+        start += len(piece) + 1
+    return out
+
+
+def _policy(value: str, tag: str, text: str, at: int) -> Policy:
+    try:
+        return Policy(value.lower())
+    except ValueError:
+        raise DmarcSyntaxError(
+            f"{tag}={value!r} is not a policy: use none, quarantine or reject", text, at
+        ) from None
+
+
+def _alignment(value: str, tag: str, text: str, at: int) -> Alignment:
+    try:
+        return Alignment(value.lower())
+    except ValueError:
+        raise DmarcSyntaxError(
+            f"{tag}={value!r} is not an alignment mode: use r (relaxed) or s (strict)", text, at
+        ) from None
+
+
+def _uint(value: str, tag: str, text: str, at: int, limit: int) -> int:
+    if not value.isascii() or not value.isdigit():
+        raise DmarcSyntaxError(f"{tag}={value!r} is not a whole number", text, at)
+    number = int(value)
+    if number > limit:
+        raise DmarcSyntaxError(f"{tag}={value} is out of range (0 to {limit})", text, at)
+    return number
+
+
+def _valid_domain(domain: str) -> bool:
+    labels = domain.rstrip(".").split(".")
+    return len(labels) >= 2 and all(_LABEL.match(label) for label in labels)
+
+
+def _uris(value: str, tag: str, text: str, at: int) -> tuple[str, ...]:
+    uris: list[str] = []
+    offset = at
+    for raw in value.split(","):
+        item = raw.strip(" \t")
+        item_at = offset + (len(raw) - len(raw.lstrip(" \t")))
+        offset += len(raw) + 1
+        match = _URI.match(item)
+        if not item or match is None:
+            raise DmarcSyntaxError(
+                f"{tag} has {item!r}, which is not a report URI: write "
+                f"'mailto:reports@<domain>' (separate several with commas)",
+                text,
+                item_at,
+            )
+        uri = match.group("uri")
+        if uri.lower().startswith("mailto:"):
+            address = uri[len("mailto:"):]
+            local, at_sign, domain = address.rpartition("@")
+            if not at_sign or not local or not _LOCAL.match(local) or not _valid_domain(domain):
+                raise DmarcSyntaxError(
+                    f"{tag} has {uri!r}, whose address is not 'mailbox@domain'", text, item_at
+                )
+        uris.append(item)
+    return tuple(uris)
+
+
+def _keywords(
+    value: str, tag: str, allowed: frozenset[str], text: str, at: int
+) -> tuple[str, ...]:
+    words = tuple(word.strip(" \t").lower() for word in value.split(":"))
+    for word in words:
+        if word not in allowed:
+            raise DmarcSyntaxError(
+                f"{tag}={value!r}: {word!r} is not one of {', '.join(sorted(allowed))} "
+                "(separate several with ':')",
+                text,
+                at,
+            )
+    return words
+
+
+def parse_dmarc(text: str) -> DmarcRecord:
+    """Parse the text of a DMARC record. Raises ``DmarcSyntaxError`` with a position."""
+    if not isinstance(text, str):
+        raise DmarcSyntaxError(f"a DMARC record is text, not {type(text).__name__}")
+    segments = _segments(text)
+    first_at, first = segments[0]
+    name, eq, value = first.partition("=")
+    if not eq or name.strip(" \t").lower() != "v":
+        raise DmarcSyntaxError(
+            f"a DMARC record starts with 'v={VERSION}'", text, first_at
+        )
+    if value.strip(" \t") != VERSION:
+        raise DmarcSyntaxError(
+            f"the version must be exactly {VERSION!r}, not {value.strip()!r}", text, first_at
+        )
+    seen: set[str] = {"v"}
+    policies: dict[str, Policy] = {}
+    numbers: dict[str, int] = {}
+    uris: dict[str, tuple[str, ...]] = {}
+    alignments: dict[str, Alignment] = {}
+    keywords: dict[str, tuple[str, ...]] = {}
+    unknown: list[tuple[str, str]] = []
+    for at, segment in segments[1:]:
+        if not segment:
+            continue
+        name, eq, value = segment.partition("=")
+        name = name.strip(" \t")
+        value_at = at + segment.find("=") + 1 + len(value) - len(value.lstrip(" \t"))
+        value = value.strip(" \t")
+        if not eq or not _TAG_NAME.fullmatch(name):
+            raise DmarcSyntaxError(
+                f"{segment!r} is not a tag: write name=value, separated by ';'", text, at
+            )
+        tag = name.lower()
+        if tag in seen:
+            raise DmarcSyntaxError(f"the tag {tag!r} appears twice", text, at)
+        seen.add(tag)
+        if tag == "v":
+            raise DmarcSyntaxError("'v' must be the first tag and appear once", text, at)
+        if tag in ("p", "sp"):
+            policies[tag] = _policy(value, tag, text, value_at)
+        elif tag == "pct":
+            numbers[tag] = _uint(value, tag, text, value_at, 100)
+        elif tag == "ri":
+            numbers[tag] = _uint(value, tag, text, value_at, 2**32 - 1)
+        elif tag in ("rua", "ruf"):
+            uris[tag] = _uris(value, tag, text, value_at)
+        elif tag in ("adkim", "aspf"):
+            alignments[tag] = _alignment(value, tag, text, value_at)
+        elif tag == "fo":
+            keywords[tag] = _keywords(value, tag, _FO, text, value_at)
+        elif tag == "rf":
+            keywords[tag] = _keywords(value, tag, _RF, text, value_at)
+        else:
+            unknown.append((name, value))
+    return DmarcRecord(
+        policy=policies.get("p"),
+        subdomain_policy=policies.get("sp"),
+        pct=numbers.get("pct"),
+        rua=uris.get("rua", ()),
+        ruf=uris.get("ruf", ()),
+        adkim=alignments.get("adkim"),
+        aspf=alignments.get("aspf"),
+        fo=keywords.get("fo"),
+        rf=keywords.get("rf"),
+        ri=numbers.get("ri"),
+        unknown=tuple(unknown),
+    )
+
+
+def uri_domain(uri: str) -> str | None:
+    """The domain a ``mailto:`` report URI sends to (lower case), else None."""
+    address = uri.split("!", 1)[0]
+    if not address.lower().startswith("mailto:"):
+        return None
+    return address.rpartition("@")[2].rstrip(".").lower() or None
+
+
+def _same_organisation(a: str, b: str) -> bool:
+    # Without the public suffix list: the same name, or one inside the other.
+    return a == b or a.endswith("." + b) or b.endswith("." + a)
+
+
+def external_destinations(record: DmarcRecord, domain: str) -> list[str]:
+    """Report destination domains outside ``domain``, each once, in record order."""
+    domain = domain.rstrip(".").lower()
+    out: list[str] = []
+    for uri in (*record.rua, *record.ruf):
+        dest = uri_domain(uri)
+        if dest and not _same_organisation(dest, domain) and dest not in out:
+            out.append(dest)
+    return out
+
+
+def authorisation_name(domain: str, destination: str) -> str:
+    """Where ``destination`` authorises reports about ``domain`` (RFC 7489 7.1)."""
+    return f"{domain.rstrip('.').lower()}._report._dmarc.{destination.rstrip('.').lower()}"
+
+
+def check_record(record: DmarcRecord, domain: str) -> list[Finding]:
+    """Findings for a parsed record published for ``domain``."""
+    where = record_name(domain)
+    findings: list[Finding] = []
+    if record.policy is None:
+        findings.append(
+            error(
+                "dmarc-no-policy",
+                "the record has no p= tag: add p=none to monitor, then quarantine or reject",
+                where,
+            )
+        )
+    elif record.policy is Policy.NONE:
+        findings.append(
+            warning(
+                "dmarc-policy-none",
+                "p=none only monitors: receivers deliver spoofed mail as usual. Once the "
+                "reports show your senders pass, move to p=quarantine, then p=reject",
+                where,
+            )
+        )
+    if (
+        record.policy is not None
+        and record.subdomain_policy is not None
+        and _STRENGTH[record.subdomain_policy] < _STRENGTH[record.policy]
+    ):
+        findings.append(
+            warning(
+                "dmarc-subdomain-weaker",
+                f"sp={record.subdomain_policy.value} is weaker than p={record.policy.value}: "
+                "spoofed mail from subdomains is treated more leniently than from the domain",
+                where,
+            )
+        )
+    if record.pct is not None and record.pct < 100 and record.policy is not Policy.NONE:
+        findings.append(
+            warning(
+                "dmarc-pct-partial",
+                f"pct={record.pct} applies the policy to {record.pct}% of failing mail "
+                "only: raise it to 100 once the rollout is done",
+                where,
+            )
+        )
+    if not record.rua:
+        findings.append(
+            warning(
+                "dmarc-no-rua",
+                "no rua= destination: you receive no aggregate reports and cannot see "
+                "who sends as your domain; add rua=mailto:<a mailbox you read>",
+                where,
+            )
+        )
+    for uri in (*record.rua, *record.ruf):
+        if uri_domain(uri) is None:
+            findings.append(
+                warning(
+                    "dmarc-uri-scheme",
+                    f"{uri!r} is not a mailto: URI: most receivers only send reports by mail",
+                    where,
+                )
+            )
+    for dest in external_destinations(record, domain):
+        findings.append(
+            warning(
+                "dmarc-rua-external",
+                f"reports go to {dest!r}, outside {domain.rstrip('.').lower()!r}: receivers "
+                f"only send them if {dest!r} publishes a TXT record 'v=DMARC1' at "
+                f"{authorisation_name(domain, dest)!r} (RFC 7489 7.1)",
+                where,
+            )
+        )
+    for name, _ in record.unknown:
+        findings.append(
+            warning(
+                "dmarc-unknown-tag",
+                f"the tag {name!r} is not an RFC 7489 tag and is ignored by receivers",
+                where,
+            )
+        )
+    return findings
+
+
+def validate_dmarc(text: str, domain: str) -> list[Finding]:
+    """Findings for the DMARC record ``text`` published for ``domain`` (never raises)."""
+    try:
+        record = parse_dmarc(text)
+    except DmarcSyntaxError as exc:
+        return [error("dmarc-syntax", exc.describe(), record_name(domain))]
+    return check_record(record, domain)
+
+
+CODES: dict[str, str] = {
+    "dmarc-syntax": "the DMARC record does not follow RFC 7489 6.4",
+    "dmarc-no-policy": "the DMARC record has no p= tag",
+    "dmarc-policy-none": "p=none only monitors; spoofed mail is delivered",
+    "dmarc-subdomain-weaker": "sp= is weaker than p=",
+    "dmarc-pct-partial": "pct below 100 applies the policy to part of the failing mail",
+    "dmarc-no-rua": "no aggregate report destination",
+    "dmarc-uri-scheme": "a report URI that is not mailto:",
+    "dmarc-rua-external": (
+        "a report destination outside the domain needs <domain>._report._dmarc.<dest>"
+    ),
+    "dmarc-unknown-tag": "a tag RFC 7489 does not define (ignored by receivers)",
+}
