@@ -1,0 +1,386 @@
+"""``check_host()``: evaluate SPF for a client address, exactly as RFC 7208 says.
+
+The evaluation is written once, async, against the ``Resolver`` protocol: the
+live resolver runs it under asyncio, offline resolvers through ``run_sync``
+(see ``check_host_sync``). Limits of section 4.6.4 are shared by the whole
+evaluation, includes and redirects included.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from mailzone.errors import DnsError, SpfSyntaxError
+from mailzone.resolver import Answer, RdType, Resolver, normalize_name, run_sync
+from mailzone.spf.macro import MacroContext, expand, truncate_domain
+from mailzone.spf.parser import is_spf, parse, parse_explanation
+from mailzone.spf.terms import IPAddress, Kind, Mechanism, Qualifier, Record
+
+
+class Result(StrEnum):
+    NONE = "none"
+    NEUTRAL = "neutral"
+    PASS = "pass"
+    FAIL = "fail"
+    SOFTFAIL = "softfail"
+    TEMPERROR = "temperror"
+    PERMERROR = "permerror"
+
+
+_QUALIFIER_RESULT = {
+    Qualifier.PASS: Result.PASS,
+    Qualifier.FAIL: Result.FAIL,
+    Qualifier.SOFTFAIL: Result.SOFTFAIL,
+    Qualifier.NEUTRAL: Result.NEUTRAL,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Section 4.6.4. The defaults are the RFC's; receivers may not raise them."""
+
+    lookups: int = 10
+    void_lookups: int = 2
+    mx_names: int = 10
+    ptr_names: int = 10
+
+
+RFC_LIMITS = Limits()
+
+
+@dataclass(frozen=True, slots=True)
+class SpfResult:
+    """The outcome of ``check_host()``.
+
+    ``reason`` says in words why (which term matched, or what went wrong);
+    ``mechanism`` is the matching term and ``domain`` the record it was in.
+    """
+
+    result: Result
+    domain: str
+    reason: str
+    explanation: str | None = None
+    mechanism: str | None = None
+    lookups: int = 0
+    void_lookups: int = 0
+
+
+class _Abort(Exception):
+    """Ends the evaluation with temperror or permerror."""
+
+    def __init__(self, result: Result, reason: str) -> None:
+        super().__init__(reason)
+        self.result = result
+        self.reason = reason
+
+
+@dataclass(slots=True)
+class _Evaluation:
+    """The state one ``check_host()`` shares with its includes and redirects."""
+
+    resolver: Resolver
+    ip: IPAddress
+    sender: str
+    helo: str
+    receiver: str
+    limits: Limits
+    lookups: int = 0
+    void_lookups: int = 0
+    validated_names: dict[str, str] = field(default_factory=dict)
+
+    # -- DNS, with the limits ------------------------------------------------
+
+    def count_term(self, term: object) -> None:
+        self.lookups += 1
+        if self.lookups > self.limits.lookups:
+            raise _Abort(
+                Result.PERMERROR,
+                f"more than {self.limits.lookups} DNS-querying terms (at '{term}'): "
+                "RFC 7208 4.6.4",
+            )
+
+    async def query(self, name: str, rdtype: RdType) -> Answer:
+        if not valid_domain(name):
+            # A target no DNS query can be composed from (an empty or over-long label,
+            # perhaps from a macro) is treated as non-existent: RFC 7208 4.3, 4.8.
+            return Answer(name, rdtype, (), nxdomain=True)
+        try:
+            return await self.resolver.resolve(name, rdtype)
+        except DnsError as exc:
+            raise _Abort(Result.TEMPERROR, f"DNS error: {exc}") from None
+
+    async def query_counting_void(self, name: str, rdtype: RdType) -> Answer:
+        answer = await self.query(name, rdtype)
+        if answer.void:
+            self.void_lookups += 1
+            if self.void_lookups > self.limits.void_lookups:
+                raise _Abort(
+                    Result.PERMERROR,
+                    f"more than {self.limits.void_lookups} void lookups (the last: {name} "
+                    f"{rdtype}): RFC 7208 4.6.4",
+                )
+        return answer
+
+    async def addresses(self, name: str, *, count_void: bool) -> list[IPAddress]:
+        rdtype = RdType.A if self.ip.version == 4 else RdType.AAAA
+        if count_void:
+            answer = await self.query_counting_void(name, rdtype)
+        else:
+            answer = await self.query(name, rdtype)
+        out: list[IPAddress] = []
+        for record in answer.records:
+            try:
+                out.append(ipaddress.ip_address(record))
+            except ValueError:
+                continue
+        return out
+
+    # -- the algorithm -------------------------------------------------------
+
+    async def check_host(self, domain: str, *, top: bool) -> tuple[Result, str, str | None,
+                                                                    str | None]:
+        """Returns (result, reason, matching mechanism, explanation)."""
+        domain = normalize_name(domain)
+        if not valid_domain(domain):
+            return Result.NONE, f"{domain!r} is not a valid multi-label domain name", None, None
+        answer = await self.query(domain, RdType.TXT)
+        records = [text for text in answer.records if is_spf(text)]
+        if not records:
+            where = "does not exist" if answer.nxdomain else "has no SPF record"
+            return Result.NONE, f"{domain} {where}", None, None
+        if len(records) > 1:
+            return (Result.PERMERROR,
+                    f"{domain} publishes {len(records)} SPF records; exactly one is allowed (4.5)",
+                    None, None)
+        try:
+            record = parse(records[0])
+        except SpfSyntaxError as exc:
+            return Result.PERMERROR, f"{domain}: {exc}", None, None
+        context = MacroContext(self.sender, domain, self.ip, self.helo, self.receiver)
+
+        for mechanism in record.mechanisms:
+            matched = await self.matches(mechanism, context)
+            if matched:
+                result = _QUALIFIER_RESULT[mechanism.qualifier]
+                explanation = None
+                if result is Result.FAIL and top:
+                    explanation = await self.explain(record, context)
+                return result, f"matched '{mechanism}' in {domain}", str(mechanism), explanation
+
+        redirect = record.redirect
+        if redirect is not None and record.all is None:
+            self.count_term(redirect)
+            target = truncate_domain(await expand(redirect.value, context, self.ptr_name(context)))
+            result, reason, mech, explanation = await self.check_host(target, top=top)
+            if result is Result.NONE:
+                return Result.PERMERROR, f"redirect={target}: {reason}", None, None
+            return result, reason, mech, explanation
+        return Result.NEUTRAL, f"no mechanism matched in {domain}", None, None
+
+    async def matches(self, mechanism: Mechanism, context: MacroContext) -> bool:
+        kind = mechanism.kind
+        if kind is Kind.ALL:
+            return True
+        if kind is Kind.IP4 or kind is Kind.IP6:
+            return self.ip in mechanism.network()
+        self.count_term(mechanism)
+        target = context.domain
+        if mechanism.domain is not None:
+            target = truncate_domain(
+                await expand(mechanism.domain, context, self.ptr_name(context))
+            )
+        if kind is Kind.INCLUDE:
+            result, reason, _, _ = await self.check_host(target, top=False)
+            if result is Result.PASS:
+                return True
+            if result is Result.TEMPERROR:
+                raise _Abort(Result.TEMPERROR, f"include:{target}: {reason}")
+            if result in (Result.PERMERROR, Result.NONE):
+                raise _Abort(Result.PERMERROR, f"include:{target}: {reason}")
+            return False
+        if kind is Kind.A:
+            return self.in_networks(await self.addresses(target, count_void=True), mechanism)
+        if kind is Kind.MX:
+            answer = await self.query_counting_void(target, RdType.MX)
+            hosts = answer.mx_hosts()
+            if len(hosts) > self.limits.mx_names:
+                raise _Abort(
+                    Result.PERMERROR,
+                    f"mx:{target} has {len(hosts)} MX names; at most "
+                    f"{self.limits.mx_names} may be looked up (4.6.4)",
+                )
+            for host in hosts:
+                if self.in_networks(await self.addresses(host, count_void=False), mechanism):
+                    return True
+            return False
+        if kind is Kind.EXISTS:
+            # exists always asks for A records, whatever the client's address family (5.7).
+            answer = await self.query_counting_void(target, RdType.A)
+            return not answer.void
+        # ptr (5.5): the validated names of the client, then a suffix match.
+        target = normalize_name(target)
+        return any(
+            name == target or name.endswith("." + target)
+            for name in await self.validated(context, target)
+        )
+
+    def in_networks(self, addresses: list[IPAddress], mechanism: Mechanism) -> bool:
+        if self.ip.version == 4:
+            prefix = 32 if mechanism.ip4_cidr is None else mechanism.ip4_cidr
+        else:
+            prefix = 128 if mechanism.ip6_cidr is None else mechanism.ip6_cidr
+        network = ipaddress.ip_network(f"{self.ip}/{prefix}", strict=False)
+        return any(address in network for address in addresses)
+
+    async def validated(self, context: MacroContext, target: str | None) -> list[str]:
+        """The client's validated domain names (5.5), preferring those under ``target``."""
+        reverse = ipaddress.ip_address(self.ip).reverse_pointer
+        try:
+            answer = await self.resolver.resolve(reverse, RdType.PTR)
+        except DnsError:
+            return []  # a DNS error during the PTR lookup: the mechanism does not match
+        names = [normalize_name(name) for name in answer.records]
+        if target is not None:
+            # Check names under the target first so the 10-name cap drops others (4.6.4).
+            names.sort(key=lambda n: not (n == target or n.endswith("." + target)))
+        out: list[str] = []
+        for name in names[: self.limits.ptr_names]:
+            try:
+                addresses = await self.addresses(name, count_void=False)
+            except _Abort:
+                continue  # an error looking up one name: skip it
+            if self.ip in addresses:
+                out.append(name)
+        return out
+
+    def ptr_name(self, context: MacroContext) -> _PtrMacro:
+        return _PtrMacro(self, context)
+
+    async def explain(self, record: Record, context: MacroContext) -> str | None:
+        """The exp= explanation (6.2), or None when there is none or it is unusable."""
+        exp = record.exp
+        if exp is None:
+            return None
+        try:
+            name = truncate_domain(await expand(exp.value, context, self.ptr_name(context)))
+            if not valid_domain(name):
+                return None
+            answer = await self.resolver.resolve(name, RdType.TXT)
+        except (DnsError, _Abort):
+            return None
+        if len(answer.records) != 1:
+            return None
+        text = answer.records[0]
+        if not text.isascii():
+            return None
+        try:
+            return await expand(parse_explanation(text), context, self.ptr_name(context))
+        except SpfSyntaxError:
+            return None
+
+
+class _PtrMacro:
+    """Answers ``%{p}``: a validated name of the client, or ``unknown`` (7.3)."""
+
+    def __init__(self, evaluation: _Evaluation, context: MacroContext) -> None:
+        self.evaluation = evaluation
+        self.context = context
+
+    async def __call__(self) -> str:
+        domain = self.context.domain
+        cached = self.evaluation.validated_names.get(domain)
+        if cached is not None:
+            return cached
+        names = await self.evaluation.validated(self.context, domain)
+        best = next((n for n in names if n == domain), None) or next(
+            (n for n in names if n.endswith("." + domain)), None) or (names[0] if names else None)
+        value = best or "unknown"
+        self.evaluation.validated_names[domain] = value
+        return value
+
+
+def valid_domain(name: str) -> bool:
+    """A multi-label name whose labels are 1-63 octets (4.3): others give none."""
+    if name.endswith("."):
+        name = name[:-1]
+    if not name or len(name) > 253 or name.startswith("["):
+        return False
+    labels = name.split(".")
+    return len(labels) >= 2 and all(0 < len(label) <= 63 for label in labels)
+
+
+def parse_ip(ip: str | IPAddress) -> IPAddress:
+    """The client address; IPv4-mapped IPv6 addresses are treated as IPv4."""
+    address = ipaddress.ip_address(ip) if isinstance(ip, str) else ip
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    return address
+
+
+async def check_host(
+    ip: str | IPAddress,
+    domain: str,
+    sender: str,
+    resolver: Resolver,
+    *,
+    helo: str = "unknown",
+    receiver: str = "unknown",
+    limits: Limits = RFC_LIMITS,
+) -> SpfResult:
+    """RFC 7208 section 4: the SPF result for mail from ``sender`` at ``ip``.
+
+    ``domain`` is the domain whose record is checked: the sender's domain for
+    the MAIL FROM identity, the HELO name for the HELO identity. A sender
+    without a local-part is treated as ``postmaster@<domain>``.
+    """
+    address = parse_ip(ip)
+    local, at, sender_domain = sender.rpartition("@")
+    if not at:
+        local, sender_domain = "", sender
+    sender = f"{local or 'postmaster'}@{sender_domain}"
+    evaluation = _Evaluation(resolver, address, sender, helo, receiver, limits)
+    domain = normalize_name(domain)
+    try:
+        result, reason, mechanism, explanation = await evaluation.check_host(domain, top=True)
+    except _Abort as abort:
+        result, reason, mechanism, explanation = abort.result, abort.reason, None, None
+    return SpfResult(
+        result=result,
+        domain=domain,
+        reason=reason,
+        explanation=explanation,
+        mechanism=mechanism,
+        lookups=evaluation.lookups,
+        void_lookups=evaluation.void_lookups,
+    )
+
+
+async def check_identity(
+    ip: str | IPAddress,
+    sender: str,
+    resolver: Resolver,
+    *,
+    helo: str = "unknown",
+    receiver: str = "unknown",
+    limits: Limits = RFC_LIMITS,
+) -> SpfResult:
+    """Section 2.3/2.4: check MAIL FROM, or HELO when the reverse-path is empty."""
+    if sender:
+        domain = sender.rpartition("@")[2]
+    else:
+        sender, domain = f"postmaster@{helo}", helo
+    return await check_host(ip, domain, sender, resolver, helo=helo, receiver=receiver,
+                            limits=limits)
+
+
+def check_host_sync(
+    ip: str | IPAddress,
+    domain: str,
+    sender: str,
+    resolver: Resolver,
+    **options: object,
+) -> SpfResult:
+    """``check_host()`` over an offline resolver (a zone directory, memory)."""
+    return run_sync(check_host(ip, domain, sender, resolver, **options))  # type: ignore[arg-type]
