@@ -96,7 +96,6 @@ class SuiteResolver(MemoryResolver):
     time out; ``SPF`` (type 99) entries are ignored (RFC 7208 queries TXT only),
     except that they stand in for TXT where a name has no TXT entry at all, as
     the suite intends (its header says so); ``TXT: NONE`` means no TXT record.
-    Names starting with ``error.`` that are not listed time out.
     """
 
     def __init__(self, zonedata: dict[str, list[Any]]) -> None:
@@ -138,13 +137,7 @@ class SuiteResolver(MemoryResolver):
         timeouts = self._timeout_types.get(asked)
         if timeouts and rdtype in timeouts:
             raise DnsError(asked, rdtype, "timed out (suite TIMEOUT)")
-        if asked.startswith("error.") and asked not in self._timeout_types:
-            if not self.answer_exists(asked):
-                raise DnsError(asked, rdtype, "timed out (suite error. name)")
         return super().answer(name, rdtype)
-
-    def answer_exists(self, name: str) -> bool:
-        return name in self.names
 
 
 def _presentation(rdtype: RdType, value: Any) -> str:

@@ -12,6 +12,8 @@ from __future__ import annotations
 import difflib
 import ipaddress
 import re
+from collections.abc import Callable
+from functools import partial
 
 from mailzone.errors import SpfSyntaxError
 from mailzone.spf.terms import (
@@ -55,12 +57,13 @@ def is_spf(text: str) -> bool:
 def parse(text: str | bytes) -> Record:
     """Parse a complete record (``v=spf1 ...``)."""
     if isinstance(text, bytes):
+        raw = text
         try:
-            text = text.decode("ascii")
+            text = raw.decode("ascii")
         except UnicodeDecodeError as exc:
             raise SpfSyntaxError(
                 "the record has a byte that is not ASCII; SPF records are ASCII only",
-                text.decode("ascii", errors="replace"),
+                raw.decode("ascii", errors="replace"),
                 exc.start,
             ) from None
     if not is_spf(text):
@@ -107,31 +110,33 @@ def _mechanism(term: str, context: str, position: int) -> Mechanism:
         raise SpfSyntaxError(_unknown_mechanism(term, name), context, position + start)
     rest = term[name_match.end():]
     at = position + name_match.end()
-    common = {
-        "qualifier": qualifier or Qualifier.PASS,
-        "explicit_qualifier": qualifier is not None,
-        "position": position,
-    }
+    make = partial(
+        Mechanism,
+        kind,
+        qualifier=qualifier or Qualifier.PASS,
+        explicit_qualifier=qualifier is not None,
+        position=position,
+    )
+    domain: MacroString | None = None
     if kind is Kind.ALL:
         if rest:
             raise SpfSyntaxError(f"'all' takes no argument, got {term!r}", context, at)
-        return Mechanism(kind, **common)  # type: ignore[arg-type]
+        return make()
     if kind in (Kind.INCLUDE, Kind.EXISTS):
         if not rest.startswith(":"):
             raise SpfSyntaxError(
                 f"'{name}' needs a domain: write '{name}:<domain>'", context, at
             )
         domain = _domain_spec(rest[1:], context, at + 1, allow_empty=False)
-        return Mechanism(kind, domain=domain, **common)  # type: ignore[arg-type]
+        return make(domain=domain)
     if kind in (Kind.IP4, Kind.IP6):
-        return _ip_mechanism(kind, rest, context, at, common)
+        return _ip_mechanism(make, kind, rest, context, at)
     if kind is Kind.PTR:
-        domain = None
         if rest:
             if not rest.startswith(":"):
                 raise SpfSyntaxError(f"'ptr' takes ':<domain>', got {rest!r}", context, at)
             domain = _domain_spec(rest[1:], context, at + 1, allow_empty=False)
-        return Mechanism(kind, domain=domain, **common)  # type: ignore[arg-type]
+        return make(domain=domain)
     # a and mx: [":" domain-spec] [dual-cidr-length]
     if rest and rest[0] not in ":/":
         raise SpfSyntaxError(
@@ -140,18 +145,17 @@ def _mechanism(term: str, context: str, position: int) -> Mechanism:
     dual = _DUAL_CIDR.fullmatch(rest)
     assert dual is not None  # the pattern matches every string
     spec = dual.group("spec")
-    domain = None
     if spec:
         if not spec.startswith(":"):
             raise SpfSyntaxError(f"bad CIDR length in {term!r}", context, at)
         domain = _domain_spec(spec[1:], context, at + 1, allow_empty=False)
     ip4_cidr = _cidr(dual.group("v4"), 32, term, context, at)
     ip6_cidr = _cidr(dual.group("v6"), 128, term, context, at)
-    return Mechanism(kind, domain=domain, ip4_cidr=ip4_cidr, ip6_cidr=ip6_cidr, **common)  # type: ignore[arg-type]
+    return make(domain=domain, ip4_cidr=ip4_cidr, ip6_cidr=ip6_cidr)
 
 
 def _ip_mechanism(
-    kind: Kind, rest: str, context: str, at: int, common: dict[str, object]
+    make: Callable[..., Mechanism], kind: Kind, rest: str, context: str, at: int
 ) -> Mechanism:
     name = kind.value
     if not rest.startswith(":"):
@@ -166,7 +170,7 @@ def _ip_mechanism(
             raise SpfSyntaxError(f"{network!r} is not an IPv4 address (ip4:a.b.c.d[/len])",
                                  context, at + 1)
         address = ipaddress.IPv4Address(network)
-        return Mechanism(kind, address=address, ip4_cidr=prefix, **common)  # type: ignore[arg-type]
+        return make(address=address, ip4_cidr=prefix)
     try:
         if "%" in network:  # Python accepts scope ids ("fe80::1%eth0"); RFC 4291 does not
             raise ValueError(network)
@@ -174,7 +178,7 @@ def _ip_mechanism(
     except ValueError:
         raise SpfSyntaxError(f"{network!r} is not an IPv6 address (ip6:<address>[/len])",
                              context, at + 1) from None
-    return Mechanism(kind, address=address, ip6_cidr=prefix, **common)  # type: ignore[arg-type]
+    return make(address=address, ip6_cidr=prefix)
 
 
 def _cidr(text: str | None, limit: int, term: str, context: str, at: int) -> int | None:
