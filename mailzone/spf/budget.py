@@ -1,0 +1,324 @@
+"""The lookup budget: what an SPF record's include/redirect tree costs.
+
+RFC 7208 4.6.4 allows 10 DNS-querying terms (include, a, mx, ptr, exists,
+redirect) across a whole evaluation and 2 void lookups. A receiver stops at
+the first match, so the budget counts the worst case: every term of the tree
+evaluated. ``walk`` resolves the tree through any resolver and reports every
+term's cost with a running total, void lookups, loops, records that do not
+exist, and the IP literals in the record itself versus in third parties'
+includes. ``static_cost`` computes the same total offline from known costs of
+includes (the sender catalogue's).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from mailzone.errors import DnsError, SpfSyntaxError
+from mailzone.findings import Finding, error, warning
+from mailzone.resolver import RdType, Resolver, normalize_name
+from mailzone.spf.check import RFC_LIMITS
+from mailzone.spf.parser import is_spf, parse
+from mailzone.spf.terms import Kind, Mechanism, Modifier, Record
+
+
+@dataclass(frozen=True, slots=True)
+class TermCost:
+    """One term of one record in the tree, and what the budget stands at after it."""
+
+    domain: str  # the record this term is in
+    term: str
+    cost: int  # 1 for a DNS-querying term, else 0
+    total: int  # the running total after this term
+    depth: int
+    note: str = ""  # void answer, loop, missing record, ...
+    child: Node | None = field(default=None, compare=False, repr=False)  # include/redirect
+
+
+@dataclass(slots=True)
+class Node:
+    """A record in the tree: the root, an include target or a redirect target."""
+
+    domain: str
+    via: str  # the term that led here ("" for the root)
+    depth: int
+    record: str | None = None
+    status: str = "ok"  # ok, missing, multiple, syntax, loop, dns-error, macro
+    detail: str = ""
+    terms: list[TermCost] = field(default_factory=list)
+    children: list[Node] = field(default_factory=list)
+    cost: int = 0  # the lookups of this record and everything below it
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "domain": self.domain,
+            "via": self.via,
+            "record": self.record,
+            "status": self.status,
+            "detail": self.detail,
+            "cost": self.cost,
+            "terms": [
+                {"term": t.term, "cost": t.cost, "total": t.total, "note": t.note}
+                for t in self.terms
+            ],
+            "children": [child.to_json() for child in self.children],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class IpLiteral:
+    domain: str
+    term: str
+    own: bool  # in the record under check (or a name under its domain), not a third party's
+
+
+@dataclass(slots=True)
+class Budget:
+    root: Node
+    limit: int = RFC_LIMITS.lookups
+    void_limit: int = RFC_LIMITS.void_lookups
+    total: int = 0
+    void_lookups: list[str] = field(default_factory=list)
+    loops: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    dns_errors: list[str] = field(default_factory=list)
+    mx_over_limit: list[str] = field(default_factory=list)
+    ip_literals: list[IpLiteral] = field(default_factory=list)
+    includes: dict[str, int] = field(default_factory=dict)  # include target -> occurrences
+
+    @property
+    def terms(self) -> list[TermCost]:
+        """Every term of the tree in evaluation order."""
+        out: list[TermCost] = []
+
+        def visit(node: Node) -> None:
+            for term in node.terms:
+                out.append(term)
+                if term.child is not None:
+                    visit(term.child)
+
+        visit(self.root)
+        return out
+
+    def findings(self) -> list[Finding]:
+        found: list[Finding] = []
+        where = self.root.domain
+        if self.total > self.limit:
+            heavy = sorted(self.root.children, key=lambda n: -n.cost)[:3]
+            spent = ", ".join(f"{n.via} ({n.cost})" for n in heavy)
+            found.append(error(
+                "spf-lookup-limit",
+                f"the tree needs {self.total} DNS-querying terms; receivers stop at "
+                f"{self.limit} and return permerror. Most is spent in: {spent}. "
+                "Remove senders you no longer use, or move some to a subdomain.",
+                where,
+            ))
+        if len(self.void_lookups) > self.void_limit:
+            found.append(error(
+                "spf-void-limit",
+                f"{len(self.void_lookups)} lookups return nothing "
+                f"({', '.join(self.void_lookups)}); receivers allow {self.void_limit}. "
+                "Remove the terms that point at names without records.",
+                where,
+            ))
+        for loop in self.loops:
+            found.append(error("spf-loop", f"include loop: {loop}", where))
+        for name in self.missing:
+            found.append(error(
+                "spf-include-missing",
+                f"{name} publishes no SPF record; an include of it is a permerror. "
+                "Fix the name or remove the term.",
+                where,
+            ))
+        for failure in self.dns_errors:
+            found.append(error("spf-dns-error", f"DNS lookup failed: {failure}", where))
+        for name in self.mx_over_limit:
+            found.append(error(
+                "spf-mx-limit",
+                f"{name} has more than 10 MX names; an mx term for it is a permerror",
+                where,
+            ))
+        for target, count in self.includes.items():
+            if count > 1:
+                found.append(warning(
+                    "spf-duplicate-include",
+                    f"include:{target} is evaluated {count} times in the tree; each costs "
+                    "lookups again. Keep one.",
+                    where,
+                ))
+        return found
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "total": self.total,
+            "limit": self.limit,
+            "void_lookups": self.void_lookups,
+            "loops": self.loops,
+            "missing": self.missing,
+            "dns_errors": self.dns_errors,
+            "ip_literals": [
+                {"domain": ip.domain, "term": ip.term, "own": ip.own} for ip in self.ip_literals
+            ],
+            "terms": [
+                {"domain": t.domain, "term": t.term, "cost": t.cost, "total": t.total,
+                 "depth": t.depth, "note": t.note}
+                for t in self.terms
+            ],
+            "tree": self.root.to_json(),
+        }
+
+
+def _own(domain: str, root: str) -> bool:
+    return domain == root or domain.endswith("." + root)
+
+
+class _Walker:
+    def __init__(self, resolver: Resolver, budget: Budget, root_domain: str) -> None:
+        self.resolver = resolver
+        self.budget = budget
+        self.root_domain = root_domain
+
+    async def record_of(self, node: Node) -> Record | None:
+        try:
+            answer = await self.resolver.resolve(node.domain, RdType.TXT)
+        except DnsError as exc:
+            node.status, node.detail = "dns-error", str(exc)
+            self.budget.dns_errors.append(str(exc))
+            return None
+        records = [text for text in answer.records if is_spf(text)]
+        if not records:
+            node.status = "missing"
+            node.detail = "no such name" if answer.nxdomain else "no SPF record"
+            self.budget.missing.append(node.domain)
+            return None
+        if len(records) > 1:
+            node.status, node.detail = "multiple", f"{len(records)} SPF records (permerror)"
+            return None
+        node.record = records[0]
+        return self.parse(node, records[0])
+
+    def parse(self, node: Node, text: str) -> Record | None:
+        try:
+            return parse(text)
+        except SpfSyntaxError as exc:
+            node.status, node.detail = "syntax", exc.describe()
+            return None
+
+    async def visit(self, node: Node, record: Record, path: tuple[str, ...]) -> None:
+        terms: list[Mechanism | Modifier] = list(record.mechanisms)
+        redirect = record.redirect
+        if redirect is not None and record.all is None:
+            terms.append(redirect)
+        for term in terms:
+            cost = 1 if (isinstance(term, Modifier) or term.costs_lookup) else 0
+            self.budget.total += cost
+            note = ""
+            if isinstance(term, Mechanism) and term.kind in (Kind.IP4, Kind.IP6):
+                self.budget.ip_literals.append(
+                    IpLiteral(node.domain, str(term), _own(node.domain, self.root_domain)))
+            target = self.target(term, node.domain)
+            child_needed = isinstance(term, Modifier) or (
+                isinstance(term, Mechanism) and term.kind is Kind.INCLUDE)
+            if target is None and cost and (child_needed or
+                                            (isinstance(term, Mechanism) and term.domain)):
+                note = "depends on macros: not followed"
+            elif target is not None and child_needed:
+                self.budget.includes[target] = self.budget.includes.get(target, 0) + 1
+            elif target is not None and isinstance(term, Mechanism) and term.kind in (
+                    Kind.A, Kind.MX):
+                note = await self.probe(term, target)
+            child = Node(target, str(term), node.depth + 1) if (
+                child_needed and target is not None) else None
+            node.terms.append(TermCost(node.domain, str(term), cost, self.budget.total,
+                                       node.depth, note, child))
+            node.cost += cost
+            if child is not None and target is not None:
+                node.children.append(child)
+                if target in path:
+                    child.status = "loop"
+                    child.detail = " -> ".join((*path, target))
+                    self.budget.loops.append(child.detail)
+                    continue
+                child_record = await self.record_of(child)
+                if child_record is not None:
+                    await self.visit(child, child_record, (*path, target))
+                node.cost += child.cost
+
+    def target(self, term: Mechanism | Modifier, current: str) -> str | None:
+        spec = term.value if isinstance(term, Modifier) else term.domain
+        if spec is None:
+            return current if isinstance(term, Mechanism) and term.kind in (
+                Kind.A, Kind.MX) else None
+        literal = spec.literal()
+        return normalize_name(literal) if literal is not None else None
+
+    async def probe(self, term: Mechanism, target: str) -> str:
+        """Resolve an a/mx target to see void answers and the 10-name cap."""
+        rdtype = RdType.MX if term.kind is Kind.MX else RdType.A
+        try:
+            answer = await self.resolver.resolve(target, rdtype)
+            if answer.void and rdtype is RdType.A:
+                answer = await self.resolver.resolve(target, RdType.AAAA)
+        except DnsError as exc:
+            self.budget.dns_errors.append(str(exc))
+            return f"DNS error: {exc.reason}"
+        if answer.void:
+            self.budget.void_lookups.append(f"{term}")
+            return "void: " + ("no such name" if answer.nxdomain else "no records")
+        if rdtype is RdType.MX and len(answer.records) > RFC_LIMITS.mx_names:
+            self.budget.mx_over_limit.append(target)
+            return f"{len(answer.records)} MX names (over 10)"
+        return ""
+
+
+async def walk(
+    resolver: Resolver,
+    *,
+    domain: str | None = None,
+    record: str | None = None,
+    limit: int = RFC_LIMITS.lookups,
+) -> Budget:
+    """Walk the tree of ``domain``'s published record, or of ``record`` (as if at ``domain``).
+
+    Raises ``SpfSyntaxError`` when ``record`` itself does not parse; problems
+    further down the tree are reported in the budget, not raised.
+    """
+    if domain is None and record is None:
+        raise ValueError("walk needs a domain or a record")
+    name = normalize_name(domain) if domain else "(record)"
+    root = Node(name, "", 0)
+    budget = Budget(root, limit=limit)
+    walker = _Walker(resolver, budget, name)
+    parsed: Record | None
+    if record is not None:
+        parsed = parse(record)
+        root.record = record
+    else:
+        parsed = await walker.record_of(root)
+    if parsed is not None:
+        await walker.visit(root, parsed, (name,))
+    return budget
+
+
+def static_cost(record: Record, include_costs: Mapping[str, int]) -> int:
+    """The lookup total of ``record`` given each include's tree cost, offline.
+
+    ``include_costs`` maps an include (or redirect) target to the lookups its own
+    record spends (the terms inside it and below it, not the include itself).
+    A target missing from the map is counted at its minimum: the include itself.
+    """
+    total = 0
+    terms: list[Mechanism | Modifier] = list(record.mechanisms)
+    if record.redirect is not None and record.all is None:
+        terms.append(record.redirect)
+    for term in terms:
+        if isinstance(term, Mechanism) and not term.costs_lookup:
+            continue
+        total += 1
+        spec = term.value if isinstance(term, Modifier) else term.domain
+        is_include = isinstance(term, Modifier) or term.kind is Kind.INCLUDE
+        literal = spec.literal() if spec is not None else None
+        if is_include and literal is not None:
+            total += include_costs.get(normalize_name(literal), 0)
+    return total

@@ -1,0 +1,210 @@
+"""Judge an SPF record: the findings every part of mailzone reports.
+
+``lint_record`` looks at a record text alone (no DNS): grammar, IP literals,
+``+all``, a missing ``all``, ``ptr``, a redirect beside ``all``, duplicate
+includes, string and answer sizes, and the lookups the record itself spends.
+``lint_txt_values`` looks at all TXT values of one name (one SPF record only).
+``lint_tree`` adds the lookup budget of the whole include tree through a resolver.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections import Counter
+from collections.abc import Sequence
+
+from mailzone.errors import SpfSyntaxError
+from mailzone.findings import Finding, error, warning
+from mailzone.resolver import Resolver
+from mailzone.spf.budget import Budget, walk
+from mailzone.spf.parser import is_spf, parse
+from mailzone.spf.strings import MAX_STRING, octets
+from mailzone.spf.terms import Kind, Qualifier, Record
+
+KNOWN_MODIFIERS = frozenset({"redirect", "exp"})
+# RFC 7208 3.4: keep the answer within 512 octets; 450 leaves room for the rest of it.
+SAFE_SIZE = 450
+UDP_SIZE = 512
+INCLUDE_HINT = (
+    "authorise the sending service with its include: (for example include:amazonses.com) "
+    "instead; providers change their addresses and an include follows them"
+)
+# a:/mx: followed by an address: the grammar rejects it, but it deserves its own message.
+_HOST_IP = re.compile(r"^[+\-~?]?(a|mx):(\[?[0-9A-Fa-f:.]+\]?)(/\d+)?(//\d+)?$", re.IGNORECASE)
+
+
+def _ip_literal_host(term: str) -> str | None:
+    match = _HOST_IP.match(term)
+    if match is None:
+        return None
+    try:
+        ipaddress.ip_address(match.group(2).strip("[]"))
+    except ValueError:
+        return None
+    return match.group(2)
+
+
+def lint_record(
+    text: str,
+    *,
+    domain: str | None = None,
+    strings: Sequence[str] | None = None,
+) -> list[Finding]:
+    """Findings for one record text, without DNS.
+
+    ``strings`` are the record's TXT character-strings when known (a Route 53
+    value, a desired record); each must fit 255 octets.
+    """
+    where = domain or ""
+    found: list[Finding] = []
+    kept: list[str] = []
+    for term in text.split(" "):
+        host = _ip_literal_host(term)
+        if host is None:
+            kept.append(term)
+            continue
+        found.append(error(
+            "spf-ip-literal",
+            f"'{term}' names the host by its address {host}, which the grammar does not "
+            f"allow (receivers return permerror); {INCLUDE_HINT}",
+            where,
+        ))
+    try:
+        # Lint the rest of the record even when an a:/mx: term named an address.
+        record = parse(" ".join(kept))
+    except SpfSyntaxError as exc:
+        found.append(error("spf-syntax", f"{exc.describe()}: receivers return permerror",
+                           where))
+        return found
+    found.extend(_lint_parsed(record, where))
+    for string in strings or ():
+        if octets(string) > MAX_STRING:
+            found.append(error(
+                "spf-string-too-long",
+                f"a TXT string of {octets(string)} octets; each string holds at most "
+                f"{MAX_STRING}: split the value into several strings",
+                where,
+            ))
+    size = octets(text)
+    if size > UDP_SIZE:
+        found.append(error(
+            "spf-too-large",
+            f"the record is {size} octets; over {UDP_SIZE} the answer may not fit a UDP "
+            "response. Remove senders or move some to a subdomain.",
+            where,
+        ))
+    elif size > SAFE_SIZE:
+        found.append(warning(
+            "spf-too-large",
+            f"the record is {size} octets; keep it under {SAFE_SIZE} so the whole answer "
+            f"fits {UDP_SIZE}",
+            where,
+        ))
+    return found
+
+
+def _lint_parsed(record: Record, where: str) -> list[Finding]:
+    found: list[Finding] = []
+    for mechanism in record.mechanisms:
+        if mechanism.kind in (Kind.IP4, Kind.IP6):
+            found.append(error(
+                "spf-ip-literal",
+                f"'{mechanism}' hard-codes a mail server address; {INCLUDE_HINT}",
+                where,
+            ))
+        elif mechanism.kind is Kind.PTR:
+            found.append(warning(
+                "spf-ptr",
+                f"'{mechanism}': ptr is slow and unreliable, and RFC 7208 5.5 says not to use "
+                "it; use include: or a instead",
+                where,
+            ))
+        if mechanism.domain is not None and "p" in mechanism.domain.letters:
+            found.append(warning(
+                "spf-deprecated-macro",
+                f"'{mechanism}' uses the %{{p}} macro, which RFC 7208 7.3 says not to use",
+                where,
+            ))
+    all_term = record.all
+    if all_term is not None and all_term.qualifier is Qualifier.PASS:
+        found.append(error(
+            "spf-plus-all",
+            f"'{all_term}' lets every host on the internet send as this domain; "
+            "end with ~all or -all",
+            where,
+        ))
+    if all_term is None and record.redirect is None:
+        found.append(warning(
+            "spf-no-all",
+            "the record has no 'all' and no redirect=: mail from other hosts gets neutral. "
+            "End it with ~all or -all",
+            where,
+        ))
+    if all_term is not None and record.redirect is not None:
+        found.append(warning(
+            "spf-redirect-ignored",
+            f"'{record.redirect}' is never used because the record has '{all_term}'; "
+            "remove one of them",
+            where,
+        ))
+    for modifier in record.modifiers:
+        if modifier.name not in KNOWN_MODIFIERS:
+            found.append(warning(
+                "spf-unknown-modifier",
+                f"'{modifier}' is not a modifier receivers know; they ignore it",
+                where,
+            ))
+    includes = Counter(
+        str(m.domain).lower() for m in record.mechanisms if m.kind is Kind.INCLUDE
+    )
+    for target, count in includes.items():
+        if count > 1:
+            found.append(warning(
+                "spf-duplicate-include",
+                f"include:{target} appears {count} times; each costs lookups again. Keep one.",
+                where,
+            ))
+    lookups = sum(1 for m in record.mechanisms if m.costs_lookup) + (
+        1 if record.redirect is not None and all_term is None else 0)
+    if lookups > 10:
+        found.append(error(
+            "spf-lookup-limit",
+            f"the record itself has {lookups} DNS-querying terms; receivers stop at 10 "
+            "and return permerror",
+            where,
+        ))
+    return found
+
+
+def lint_txt_values(values: Sequence[str], *, domain: str = "") -> list[Finding]:
+    """Findings for all TXT values published at one name."""
+    spf = [value for value in values if is_spf(value)]
+    found: list[Finding] = []
+    if len(spf) > 1:
+        found.append(error(
+            "spf-multiple-records",
+            f"{len(spf)} v=spf1 records at this name; receivers return permerror. "
+            "Merge them into one.",
+            domain,
+        ))
+    for value in spf:
+        found.extend(lint_record(value, domain=domain or None))
+    return found
+
+
+async def lint_tree(
+    text: str, resolver: Resolver, *, domain: str | None = None
+) -> tuple[list[Finding], Budget | None]:
+    """``lint_record`` plus the lookup budget of the whole tree through ``resolver``."""
+    found = lint_record(text, domain=domain)
+    if any(f.code == "spf-syntax" for f in found):
+        return found, None
+    try:
+        budget = await walk(resolver, domain=domain, record=text)
+    except SpfSyntaxError:
+        return found, None
+    # The record's own count is superseded by the tree's.
+    found = [f for f in found if f.code not in ("spf-lookup-limit", "spf-duplicate-include")]
+    found.extend(budget.findings())
+    return found, budget
