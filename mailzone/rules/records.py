@@ -1,0 +1,121 @@
+"""DNS records as the rules see them, whichever provider or program declares them.
+
+A ``DnsRecord`` is one record set: a name, a type and its values. Route 53 holds
+every value of a name in one record set; Cloudflare holds one record per value;
+both map to ``DnsRecord``. Values are presentation text with provider quoting
+removed: a TXT value is its character-strings joined (RFC 7208 3.3), an MX value
+is the exchange host (the preference is dropped).
+
+Anything may be unknown while a plan is previewed (a name computed from an
+identity's DKIM token, a value read from another resource): ``None`` stands for
+"not known yet". Rules never report an unknown value as a violation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
+
+from mailzone.findings import Finding, error
+from mailzone.resolver import normalize_name
+
+Value = str | None
+
+
+@dataclass(frozen=True, slots=True)
+class DnsRecord:
+    """One record set. ``values`` is None when the whole list is unknown.
+
+    ``where`` identifies the declaring resource for the caller (a URN, a config
+    path); ``label`` names it for people (a resource name). ``group`` tells
+    apart record sets that share a name without being answered together
+    (Route 53 routing policies: one set per ``setIdentifier``).
+    """
+
+    name: Value
+    rdtype: Value
+    values: tuple[Value, ...] | None
+    where: str = ""
+    label: str = ""
+    group: str = ""
+
+    @property
+    def fqdn(self) -> str | None:
+        return None if self.name is None else normalize_name(self.name)
+
+    @property
+    def type_upper(self) -> str | None:
+        return None if self.rdtype is None else self.rdtype.upper()
+
+    def known_values(self) -> list[str]:
+        return [v for v in self.values or () if v is not None]
+
+    @property
+    def has_unknown_values(self) -> bool:
+        return self.values is None or any(v is None for v in self.values)
+
+
+def is_spf_text(text: str) -> bool:
+    """``v=spf1`` followed by a space or the end (RFC 7208 4.5), case-insensitive."""
+    return text[:6].lower() == "v=spf1" and (len(text) == 6 or text[6] == " ")
+
+
+def is_dmarc_text(text: str) -> bool:
+    return text.strip()[:8].lower() == "v=dmarc1"
+
+
+def spf_values(record: DnsRecord) -> list[str]:
+    """The known SPF texts of a TXT record set (an SPF type record set counts too)."""
+    if record.type_upper not in ("TXT", "SPF"):
+        return []
+    return [v for v in record.known_values() if is_spf_text(v)]
+
+
+def under(name: str, domains: Iterable[str]) -> str | None:
+    """The first of ``domains`` that ``name`` equals or lies under, if any."""
+    name = normalize_name(name)
+    for domain in domains:
+        parent = normalize_name(domain)
+        if parent and (name == parent or name.endswith("." + parent)):
+            return parent
+    return None
+
+
+def check_single_spf(
+    records: Sequence[DnsRecord], *, ignore_names: Collection[str] = ()
+) -> list[Finding]:
+    """``spf-multiple-records`` for every record set that adds a second ``v=spf1``
+    value at a name (RFC 7208 4.5: more than one is a permerror for every message).
+
+    Values are counted across providers and resources: a Route 53 set with two
+    SPF values and two Cloudflare records at one name are both reported. Record
+    sets whose name is unknown cannot be placed and are skipped. One finding
+    per resource involved, ``where`` being that resource's.
+    """
+    by_name: dict[tuple[str, str], list[tuple[DnsRecord, int]]] = {}
+    for record in records:
+        name = record.fqdn
+        if name is None or under(name, ignore_names) == name:
+            continue
+        count = len(spf_values(record))
+        if count:
+            by_name.setdefault((name, record.group), []).append((record, count))
+    findings: list[Finding] = []
+    for (name, _group), holders in sorted(by_name.items()):
+        total = sum(count for _, count in holders)
+        if total < 2:
+            continue
+        labels = ", ".join(
+            f"{r.label or r.where}" + (f" ({c} values)" if c > 1 else "") for r, c in holders
+        )
+        for record, _count in holders:
+            findings.append(
+                error(
+                    "spf-multiple-records",
+                    f"{name} has {total} v=spf1 values in this stack ({labels}): receivers "
+                    "return permerror and SPF fails for every message. Merge them into one "
+                    "record with all the include: terms and a single all",
+                    record.where,
+                )
+            )
+    return findings
