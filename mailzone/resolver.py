@@ -101,3 +101,30 @@ def run_sync(coroutine: Coroutine[Any, Any, T]) -> T:
         return done.value  # type: ignore[no-any-return]
     coroutine.close()
     raise NotSynchronous("this resolver suspends; run the coroutine with asyncio instead")
+
+
+def open_resolver(
+    zones: str | None = None,
+    nameserver: str | None = None,
+    *,
+    timeout: float = 3.0,
+) -> Resolver:
+    """The resolver the command line asked for: a zone directory, or live DNS.
+
+    Live DNS asks ``nameserver`` (``HOST[:PORT]``) when given, else the system's
+    resolvers. The implementations are imported here, on demand, so that code
+    which only parses records never loads dnspython's resolver.
+    """
+    if zones is not None and nameserver is not None:
+        from mailzone.errors import UsageError
+
+        raise UsageError("--zones and --nameserver exclude each other: pick one")
+    if zones is not None:
+        from pathlib import Path
+
+        from mailzone.zonedir import ZoneDirResolver
+
+        return ZoneDirResolver(Path(zones))
+    from mailzone.liveresolver import LiveResolver
+
+    return LiveResolver(nameserver=nameserver, timeout=timeout)

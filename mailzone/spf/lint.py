@@ -27,8 +27,8 @@ KNOWN_MODIFIERS = frozenset({"redirect", "exp"})
 SAFE_SIZE = 450
 UDP_SIZE = 512
 INCLUDE_HINT = (
-    "authorise the sending service with its include: (for example include:amazonses.com) "
-    "instead; providers change their addresses and an include follows them"
+    "use the sending service's include: instead (for example include:amazonses.com): "
+    "providers change their addresses, an include follows them"
 )
 # a:/mx: followed by an address: the grammar rejects it, but it deserves its own message.
 _HOST_IP = re.compile(r"^[+\-~?]?(a|mx):(\[?[0-9A-Fa-f:.]+\]?)(/\d+)?(//\d+)?$", re.IGNORECASE)

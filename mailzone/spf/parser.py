@@ -82,6 +82,9 @@ def parse(text: str | bytes) -> Record:
 def parse_term(term: str, record: str = "", position: int = 0) -> Term:
     """Parse one term; ``record`` and ``position`` only place errors in context."""
     context = record or term
+    if not term:
+        raise SpfSyntaxError("an empty term: terms are separated by single spaces", context,
+                             position)
     bad = next((i for i, ch in enumerate(term) if not 0x21 <= ord(ch) <= 0x7E), None)
     if bad is not None:
         raise SpfSyntaxError(
@@ -147,7 +150,12 @@ def _mechanism(term: str, context: str, position: int) -> Mechanism:
     spec = dual.group("spec")
     if spec:
         if not spec.startswith(":"):
-            raise SpfSyntaxError(f"bad CIDR length in {term!r}", context, at)
+            raise SpfSyntaxError(
+                f"bad CIDR length in {term!r}: write /<0-32> and //<0-128>, without leading "
+                "zeros",
+                context,
+                at,
+            )
         domain = _domain_spec(spec[1:], context, at + 1, allow_empty=False)
     ip4_cidr = _cidr(dual.group("v4"), 32, term, context, at)
     ip6_cidr = _cidr(dual.group("v6"), 128, term, context, at)

@@ -1,0 +1,71 @@
+"""Output shared by the commands: JSON for programs, rich tables and trees for people.
+
+rich is imported only when something is printed for people, so ``--json``
+runs and ``--help`` stay fast.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from mailzone.findings import Finding, Severity
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.table import Table
+
+SCHEMA_VERSION = 1
+
+
+def print_json(data: dict[str, Any]) -> None:
+    payload = {"schema_version": SCHEMA_VERSION, **data}
+    sys.stdout.write(json.dumps(payload, indent=2, sort_keys=False) + "\n")
+
+
+_console: Console | None = None
+
+
+def console() -> Console:
+    global _console
+    if _console is None:
+        from rich.console import Console
+
+        _console = Console(highlight=False)
+    return _console
+
+
+def error_console() -> Console:
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False)
+
+
+SEVERITY_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow"}
+
+
+def findings_table(findings: Iterable[Finding], *, title: str | None = None) -> Table:
+    from rich.table import Table
+
+    table = Table(title=title, show_lines=False, expand=False)
+    table.add_column("severity", no_wrap=True)
+    table.add_column("code", no_wrap=True)
+    table.add_column("message")
+    for finding in findings:
+        style = SEVERITY_STYLE[finding.severity]
+        table.add_row(f"[{style}]{finding.severity.value}[/]", finding.code,
+                      _escape(finding.message))
+    return table
+
+
+def _escape(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)
+
+
+def escape(text: str) -> str:
+    """Escape rich markup in text that comes from users or DNS."""
+    return _escape(text)
