@@ -17,10 +17,7 @@ from mailzone.rules.records import under
 def dmarc_covers(domain: str, dmarc_names: Collection[str]) -> bool:
     labels = normalize_name(domain).split(".")
     names = {normalize_name(n) for n in dmarc_names}
-    for i in range(len(labels) - 1):
-        if "_dmarc." + ".".join(labels[i:]) in names:
-            return True
-    return False
+    return any("_dmarc." + ".".join(labels[i:]) in names for i in range(len(labels) - 1))
 
 
 def check_dmarc_present(
