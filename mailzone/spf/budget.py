@@ -106,7 +106,8 @@ class Budget:
         where = self.root.domain
         if self.total > self.limit:
             heavy = sorted(self.root.children, key=lambda n: -n.cost)[:3]
-            spent = ", ".join(f"{n.via} ({n.cost})" for n in heavy)
+            # What each include costs the record: the include itself and its tree.
+            spent = ", ".join(f"{n.via} ({1 + n.cost})" for n in heavy)
             found.append(error(
                 "spf-lookup-limit",
                 f"the tree needs {self.total} DNS-querying terms; receivers stop at "
@@ -223,8 +224,6 @@ class _Walker:
             if target is None and cost and (child_needed or
                                             (isinstance(term, Mechanism) and term.domain)):
                 note = "depends on macros: not followed"
-            elif target is not None and child_needed:
-                self.budget.includes[target] = self.budget.includes.get(target, 0) + 1
             elif target is not None and isinstance(term, Mechanism) and term.kind in (
                     Kind.A, Kind.MX):
                 note = await self.probe(term, target)
@@ -240,6 +239,7 @@ class _Walker:
                     child.detail = " -> ".join((*path, target))
                     self.budget.loops.append(child.detail)
                     continue
+                self.budget.includes[target] = self.budget.includes.get(target, 0) + 1
                 child_record = await self.record_of(child)
                 if child_record is not None:
                     await self.visit(child, child_record, (*path, target))
