@@ -23,9 +23,15 @@ Records per domain (names are lower case, without the trailing dot):
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from mailzone.errors import SpfSyntaxError
+from mailzone.findings import Finding, error
+from mailzone.spf.budget import static_cost
+from mailzone.spf.lint import lint_record
+from mailzone.spf.parser import parse
 from mailzone.spf.strings import split_txt
 
 if TYPE_CHECKING:
@@ -105,6 +111,50 @@ def _escape(part: str) -> str:
 def quoted_txt(value: str) -> str:
     """A TXT value in zone-file form: ``"part1" "part2"``, each part <= 255 octets."""
     return " ".join(f'"{_escape(part)}"' for part in split_txt_value(value))
+
+
+def route53_txt(value: str) -> str:
+    """A TXT value as the AWS provider's ``records`` entry: ``part1" "part2``.
+
+    The provider wraps every TXT entry in double quotes before it reaches Route
+    53, so the entry holds the inner form: the 255-octet strings joined by
+    ``" "``. What Route 53 stores is then ``"part1" "part2"``.
+    """
+    return '" "'.join(_escape(part) for part in split_txt_value(value))
+
+
+LOOKUP_LIMIT = 10
+
+
+def check_spf_record(
+    text: str, include_costs: Mapping[str, int], *, domain: str
+) -> list[Finding]:
+    """The SPF engine's verdict on a record a component is about to write.
+
+    ``include_costs`` maps each include to what writing it costs in all (the
+    include and its tree, as the catalogue counts). Errors include literal IPs
+    (``spf-ip-literal``), grammar (``spf-syntax``) and a budget over 10
+    (``spf-lookup-limit``, computed offline with ``static_cost``).
+    """
+    findings = [
+        f for f in lint_record(text, domain=domain, strings=split_txt_value(text))
+        if f.code != "spf-lookup-limit"
+    ]
+    try:
+        record = parse(text)
+    except SpfSyntaxError:
+        return findings  # the lint reported the grammar
+    below = {name.lower(): max(cost - 1, 0) for name, cost in include_costs.items()}
+    total = static_cost(record, below)
+    if total > LOOKUP_LIMIT:
+        findings.append(error(
+            "spf-lookup-limit",
+            f"the SPF record needs {total} DNS lookups, over RFC 7208's limit of "
+            f"{LOOKUP_LIMIT}: receivers would return permerror. Remove a sender, or move "
+            "one to a subdomain with its own record",
+            domain,
+        ))
+    return findings
 
 
 def mail_from_mx(region: str) -> str:
