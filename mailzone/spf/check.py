@@ -11,6 +11,7 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import lru_cache
 
 from mailzone.errors import DnsError, SpfSyntaxError
 from mailzone.resolver import Answer, RdType, Resolver, normalize_name, run_sync
@@ -129,13 +130,7 @@ class _Evaluation:
             answer = await self.query_counting_void(name, rdtype)
         else:
             answer = await self.query(name, rdtype)
-        out: list[IPAddress] = []
-        for record in answer.records:
-            try:
-                out.append(ipaddress.ip_address(record))
-            except ValueError:
-                continue
-        return out
+        return [address for address in map(_address, answer.records) if address is not None]
 
     # -- the algorithm -------------------------------------------------------
 
@@ -227,12 +222,15 @@ class _Evaluation:
         )
 
     def in_networks(self, addresses: list[IPAddress], mechanism: Mechanism) -> bool:
+        """Whether any address shares the client's first ``cidr`` bits (5.3, 5.4)."""
         if self.ip.version == 4:
-            prefix = 32 if mechanism.ip4_cidr is None else mechanism.ip4_cidr
+            bits, prefix = 32, 32 if mechanism.ip4_cidr is None else mechanism.ip4_cidr
         else:
-            prefix = 128 if mechanism.ip6_cidr is None else mechanism.ip6_cidr
-        network = ipaddress.ip_network(f"{self.ip}/{prefix}", strict=False)
-        return any(address in network for address in addresses)
+            bits, prefix = 128, 128 if mechanism.ip6_cidr is None else mechanism.ip6_cidr
+        shift = bits - prefix
+        client = int(self.ip) >> shift
+        return any(address.version == self.ip.version and int(address) >> shift == client
+                   for address in addresses)
 
     async def validated(self, context: MacroContext, target: str | None) -> list[str]:
         """The client's validated domain names (5.5), preferring those under ``target``."""
@@ -301,6 +299,15 @@ class _PtrMacro:
         return value
 
 
+@lru_cache(maxsize=8192)
+def _address(text: str) -> IPAddress | None:
+    try:
+        return ipaddress.ip_address(text)
+    except ValueError:
+        return None
+
+
+@lru_cache(maxsize=8192)
 def valid_domain(name: str) -> bool:
     """A multi-label name whose labels are 1-63 octets (4.3): others give none."""
     if name.endswith("."):

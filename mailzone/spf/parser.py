@@ -13,7 +13,7 @@ import difflib
 import ipaddress
 import re
 from collections.abc import Callable
-from functools import partial
+from functools import lru_cache, partial
 
 from mailzone.errors import SpfSyntaxError
 from mailzone.spf.terms import (
@@ -55,7 +55,22 @@ def is_spf(text: str) -> bool:
 
 
 def parse(text: str | bytes) -> Record:
-    """Parse a complete record (``v=spf1 ...``)."""
+    """Parse a complete record (``v=spf1 ...``).
+
+    Records are immutable values, so parses of the same text are shared: an
+    evaluation meets the same provider records again and again.
+    """
+    if isinstance(text, str):
+        return _parse_text(text)
+    return _parse(text)
+
+
+@lru_cache(maxsize=8192)
+def _parse_text(text: str) -> Record:
+    return _parse(text)
+
+
+def _parse(text: str | bytes) -> Record:
     if isinstance(text, bytes):
         raw = text
         try:

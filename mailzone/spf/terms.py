@@ -11,6 +11,7 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import lru_cache
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -131,7 +132,7 @@ class Mechanism:
             prefix = 32 if self.ip4_cidr is None else self.ip4_cidr
         else:
             prefix = 128 if self.ip6_cidr is None else self.ip6_cidr
-        return ipaddress.ip_network(f"{self.address}/{prefix}", strict=False)
+        return _network(self.address, prefix)
 
     def __str__(self) -> str:
         qualifier = self.qualifier.value if (self.explicit_qualifier or
@@ -164,6 +165,11 @@ class Modifier:
 
 
 Term = Mechanism | Modifier
+
+
+@lru_cache(maxsize=4096)
+def _network(address: IPAddress, prefix: int) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
+    return ipaddress.ip_network((address, prefix), strict=False)
 
 
 @dataclass(frozen=True, slots=True)
