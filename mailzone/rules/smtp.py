@@ -54,7 +54,6 @@ _TAILS: dict[SettingKind, tuple[tuple[str, ...], ...]] = {
         ("sender", "address"),
         ("default", "sender"),
         ("server", "email"),
-        ("reply", "to"),
     ),
 }
 # Sender keys without a mail word in them.
