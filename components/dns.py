@@ -1,0 +1,161 @@
+"""DNS backends: one small interface, two providers.
+
+A component hands a backend a ``RecordSpec`` (a ``mailzone.desired.DesiredRecord``
+with its known-after-apply parts rendered as Pulumi outputs) and the backend
+declares the provider resources for it, as children of the component:
+
+- ``Route53Backend``: one ``aws.route53.Record`` per record set. Route 53 keeps
+  all values of a name and type in one set, so a TXT set holds the record's
+  values and the values to keep (``keepTxt``). Each TXT value is split into
+  255-octet strings in Route 53's quoted form. ``allow_overwrite=False``: a
+  record set that exists already and is not in this stack's state is never
+  overwritten (import it first: see docs/components.md).
+- ``CloudflareBackend``: one ``cloudflare.DnsRecord`` per value (Cloudflare
+  holds one record per value); values to keep are other records and are left
+  alone. TXT content is written as quoted character-strings of at most 255
+  octets, as Cloudflare's API asks.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import cast
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_cloudflare as cloudflare
+
+from mailzone.desired import DesiredRecord, KnownAfterApply, quoted_txt, route53_txt
+
+COMMENT = "managed by mailzone"
+
+
+@dataclass(frozen=True)
+class RecordSpec:
+    """A desired record ready for a provider: name and values may be outputs."""
+
+    key: str
+    name: pulumi.Input[str]
+    type: str
+    values: Sequence[pulumi.Input[str]]
+    ttl: int
+    keep: Sequence[str] = field(default=())
+
+
+def render(
+    record: DesiredRecord, computed: Mapping[str, pulumi.Output[Sequence[str]]] | None = None
+) -> RecordSpec:
+    """Turn a desired record into a ``RecordSpec``, filling known-after-apply values.
+
+    ``computed`` maps a ``KnownAfterApply.source`` (``"dkim_tokens"``) to the
+    output holding its values.
+    """
+
+    def value(item: str | KnownAfterApply) -> pulumi.Input[str]:
+        if isinstance(item, str):
+            return item
+        if computed is None or item.source not in computed:
+            raise ValueError(f"{record.key}: no output for {item.source} to render {item}")
+        return computed[item.source].apply(lambda values: item.render(values[item.index]))
+
+    return RecordSpec(
+        key=record.key,
+        name=value(record.name),
+        type=record.type,
+        values=[value(v) for v in record.values],
+        ttl=record.ttl,
+        keep=record.keep,
+    )
+
+
+def _map(value: pulumi.Input[str], fn: Callable[[str], str]) -> pulumi.Input[str]:
+    if isinstance(value, str):
+        return fn(value)
+    return pulumi.Output.from_input(cast("pulumi.Output[str]", value)).apply(fn)
+
+
+def _split_mx(value: str) -> tuple[int, str]:
+    preference, _, host = value.partition(" ")
+    return int(preference), host
+
+
+class DnsBackend(ABC):
+    """Declares the provider resources of one record set."""
+
+    provider: str
+
+    @abstractmethod
+    def declare(
+        self, resource_name: str, spec: RecordSpec, parent: pulumi.Resource
+    ) -> list[pulumi.CustomResource]:
+        """The resources for ``spec``, each with ``parent`` as its parent."""
+
+
+class Route53Backend(DnsBackend):
+    provider = "route53"
+
+    def __init__(self, zone_id: pulumi.Input[str]) -> None:
+        self.zone_id = zone_id
+
+    @staticmethod
+    def entries(spec: RecordSpec) -> list[pulumi.Input[str]]:
+        """The ``records`` of the record set: TXT values in Route 53's quoted form."""
+        values: list[pulumi.Input[str]] = [*spec.values, *spec.keep]
+        if spec.type == "TXT":
+            return [_map(v, route53_txt) for v in values]
+        return values
+
+    def declare(
+        self, resource_name: str, spec: RecordSpec, parent: pulumi.Resource
+    ) -> list[pulumi.CustomResource]:
+        record = aws.route53.Record(
+            resource_name,
+            zone_id=self.zone_id,
+            name=spec.name,
+            type=spec.type,
+            ttl=spec.ttl,
+            records=self.entries(spec),
+            allow_overwrite=False,
+            opts=pulumi.ResourceOptions(parent=parent),
+        )
+        return [record]
+
+
+class CloudflareBackend(DnsBackend):
+    provider = "cloudflare"
+
+    def __init__(self, zone_id: pulumi.Input[str]) -> None:
+        self.zone_id = zone_id
+
+    def declare(
+        self, resource_name: str, spec: RecordSpec, parent: pulumi.Resource
+    ) -> list[pulumi.CustomResource]:
+        resources: list[pulumi.CustomResource] = []
+        for index, value in enumerate(spec.values):
+            name = resource_name if len(spec.values) == 1 else f"{resource_name}-{index}"
+            priority: float | None = None
+            content: pulumi.Input[str] = value
+            if spec.type == "TXT":
+                content = _map(value, quoted_txt)
+            elif spec.type == "MX":
+                if not isinstance(value, str):
+                    raise ValueError(f"{spec.key}: an MX value must be known before apply")
+                preference, host = _split_mx(value)
+                priority, content = float(preference), host
+            resources.append(
+                cloudflare.DnsRecord(
+                    name,
+                    zone_id=self.zone_id,
+                    name=spec.name,
+                    type=spec.type,
+                    ttl=float(spec.ttl),
+                    content=content,
+                    priority=priority,
+                    proxied=False if spec.type == "CNAME" else None,
+                    comment=COMMENT,
+                    opts=pulumi.ResourceOptions(parent=parent),
+                )
+            )
+        return resources
