@@ -1,0 +1,148 @@
+"""Unit tests of the core rule functions and the pack's shape mapping (no process).
+
+These run in addition to the gRPC tests, never instead of them.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+
+import pytest
+from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, unknown_checking_proxy
+
+from mailzone import catalogue
+from mailzone.findings import Finding
+from mailzone.rules.mailhost import ip_literal, is_local_host
+from mailzone.rules.records import DnsRecord, check_single_spf
+from mailzone.rules.sender import check_sender_address, check_sender_domain
+from mailzone.rules.smtp import SettingKind, classify_key, display, parse_endpoint
+from mailzone.rules.spfpolicy import catalogue_sender_for, estimate_lookups, ip_literal_terms
+from policies import resources as rs
+
+
+def codes(findings: list[Finding]) -> list[str]:
+    return [f.code for f in findings]
+
+
+@pytest.mark.parametrize(("address", "expected"), [
+    ("mail@example.com", []),
+    ("Example App <mail@example.com>", []),
+    ("noreply@example.com", ["sender-noreply"]),
+    ("No-Reply@example.com", ["sender-noreply"]),
+    ("do_not_reply+billing@example.org", ["sender-noreply"]),
+    ("donotreply@example.net", ["sender-noreply"]),
+    ("mail", ["sender-no-domain"]),
+    ("mail@", ["sender-no-domain"]),
+    ("", ["sender-no-domain"]),
+    ("@example.com", ["sender-invalid"]),
+    ("two@at@example.com", ["sender-invalid"]),
+    ("mail@localhost", ["sender-invalid"]),
+    ("mail@192.0.2.1", ["sender-invalid"]),
+    # The placeholder domains below are the rule's *rejected* inputs.
+    ("mail@domain.com", ["sender-placeholder-domain"]),
+    ("mail@news.email.com", ["sender-placeholder-domain"]),
+    ("noreply@test.com", ["sender-noreply", "sender-placeholder-domain"]),
+])
+def test_sender_address(address: str, expected: list[str]) -> None:
+    assert codes(check_sender_address(address)) == expected
+
+
+def test_sender_allow_list_and_placeholders_are_configurable() -> None:
+    allowed = ["noreply@example.com"]
+    assert check_sender_address("NoReply@Example.com", allowed_mailboxes=allowed) == []
+    assert codes(check_sender_address("mail@example.org", placeholder_domains=["example.org"])) == [
+        "sender-placeholder-domain"]
+
+
+def test_sender_domain_must_be_sent_from() -> None:
+    assert check_sender_domain("mail@notify.example.com", ["example.com"]) == []
+    assert codes(check_sender_domain("mail@example.org", ["example.com"])) == [
+        "sender-unmanaged-domain"]
+    assert check_sender_domain("mail", ["example.com"]) == []  # the address rule's business
+
+
+@pytest.mark.parametrize(("key", "kind"), [
+    ("SMTP_HOST", SettingKind.HOST), ("SMTP_SERVER", SettingKind.HOST),
+    ("MAIL_SERVER", SettingKind.HOST), ("MAIL_HOST", SettingKind.HOST),
+    ("EMAIL_HOST", SettingKind.HOST), ("smtp.host", SettingKind.HOST),
+    ("spring.mail.host", SettingKind.HOST), ("smtpHost", SettingKind.HOST),
+    ("/app/prod/smtp/host", SettingKind.HOST), ("SMTP_PORT", SettingKind.PORT),
+    ("MAIL_PORT", SettingKind.PORT), ("smtp.port", SettingKind.PORT),
+    ("mail.smtp.port", SettingKind.PORT), ("smtp-port", SettingKind.PORT),
+    ("MAILER_DSN", SettingKind.URL), ("EMAIL_URL", SettingKind.URL),
+    ("MAIL_FROM", SettingKind.SENDER), ("DEFAULT_FROM_EMAIL", SettingKind.SENDER),
+    ("SERVER_EMAIL", SettingKind.SENDER), ("SENDER_ADDRESS", SettingKind.SENDER),
+    ("EMAIL_HOST_USER", None), ("EMAIL_HOST_PASSWORD", None), ("SMTP_PASSWORD", None),
+    ("DATABASE_HOST", None), ("PORT", None), ("HOST", None), ("DATE_FROM", None),
+])
+def test_smtp_setting_keys(key: str, kind: SettingKind | None) -> None:
+    assert classify_key(key) is kind
+
+
+def test_endpoints_and_credentials() -> None:
+    assert parse_endpoint("smtp://user:secret@smtp.example.net:25").port == 25
+    assert parse_endpoint("[2001:db8::1]:587").host == "2001:db8::1"
+    assert parse_endpoint("smtp.example.net:465").port == 465
+    assert "secret" not in display("smtp://user:secret@smtp.example.net:25")
+    assert ip_literal("[IPv6:2001:db8::1]") == ipaddress.ip_address("2001:db8::1")
+    assert ip_literal("smtp.example.net") is None
+    assert is_local_host("127.0.0.2") and is_local_host("LOCALHOST.")
+    assert not is_local_host("192.0.2.1")
+
+
+def test_ip_literal_terms_read_broken_records() -> None:
+    terms = [t.term for t in ip_literal_terms("v=spf1 a:192.0.2.1/24 -ip4:198.51.100.0/24 "
+                                               "mx:example.com ip4:bogus ~all")]
+    assert terms == ["a:192.0.2.1/24", "-ip4:198.51.100.0/24"]
+
+
+def test_catalogue_ranges_name_their_include() -> None:
+    for sender in catalogue.senders():
+        for text in sender.tree.values():
+            term = next((t for t in text.split() if t.startswith(("ip4:", "ip6:"))), None)
+            if term is None:
+                continue
+            network = ipaddress.ip_network(term[4:], strict=False)
+            found = catalogue_sender_for(network)
+            assert found is not None and found[1]  # some sender publishes it
+    assert catalogue_sender_for(ipaddress.ip_network("192.0.2.0/24")) is None
+
+
+def test_budget_estimate_uses_catalogue_costs() -> None:
+    google = catalogue.lookup("google-workspace").lookup_cost
+    estimate = estimate_lookups("v=spf1 include:_spf.google.com mx ~all")
+    assert estimate.total == google + 1
+    assert estimate.unknown_includes == ()
+    assert estimate_lookups("v=spf1 include:_spf.example.net -all").unknown_includes == (
+        "include:_spf.example.net",)
+
+
+def test_single_spf_counts_across_record_sets() -> None:
+    records = [
+        DnsRecord("example.com", "TXT", ("v=spf1 -all",), where="a"),
+        DnsRecord("Example.com.", "TXT", ("v=spf1 include:amazonses.com -all",), where="b"),
+        DnsRecord("example.org", "TXT", ("v=spf1 -all", "token"), where="c"),
+        DnsRecord(None, "TXT", ("v=spf1 -all",), where="d"),
+    ]
+    assert sorted(f.where for f in check_single_spf(records)) == ["a", "b"]
+
+
+def test_txt_quoting_forms() -> None:
+    assert rs.unquote_txt('"v=spf1 " "include:a.example.com -all"') == (
+        "v=spf1 include:a.example.com -all", ["v=spf1 ", "include:a.example.com -all"])
+    assert rs.unquote_txt(r'"say \"hi\"\032ok"')[0] == 'say "hi" ok'
+    assert rs.route53_txt('first""second') == ("firstsecond", ["first", "second"])
+    assert rs.route53_txt("v=spf1 -all") == ("v=spf1 -all", ["v=spf1 -all"])
+
+
+def test_plain_turns_sdk_unknowns_into_unknown() -> None:
+    proxied = unknown_checking_proxy({
+        "name": "example.com",
+        "records": ["v=spf1 -all", UNKNOWN_STRING_VALUE],
+        "zoneId": UNKNOWN_STRING_VALUE,
+    })
+    props = rs.plain(proxied)
+    assert props == {"name": "example.com", "records": ["v=spf1 -all", rs.UNKNOWN],
+                     "zoneId": rs.UNKNOWN}
+    record = rs.dns_record(rs.Resource(rs.ROUTE53_RECORD, "urn", "r", {**props, "type": "TXT"}))
+    assert record is not None and record.values == ("v=spf1 -all", None)
