@@ -288,9 +288,28 @@ def uri_domain(uri: str) -> str | None:
     return address.rpartition("@")[2].rstrip(".").lower() or None
 
 
+# Second-level labels under two-letter country TLDs that act as public suffixes
+# (co.uk, com.au, ac.jp, ...): enough for an offline approximation.
+_SECOND_LEVEL_SUFFIXES = frozenset(
+    {"ac", "co", "com", "edu", "gov", "go", "ltd", "ne", "net", "or", "org", "plc", "sch"}
+)
+
+
+def organisational_domain(name: str) -> str:
+    """An offline approximation of RFC 7489's Organizational Domain.
+
+    Without the Public Suffix List: the last two labels, or three when the
+    last two look like a country's public suffix (``example.co.uk``).
+    """
+    labels = name.rstrip(".").lower().split(".")
+    keep = 2
+    if len(labels) >= 3 and len(labels[-1]) == 2 and labels[-2] in _SECOND_LEVEL_SUFFIXES:
+        keep = 3
+    return ".".join(labels[-keep:])
+
+
 def _same_organisation(a: str, b: str) -> bool:
-    # Without the public suffix list: the same name, or one inside the other.
-    return a == b or a.endswith("." + b) or b.endswith("." + a)
+    return organisational_domain(a) == organisational_domain(b)
 
 
 def external_destinations(record: DmarcRecord, domain: str) -> list[str]:

@@ -102,7 +102,7 @@ def test_unknown_key_without_a_close_one_lists_the_keys() -> None:
 
 def test_as_of_is_a_date_not_in_the_future() -> None:
     assert isinstance(catalogue.AS_OF, datetime.date)
-    assert catalogue.AS_OF <= datetime.date.today()
+    assert datetime.date.today() >= catalogue.AS_OF
 
 
 def test_include_costs_and_by_include() -> None:
