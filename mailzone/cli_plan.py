@@ -1,0 +1,433 @@
+"""``mailzone plan``: the stack's desired records against what is published now.
+
+    mailzone plan [--stack NAME] [--zones DIR | --live [--nameserver HOST[:PORT]]]
+                  [--format text|json|markdown] [--lock FILE | --no-lock]
+
+Exit status, like ``terraform plan -detailed-exitcode``: 0 no changes, 2
+changes, 1 errors (error findings, a bad config, an unreadable zone directory,
+a bad command line). The core is ``mailzone.plan``; this module reads the
+inputs, prints, and writes the lock file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rich.console import Console, RenderableType
+
+    from mailzone.findings import Finding
+    from mailzone.plan import DomainPlan, Plan, SpfDiff
+
+EXIT_ERRORS = 1
+#: Live plans of at least this many domains show a progress bar (on a terminal).
+PROGRESS_FROM = 10
+#: The snapshot used when neither --zones nor --live is given, beside the stack file.
+DEFAULT_ZONES = Path("examples") / "zones"
+
+
+class _PlanParser(argparse.ArgumentParser):
+    """Usage errors exit 1: for ``plan``, 2 means "changes" (see the module's docstring)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        sys.stderr.write(f"{self.prog}: error: {message}\n")
+        raise SystemExit(EXIT_ERRORS)
+
+
+def register(commands: Any) -> None:
+    plan = commands.add_parser(
+        "plan",
+        help="what the stack would change in published DNS, and the policy findings",
+        description="Compare the desired records of a stack (Pulumi.<stack>.yaml) with the "
+        "records published now, read from a directory of zone files (offline) or from live "
+        "DNS, and judge the result with the policy pack's rules. Exit 0: no changes, "
+        "2: changes, 1: errors.",
+    )
+    plan.__class__ = _PlanParser  # plan's own exit status for usage errors
+    plan.add_argument("--stack", default="dev", metavar="NAME",
+                      help="the stack: reads Pulumi.NAME.yaml in the current directory "
+                      "(or give the file's path); default dev")
+    source = plan.add_mutually_exclusive_group()
+    source.add_argument("--zones", metavar="DIR", type=Path,
+                        help="read what is published from this directory of <zone>.zone "
+                        "files (default: examples/zones beside the stack file)")
+    source.add_argument("--live", action="store_true",
+                        help="read what is published from live DNS: each domain's "
+                        "authoritative servers, or --nameserver")
+    plan.add_argument("--nameserver", metavar="HOST[:PORT]",
+                      help="with --live: ask this server for everything")
+    plan.add_argument("--timeout", type=float, default=3.0, metavar="S",
+                      help="with --live: seconds per DNS query (default 3)")
+    plan.add_argument("--concurrency", type=int, default=32, metavar="N",
+                      help="with --live: domains planned at once (default 32)")
+    plan.add_argument("--format", choices=("text", "json", "markdown"), default="text",
+                      help="text for people (default), json for programs, markdown for a "
+                      "pull-request comment")
+    lock = plan.add_mutually_exclusive_group()
+    lock.add_argument("--lock", metavar="FILE", type=Path,
+                      help="the include lock (default: mailzone.lock.json beside the stack "
+                      "file)")
+    lock.add_argument("--no-lock", action="store_true",
+                      help="neither read nor write the include lock")
+    plan.set_defaults(run=run_plan)
+
+
+def stack_file(stack: str) -> Path:
+    if stack.endswith((".yaml", ".yml")) or "/" in stack:
+        return Path(stack)
+    return Path(f"Pulumi.{stack}.yaml")
+
+
+def run_plan(args: argparse.Namespace) -> int:
+    from mailzone.errors import ConfigError, MailzoneError
+    from mailzone.plan import LockFileError
+
+    try:
+        return _run(args)
+    except ConfigError as exc:
+        _problems(exc.problems, args)
+        return EXIT_ERRORS
+    except (MailzoneError, LockFileError) as exc:
+        sys.stderr.write(f"mailzone plan: {exc}\n")
+        return EXIT_ERRORS
+
+
+def _problems(problems: list[tuple[str, str]], args: argparse.Namespace) -> None:
+    if args.format == "json":
+        from mailzone.output import print_json
+
+        print_json({
+            "stack": args.stack,
+            "exit_status": EXIT_ERRORS,
+            "config_errors": [{"path": p, "message": m} for p, m in problems],
+        })
+    sys.stderr.write(f"mailzone plan: the stack config has {len(problems)} "
+                     f"problem{'s' if len(problems) != 1 else ''}; nothing was planned:\n")
+    for path, message in problems:
+        sys.stderr.write(f"  {path}: {message}\n" if path else f"  {message}\n")
+
+
+def _run(args: argparse.Namespace) -> int:
+    from mailzone.config import load_stack_config
+    from mailzone.errors import UsageError
+    from mailzone.plan import lock_path_for, plan_offline, read_lock, write_lock
+
+    if args.nameserver is not None and not args.live:
+        raise UsageError("--nameserver goes with --live (the zones are read from files "
+                         "otherwise)")
+    if args.concurrency < 1:
+        raise UsageError(f"--concurrency {args.concurrency}: give 1 or more")
+    path = stack_file(args.stack)
+    stack = load_stack_config(path)
+    lock_path = None if args.no_lock else (args.lock or lock_path_for(path))
+    previous = read_lock(lock_path) if lock_path is not None else None
+    if args.live:
+        plan = _plan_live(args, stack, previous)
+    else:
+        from mailzone.zonedir import ZoneDirResolver
+
+        zones = args.zones
+        if zones is None:
+            zones = path.parent / DEFAULT_ZONES
+            if not zones.is_dir():
+                raise UsageError(f"no zone snapshot at {zones}: give --zones DIR (offline) "
+                                 "or --live")
+        plan = plan_offline(stack, ZoneDirResolver(zones), source=f"zones:{zones}",
+                            previous_lock=previous)
+    written = False
+    if lock_path is not None:
+        written = write_lock(lock_path, plan.lock)
+    lock_note = ("" if lock_path is None else
+                 f"{lock_path} ({'updated' if written else 'unchanged'})")
+    if args.format == "json":
+        from mailzone.output import print_json
+
+        print_json({**plan.to_json(), "lock": {"path": None if lock_path is None
+                                               else str(lock_path), "written": written}})
+    elif args.format == "markdown":
+        sys.stdout.write(markdown(plan))
+    else:
+        render_text(plan, lock_note)
+    return plan.exit_status
+
+
+def _plan_live(args: argparse.Namespace, stack: Any, previous: Any) -> Plan:
+    import asyncio
+
+    from mailzone.liveresolver import LiveResolver
+    from mailzone.plan import AuthoritativeResolver, build_plan
+
+    if args.nameserver is not None:
+        resolver: Any = LiveResolver(nameserver=args.nameserver, timeout=args.timeout)
+        source = f"live:{args.nameserver}"
+    else:
+        recursive = LiveResolver(timeout=args.timeout)
+        resolver = AuthoritativeResolver(
+            recursive, [d.domain for d in stack.domains],
+            lambda address: LiveResolver(nameserver=address, timeout=args.timeout),
+        )
+        source = "live:authoritative"
+    count = len(stack.domains)
+    if count < PROGRESS_FROM or args.format != "text" or not sys.stderr.isatty():
+        return asyncio.run(build_plan(stack, resolver, source=source, previous_lock=previous,
+                                      concurrency=args.concurrency))
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from mailzone.output import error_console
+
+    with Progress(TextColumn("planning"), BarColumn(), MofNCompleteColumn(),
+                  TextColumn("{task.description}"), console=error_console(),
+                  transient=True) as progress:
+        task = progress.add_task("", total=count)
+
+        def advance(domain: DomainPlan) -> None:
+            progress.update(task, advance=1, description=domain.domain)
+
+        return asyncio.run(build_plan(stack, resolver, source=source, previous_lock=previous,
+                                      concurrency=args.concurrency, progress=advance))
+
+
+# -- text ---------------------------------------------------------------------------------
+
+_ACTION_STYLE = {
+    "create": ("+ create", "green"),
+    "update": ("~ update", "yellow"),
+    "unchanged": ("= unchanged", "dim"),
+    "known-after-apply": ("+ create (known after apply)", "cyan"),
+    "unknown": ("? unknown", "magenta"),
+}
+_VALUE_STYLE = {
+    "add": ("+", "green", ""),
+    "remove": ("-", "red", ""),
+    "unchanged": ("=", "dim", ""),
+    "kept": ("=", "dim", "kept: keepTxt"),
+    "unmanaged": ("·", "dim", "not managed here, left alone"),
+    "lost": ("-", "bold red", "LOST: not in keepTxt"),
+    "known-after-apply": ("+", "cyan", ""),
+}
+
+
+def render_text(plan: Plan, lock_note: str = "", out: Console | None = None) -> None:
+    from rich.text import Text
+
+    from mailzone.output import console, findings_table
+
+    out = out or console()
+    out.print(Text.assemble(("mailzone plan", "bold"), f"  stack {plan.stack}  ",
+                            (plan.source, "dim")))
+    for domain in plan.domains:
+        out.print()
+        out.print(domain_tree(domain))
+        if domain.findings:
+            out.print(findings_table(_with_where(domain.findings)))
+    if plan.includes:
+        out.print()
+        out.print(_includes_table(plan))
+    out.print()
+    out.print(_summary(plan))
+    if lock_note:
+        out.print(Text(f"include lock: {lock_note}", style="dim"))
+
+
+def _with_where(findings: tuple[Finding, ...]) -> list[Finding]:
+    from mailzone.findings import Finding
+
+    return [Finding(f.code, f.severity, f"{f.where}: {f.message}" if f.where else f.message,
+                    f.where) for f in findings]
+
+
+def domain_tree(domain: DomainPlan) -> RenderableType:
+    """The domain's records as a tree: each record, its values, and its SPF diff."""
+    from rich.text import Text
+    from rich.tree import Tree
+
+    from mailzone.plan import Action
+
+    heading = Text.assemble((domain.domain, "bold"), f"  {domain.provider}  ")
+    parts = []
+    for action, label in ((Action.CREATE, "to create"), (Action.UPDATE, "to update"),
+                          (Action.UNCHANGED, "unchanged"),
+                          (Action.KNOWN_AFTER_APPLY, "known after apply"),
+                          (Action.UNKNOWN, "unknown")):
+        count = domain.count(action)
+        if count:
+            parts.append(f"{count} {label}")
+    heading.append(", ".join(parts), style="cyan")
+    tree = Tree(heading)
+    notes: list[str] = []
+    for record in domain.records:
+        label, style = _ACTION_STYLE[record.action.value]
+        branch = tree.add(Text.assemble((label, style), "  ", (record.name, "bold"),
+                                        f" {record.type}"))
+        for value in record.values:
+            sign, value_style, note = _VALUE_STYLE[value.status.value]
+            line = Text(f"{sign} {value.value}", style=value_style)
+            if note:
+                line.append(f"  ({note})", style="italic dim")
+            branch.add(line)
+        if record.spf is not None:
+            branch.add(_spf_tree(record.spf))
+        if record.note and record.changes and record.note not in notes:
+            notes.append(record.note)
+    for note in notes:
+        tree.add(Text(f"note: {note}", style="dim"))
+    return tree
+
+
+def _spf_tree(spf: SpfDiff) -> RenderableType:
+    from rich.text import Text
+    from rich.tree import Tree
+
+    before = "none" if spf.lookups_before is None else str(spf.lookups_before)
+    after = "?" if spf.lookups_after is None else str(spf.lookups_after)
+    over = spf.lookups_after is not None and spf.lookups_after > spf.limit
+    title = Text.assemble(("SPF diff", "bold"), "  lookups ",
+                          (f"{before} -> {after}", "bold red" if over else "bold green"),
+                          f" of {spf.limit}")
+    tree = Tree(title)
+    styles = {"+": "green", "-": "red", "=": "dim"}
+    for term in spf.terms:
+        label = Text(f"{term.change} {term.term}", style=styles[term.change])
+        if term.lookups:
+            label.append(f"  {term.lookups} lookup{'s' if term.lookups != 1 else ''}",
+                         style="cyan")
+        tree.add(label)
+    for note in spf.notes:
+        tree.add(Text(note, style="yellow"))
+    return tree
+
+
+def _includes_table(plan: Plan) -> RenderableType:
+    from rich.table import Table
+    from rich.text import Text
+
+    from mailzone import catalogue
+
+    table = Table(title=f"sender includes (catalogue as of {catalogue.AS_OF.isoformat()})",
+                  title_justify="left", box=None, header_style="bold", pad_edge=False)
+    table.add_column("include", no_wrap=True)
+    table.add_column("lookups", justify="right")
+    table.add_column("catalogue", justify="right")
+    table.add_column("lock")
+    table.add_column("used by", overflow="fold")
+    for include in plan.includes:
+        if not include.resolved:
+            lock = Text("unresolved: previous entry kept" if include.previous
+                        else "unresolved", style="yellow")
+        elif include.changed:
+            lock = Text(f"CHANGED (was {include.previous.lookups if include.previous else '?'}"
+                        " lookups)", style="bold yellow")
+        elif include.previous is None:
+            lock = Text("new", style="cyan")
+        else:
+            lock = Text("unchanged", style="dim")
+        table.add_row(
+            include.include,
+            "?" if include.lookups is None else str(include.lookups),
+            "-" if include.catalogue_lookups is None else str(include.catalogue_lookups),
+            lock,
+            ", ".join(include.domains),
+        )
+    return table
+
+
+def summary_line(plan: Plan) -> str:
+    counts = plan.summary()
+    parts = [f"{counts['create']} to create", f"{counts['update']} to update",
+             f"{counts['unchanged']} unchanged"]
+    if counts["known-after-apply"]:
+        parts.append(f"{counts['known-after-apply']} known after apply")
+    if counts["unknown"]:
+        parts.append(f"{counts['unknown']} unknown")
+    findings = (f"{counts['errors']} error{'s' if counts['errors'] != 1 else ''}, "
+                f"{counts['warnings']} warning{'s' if counts['warnings'] != 1 else ''}")
+    verdict = {0: "no changes", 1: "errors", 2: "changes"}[plan.exit_status]
+    return f"Plan: {', '.join(parts)}; {findings}. Exit {plan.exit_status}: {verdict}."
+
+
+def _summary(plan: Plan) -> RenderableType:
+    from rich.text import Text
+
+    style = {0: "bold green", 1: "bold red", 2: "bold yellow"}[plan.exit_status]
+    return Text(summary_line(plan), style=style)
+
+
+# -- markdown -----------------------------------------------------------------------------
+
+_MD_ACTION = {
+    "create": "🆕 create",
+    "update": "✏️ update",
+    "unchanged": "unchanged",
+    "known-after-apply": "🆕 known after apply",
+    "unknown": "❓ unknown",
+}
+_MD_VALUE = {
+    "add": "+", "remove": "-", "unchanged": "=", "kept": "= (keepTxt)",
+    "unmanaged": "· (unmanaged)", "lost": "**LOST**", "known-after-apply": "+ (after apply)",
+}
+
+
+def _cell(text: str) -> str:
+    return "`" + text.replace("|", "\\|").replace("`", "'") + "`"
+
+
+def markdown(plan: Plan) -> str:
+    """The plan as a pull-request comment (GitHub-flavoured markdown)."""
+    lines = [f"### mailzone plan: stack `{plan.stack}`", "", f"**{summary_line(plan)}**", "",
+             f"Source: `{plan.source}`", ""]
+    for domain in plan.domains:
+        lines += [f"#### {domain.domain} ({domain.provider})", ""]
+        lines += ["| action | name | type | values |", "|---|---|---|---|"]
+        for record in domain.records:
+            values = "<br>".join(f"{_MD_VALUE[v.status.value]} {_cell(v.value)}"
+                                 for v in record.values)
+            lines.append(f"| {_MD_ACTION[record.action.value]} | {_cell(record.name)} "
+                         f"| {record.type} | {values} |")
+        lines.append("")
+        for record in domain.records:
+            if record.spf is not None:
+                lines += _markdown_spf(record.spf)
+        for record in domain.records:
+            if record.note and record.changes:
+                lines += [f"> {record.name} {record.type}: {record.note}", ""]
+        if domain.findings:
+            for finding in domain.findings:
+                mark = "❌" if finding.is_error else "⚠️"
+                where = f" ({finding.where})" if finding.where else ""
+                lines.append(f"- {mark} `{finding.code}`{where}: {finding.message}")
+            lines.append("")
+    if plan.includes:
+        lines += ["<details><summary>Sender includes and the lock</summary>", "",
+                  "| include | lookups | catalogue | lock |", "|---|---|---|---|"]
+        for include in plan.includes:
+            state = ("unresolved" if not include.resolved else "**changed**"
+                     if include.changed else "new" if include.previous is None
+                     else "unchanged")
+            lines.append(
+                f"| `{include.include}` | "
+                f"{'?' if include.lookups is None else include.lookups} | "
+                f"{'-' if include.catalogue_lookups is None else include.catalogue_lookups} | "
+                f"{state} |")
+        lines += ["", "</details>", ""]
+    return "\n".join(lines) + "\n"
+
+
+def _markdown_spf(spf: SpfDiff) -> list[str]:
+    before = "none" if spf.lookups_before is None else str(spf.lookups_before)
+    lines = [f"SPF `{spf.name}`: lookups **{before} → {spf.lookups_after}** of {spf.limit}",
+             "", "```diff"]
+    for term in spf.terms:
+        sign = {"+": "+", "-": "-", "=": " "}[term.change]
+        cost = f"   # {term.lookups} lookup{'s' if term.lookups != 1 else ''}" if (
+            term.lookups) else ""
+        lines.append(f"{sign} {term.term}{cost}")
+    lines += ["```", ""]
+    lines += [f"> {note}" for note in spf.notes]
+    return lines
+
+
+__all__ = ["markdown", "register", "render_text", "run_plan", "summary_line"]
