@@ -112,6 +112,7 @@ def check_ses_identities(
             {normalize_name(t) for t in tokens if t is not None} if tokens is not None else set()
         )
         suffix = f"._domainkey.{domain}"
+        found_labels: set[str] = set()
         found = 0
         for record in records:
             rname = record.fqdn
@@ -124,21 +125,23 @@ def check_ses_identities(
                 continue
             if all(_is_ses_dkim_target(v) for v in (record.values or (None,))):
                 found += 1
+                found_labels.add(label)
         short = DKIM_RECORDS - min(found, DKIM_RECORDS)
         if short and pool >= short:
             pool -= short
             short = 0
         if short:
+            missing = sorted(known_tokens - found_labels)
             expected = (
-                ", ".join(f"{t}{suffix}" for t in sorted(known_tokens))
-                if known_tokens else f"<token>{suffix} (one per token)"
+                ", ".join(f"{t}{suffix} -> {t}.dkim.amazonses.com" for t in missing)
+                if missing else f"<token>{suffix} -> <token>.dkim.amazonses.com, one per token"
             )
             findings.append(error(
                 "ses-dkim-missing",
                 f"{identity.label or domain}: the SES identity {domain} has {found} of its "
                 f"{DKIM_RECORDS} DKIM CNAMEs in the stack, so SES cannot verify it or sign its "
-                f"mail. Add CNAME records {expected} -> <token>.dkim.amazonses.com for every "
-                "token of the identity's DKIM attributes",
+                f"mail. Add CNAME {expected} (the tokens are the identity's DKIM "
+                "attributes)",
                 identity.where,
             ))
     for mail_from in mail_froms:

@@ -53,7 +53,8 @@ def test_identity_missing_a_dkim_cname_is_rejected(pack: Pack) -> None:
     assert len(found) == 1 and found[0].level == "mandatory"
     assert found[0].urn.endswith("::identity")
     assert "has 2 of its 3 DKIM CNAMEs" in found[0].message
-    assert f"{TOKENS[2]}._domainkey.example.com" in found[0].message
+    assert f"{TOKENS[2]}._domainkey.example.com -> {TOKENS[2]}.dkim" in found[0].message
+    assert TOKENS[0] not in found[0].message  # only the missing record is named
 
 
 def test_mail_from_without_mx_or_ses_spf_is_rejected(pack: Pack) -> None:
