@@ -329,31 +329,49 @@ class DomainReport:
 
 
 class _DomainResolver:
-    """The shared resolver as one domain sees it: memoised, counted, capped, shielded.
+    """The shared resolver as one domain sees it: memoised, counted and shielded.
 
     The shield matters: when a domain runs out of time its tasks are cancelled,
     and a query in flight that other domains also wait for must go on.
     """
 
-    def __init__(self, shared: Resolver, cap: int, seen: set[tuple[str, RdType]]) -> None:
+    def __init__(self, shared: Resolver, seen: set[tuple[str, RdType]]) -> None:
         self.shared = shared
-        self.cap = cap
         self.seen = seen  # the run's distinct questions
         self.asked: dict[tuple[str, RdType], asyncio.Future[Answer]] = {}
-        self.capped = False
 
-    async def resolve(self, name: str, rdtype: RdType) -> Answer:
-        key = (normalize_name(name), RdType(rdtype))
+    async def ask(self, key: tuple[str, RdType]) -> Answer:
         future = self.asked.get(key)
         if future is None:
-            if len(self.asked) >= self.cap:
-                self.capped = True
-                raise DnsError(key[0], key[1].value, _QUERY_CAP_REASON.format(cap=self.cap))
             self.seen.add(key)
             future = asyncio.ensure_future(self.shared.resolve(*key))
             future.add_done_callback(_retrieve)
             self.asked[key] = future
         return await asyncio.shield(future)
+
+    def capped(self, cap: int) -> _Capped:
+        return _Capped(self, cap)
+
+
+class _Capped:
+    """One check's questions, at most ``cap`` distinct ones (a lookup bomb stops here).
+
+    Each area of a domain has its own cap, so an exploding SPF tree never takes
+    the questions of the DMARC or MX checks running beside it.
+    """
+
+    def __init__(self, domain: _DomainResolver, cap: int) -> None:
+        self.domain = domain
+        self.cap = cap
+        self.keys: set[tuple[str, RdType]] = set()
+
+    async def resolve(self, name: str, rdtype: RdType) -> Answer:
+        key = (normalize_name(name), RdType(rdtype))
+        if key not in self.keys:
+            if len(self.keys) >= self.cap:
+                raise DnsError(key[0], key[1].value, _QUERY_CAP_REASON.format(cap=self.cap))
+            self.keys.add(key)
+        return await self.domain.ask(key)
 
 
 def _retrieve(future: asyncio.Future[Answer]) -> None:
@@ -384,7 +402,7 @@ def _txt_answer_octets(name: str, values: Iterable[str]) -> int:
 
 
 async def _check_spf(
-    resolver: _DomainResolver, facts: SpfFacts, findings: list[Finding], *, mail_from: bool
+    resolver: _Capped, facts: SpfFacts, findings: list[Finding], *, mail_from: bool
 ) -> None:
     name = facts.name
     try:
@@ -510,7 +528,7 @@ def organisational_domain(domain: str) -> str:
 
 
 async def _check_dmarc(
-    resolver: _DomainResolver, report: DomainReport, findings: list[Finding]
+    resolver: _Capped, report: DomainReport, findings: list[Finding]
 ) -> None:
     domain = report.domain
     facts = report.dmarc
@@ -598,7 +616,7 @@ async def _check_dmarc(
             ))
 
 
-async def _dmarc_records(resolver: _DomainResolver, domain: str) -> list[str]:
+async def _dmarc_records(resolver: _Capped, domain: str) -> list[str]:
     answer = await resolver.resolve(record_name(domain), RdType.TXT)
     return [value for value in answer.records if _DMARC_PREFIX.match(value)]
 
@@ -609,7 +627,7 @@ def _is_null_mx(record: str) -> bool:
 
 
 async def _check_mx(
-    resolver: _DomainResolver, facts: MxFacts, findings: list[Finding], *, mail_from: bool
+    resolver: _Capped, facts: MxFacts, findings: list[Finding], *, mail_from: bool
 ) -> None:
     name = facts.name
     try:
@@ -674,7 +692,7 @@ def _is_address(host: str) -> bool:
 
 
 async def _mx_host(
-    resolver: _DomainResolver, host: str, facts: MxFacts, findings: list[Finding]
+    resolver: _Capped, host: str, facts: MxFacts, findings: list[Finding]
 ) -> None:
     addresses: list[str] = []
     try:
@@ -762,7 +780,7 @@ def _dkim_tags(text: str) -> dict[str, str]:
 
 
 async def _check_dkim(
-    resolver: _DomainResolver, facts: DkimFacts, findings: list[Finding]
+    resolver: _Capped, facts: DkimFacts, findings: list[Finding]
 ) -> None:
     name = facts.name
     try:
@@ -946,7 +964,12 @@ class Audit:
         report = DomainReport(domain, origin=target.origin)
         report.mail_from = normalize_name(target.mail_from) if target.mail_from else None
         report.ip = options.ip
-        resolver = _DomainResolver(self.resolver, options.query_cap, self.questions)
+        shared = _DomainResolver(self.resolver, self.questions)
+        cap = options.query_cap
+
+        def resolver() -> _Capped:
+            return shared.capped(cap)
+
         # Each area writes its findings to its own list, so that a timeout keeps them.
         parts: dict[str, list[Finding]] = {}
 
@@ -968,26 +991,26 @@ class Audit:
             return run
 
         sections: dict[str, Section] = {
-            "spf": section("spf", lambda f: _check_spf(resolver, report.spf, f,
+            "spf": section("spf", lambda f: _check_spf(resolver(), report.spf, f,
                                                        mail_from=False)),
-            "dmarc": section("dmarc", lambda f: _check_dmarc(resolver, report, f)),
-            "mx": section("mx", lambda f: _check_mx(resolver, report.mx, f, mail_from=False)),
+            "dmarc": section("dmarc", lambda f: _check_dmarc(resolver(), report, f)),
+            "mx": section("mx", lambda f: _check_mx(resolver(), report.mx, f, mail_from=False)),
         }
         if report.mail_from is not None:
             report.mail_from_spf = SpfFacts(report.mail_from)
             report.mail_from_mx = MxFacts(report.mail_from)
             mf_spf, mf_mx = report.mail_from_spf, report.mail_from_mx
             sections["mail-from spf"] = section(
-                "mail-from spf", lambda f: _check_spf(resolver, mf_spf, f, mail_from=True))
+                "mail-from spf", lambda f: _check_spf(resolver(), mf_spf, f, mail_from=True))
             sections["mail-from mx"] = section(
-                "mail-from mx", lambda f: _check_mx(resolver, mf_mx, f, mail_from=True))
+                "mail-from mx", lambda f: _check_mx(resolver(), mf_mx, f, mail_from=True))
         for selector in target.dkim_selectors:
             facts = DkimFacts(selector, dkim_name(selector, domain))
             report.dkim.append(facts)
             sections[f"dkim {selector}"] = section(f"dkim {selector}",
-                                                   _dkim_work(resolver, facts))
+                                                   _dkim_work(resolver(), facts))
         if options.ip is not None:
-            sections["ip"] = section("ip", lambda f: self._check_ip(resolver, report, f))
+            sections["ip"] = section("ip", lambda f: self._check_ip(resolver(), report, f))
 
         tasks = {name: asyncio.ensure_future(run()) for name, run in sections.items()}
         _, pending = await asyncio.wait(tasks.values(), timeout=options.domain_timeout)
@@ -1013,8 +1036,8 @@ class Audit:
         else:
             _cross_checks(report, findings)
         report.findings = _dedupe(findings)
-        report.questions = len(resolver.asked)
-        self.asked += len(resolver.asked)
+        report.questions = len(shared.asked)
+        self.asked += len(shared.asked)
         report.elapsed = time.perf_counter() - started
         return report
 
@@ -1042,7 +1065,7 @@ class Audit:
                 lookups=0, void_lookups=0)]
 
     async def _check_ip(
-        self, resolver: _DomainResolver, report: DomainReport, findings: list[Finding]
+        self, resolver: _Capped, report: DomainReport, findings: list[Finding]
     ) -> None:
         ip = report.ip
         assert ip is not None
@@ -1107,7 +1130,7 @@ class Audit:
 
 
 def _dkim_work(
-    resolver: _DomainResolver, facts: DkimFacts
+    resolver: _Capped, facts: DkimFacts
 ) -> Callable[[list[Finding]], Awaitable[None]]:
     async def work(found: list[Finding]) -> None:
         await _check_dkim(resolver, facts, found)
