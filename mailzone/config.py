@@ -96,8 +96,11 @@ def _did_you_mean(value: str, options: Sequence[str]) -> str:
     return f" (expected one of: {', '.join(options)})"
 
 
-def domain_problem(name: str) -> str | None:
-    """Why ``name`` is not a fully qualified DNS name we can manage, or None."""
+def domain_problem(name: str, *, underscores: bool = False) -> str | None:
+    """Why ``name`` is not a fully qualified DNS name we can manage, or None.
+
+    ``underscores`` allows labels such as ``_spf`` (names that only hold records).
+    """
     text = name.rstrip(".")
     try:
         ipaddress.ip_address(text)
@@ -113,7 +116,8 @@ def domain_problem(name: str) -> str | None:
     if len(labels) < 2:
         return f"{name!r} has a single label; write the full domain, such as 'example.org'"
     for label in labels:
-        if not _LABEL.match(label.lower()):
+        bare = label[1:] if underscores and label.startswith("_") else label
+        if not _LABEL.match(bare.lower()):
             return (
                 f"{name!r} has an invalid label {label!r} (letters, digits and '-', "
                 "1 to 63 characters, not starting or ending with '-')"
@@ -176,7 +180,7 @@ def _parse_sender(value: object) -> SpfSender:
             )
         if include.startswith("include:"):
             include = include[len("include:"):]
-        problem = domain_problem(include)
+        problem = domain_problem(include, underscores=True)
         if problem is not None:
             raise _fail(f"include: {problem}")
         known = catalogue.by_include(include)
