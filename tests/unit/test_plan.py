@@ -28,7 +28,7 @@ from mailzone.plan import (
     write_lock,
 )
 from mailzone.resolver import Answer, RdType, run_sync
-from tests.unit.plan_fixtures import (
+from tests.unit.test_plan_fixtures import (
     CLOUDFLARE,
     ROUTE53,
     codes,
