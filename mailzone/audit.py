@@ -12,7 +12,7 @@ whatever the number of domains sharing it). Per domain it looks at:
   size of the whole TXT answer. ``status`` says what a receiver gets from the
   record whatever the client: ``none``, ``ok``, ``permerror`` or ``temperror``.
 - DMARC: the record at ``_dmarc.<domain>`` (or, when there is none, at the
-  organisational domain, approximated as the last two labels), its syntax and
+  organisational domain, ``mailzone.dmarc.organisational_domain``), its syntax and
   policy (``mailzone.dmarc``), report destinations outside the domain and
   whether each authorises them at ``<domain>._report._dmarc.<dest>``, and
   SPF alignment of the MAIL FROM domain.
@@ -53,6 +53,7 @@ from mailzone.dmarc import (
     DmarcSyntaxError,
     authorisation_name,
     external_destinations,
+    organisational_domain,
     parse_dmarc,
     record_name,
     validate_dmarc,
@@ -461,9 +462,9 @@ async def _check_spf(
     if capped:
         findings.append(error(
             "check-query-cap",
-            f"the include tree of {name} needed more than {resolver.cap} DNS questions; "
-            f"{len(capped)} were not asked. A tree that large is a lookup bomb: receivers "
-            "stop after 10 lookups with permerror",
+            f"the include tree of {name} needed more than {resolver.cap} DNS questions, "
+            "so the walk stopped there (the lookup count is what it reached). A tree that "
+            "large is a lookup bomb: receivers stop after 10 lookups with permerror",
             name,
         ))
     facts.status, facts.reason = _spf_status(budget, capped)
@@ -515,16 +516,6 @@ def _dns_finding(code: str, exc: DnsError, where: str, consequence: str) -> Find
 
 
 _DMARC_PREFIX = re.compile(r"^\s*v\s*=\s*dmarc1\s*(;|$)", re.IGNORECASE)
-
-
-def organisational_domain(domain: str) -> str:
-    """The organisational domain, approximated as the last two labels.
-
-    Without the public suffix list this is wrong under multi-label suffixes
-    (``co.uk``); there the fallback finds nothing and the domain's own record
-    is asked for, as it should be published anyway.
-    """
-    return ".".join(normalize_name(domain).split(".")[-2:])
 
 
 async def _check_dmarc(
