@@ -35,10 +35,9 @@ from pulumi_policy import (  # noqa: E402
     StackValidationPolicy,
 )
 
-from mailzone.dmarc import DmarcSyntaxError, Policy, parse_dmarc, validate_dmarc  # noqa: E402
-from mailzone.findings import Finding, error  # noqa: E402
+from mailzone.findings import Finding  # noqa: E402
 from mailzone.resolver import normalize_name  # noqa: E402
-from mailzone.rules.coverage import check_dmarc_present  # noqa: E402
+from mailzone.rules.coverage import check_dmarc_present, check_dmarc_value  # noqa: E402
 from mailzone.rules.mailhost import (  # noqa: E402
     IPNetwork,
     check_mx_exchange,
@@ -382,52 +381,19 @@ def _ses_identity_complete(args: StackValidationArgs, report: ReportViolation) -
     _report(findings, report, stack=True)
 
 
-_STRENGTH = {Policy.NONE: 0, Policy.QUARANTINE: 1, Policy.REJECT: 2}
-
-
 def _dmarc_valid(resource: rs.Resource, record: DnsRecord,
                  config: Mapping[str, Any]) -> list[Finding]:
-    policy = "dmarc-valid"
-    minimum_text = str(config.get("minimumPolicy") or "none").lower()
-    try:
-        minimum = Policy(minimum_text)
-    except ValueError:
+    minimum = str(config.get("minimumPolicy") or "none").lower()
+    if minimum not in ("none", "quarantine", "reject"):
         raise PolicyConfigError(
-            f"{policy}: config 'minimumPolicy' must be none, quarantine or reject, "
-            f"not {minimum_text!r}") from None
+            f"dmarc-valid: config 'minimumPolicy' must be none, quarantine or reject, "
+            f"not {minimum!r}")
     if record.type_upper != "TXT":
         return []
-    name = record.fqdn
-    at_dmarc = name is not None and name.startswith("_dmarc.")
     findings: list[Finding] = []
     for text in record.known_values():
-        if not at_dmarc:
-            if is_dmarc_text(text) and name is not None:
-                findings.append(error(
-                    "dmarc-wrong-name",
-                    f"{resource.name}: a DMARC record at {name} is never read: receivers look "
-                    f"for it at _dmarc.{name}. Move it there",
-                    resource.urn,
-                ))
-            continue
-        domain = name[len("_dmarc."):] if name else ""
-        for finding in validate_dmarc(text, domain):
-            if finding.is_error:
-                findings.append(Finding(finding.code, finding.severity,
-                                        f"{resource.name}: {name}: {finding.message}",
-                                        finding.where))
-        try:
-            parsed = parse_dmarc(text)
-        except DmarcSyntaxError:
-            continue
-        if parsed.policy is not None and _STRENGTH[parsed.policy] < _STRENGTH[minimum]:
-            findings.append(error(
-                "dmarc-policy-too-weak",
-                f"{resource.name}: {name} has p={parsed.policy.value}; this stack requires at "
-                f"least p={minimum.value}. Raise p= once the aggregate reports show your "
-                "senders pass",
-                resource.urn,
-            ))
+        findings += check_dmarc_value(record.fqdn, text, minimum_policy=minimum,
+                                      label=resource.name, where=resource.urn)
     return findings
 
 

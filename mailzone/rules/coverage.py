@@ -1,4 +1,4 @@
-"""Which sending domains publish DMARC in the stack.
+"""DMARC over a set of records: which sending domains publish it, and where.
 
 Receivers look for ``_dmarc.<From domain>`` and then for the organisational
 domain's record, so a record at a parent covers its subdomains. Without the
@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 
-from mailzone.findings import Finding, warning
+from mailzone.dmarc import DmarcSyntaxError, parse_dmarc, validate_dmarc
+from mailzone.findings import Finding, error, warning
 from mailzone.resolver import normalize_name
-from mailzone.rules.records import under
+from mailzone.rules.records import is_dmarc_text, under
 
 
 def dmarc_covers(domain: str, dmarc_names: Collection[str]) -> bool:
@@ -50,6 +51,64 @@ def check_dmarc_present(
     return findings
 
 
+
+
+_STRENGTH = {"none": 0, "quarantine": 1, "reject": 2}
+
+
+def check_dmarc_value(
+    name: str | None,
+    text: str,
+    *,
+    minimum_policy: str = "none",
+    where: str = "",
+    label: str = "",
+) -> list[Finding]:
+    """Errors for one TXT value as a DMARC record: where it is published, what
+    ``validate_dmarc`` reports as errors, and a policy weaker than the minimum.
+
+    Codes: ``dmarc-wrong-name`` (a ``v=DMARC1`` value not at ``_dmarc.<domain>``),
+    the validator's error codes, ``dmarc-policy-too-weak``. A value at a
+    ``_dmarc`` name that is no DMARC record at all is a ``dmarc-syntax`` error.
+    ``name`` None (not known yet) judges nothing.
+    """
+    if minimum_policy not in _STRENGTH:
+        raise ValueError(f"minimum policy must be none, quarantine or reject, not "
+                         f"{minimum_policy!r}")
+    if name is None:
+        return []
+    name = normalize_name(name)
+    who = label or name
+    if not name.startswith("_dmarc."):
+        if not is_dmarc_text(text):
+            return []
+        return [error(
+            "dmarc-wrong-name",
+            f"{who}: a DMARC record at {name} is never read: receivers look for it at "
+            f"_dmarc.{name}. Move it there",
+            where or name,
+        )]
+    domain = name[len("_dmarc."):]
+    findings = [
+        error(f.code, f"{who}: {name}: {f.message}", where or f.where)
+        for f in validate_dmarc(text, domain) if f.is_error
+    ]
+    try:
+        record = parse_dmarc(text)
+    except DmarcSyntaxError:
+        return findings
+    if record.policy is not None and _STRENGTH[record.policy.value] < _STRENGTH[minimum_policy]:
+        findings.append(error(
+            "dmarc-policy-too-weak",
+            f"{who}: {name} has p={record.policy.value}; this stack requires at least "
+            f"p={minimum_policy}. Raise p= once the aggregate reports show your senders pass",
+            where or name,
+        ))
+    return findings
+
+
 CODES: dict[str, str] = {
     "dmarc-missing": "a sending domain with no DMARC record covering it in the stack",
+    "dmarc-wrong-name": "a v=DMARC1 value published somewhere other than _dmarc.<domain>",
+    "dmarc-policy-too-weak": "p= is weaker than the configured minimum",
 }
