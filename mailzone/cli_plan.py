@@ -218,7 +218,7 @@ def render_text(plan: Plan, lock_note: str = "", out: Console | None = None) -> 
 
     out = out or console()
     out.print(Text.assemble(("mailzone plan", "bold"), f"  stack {plan.stack}  ",
-                            (plan.source, "dim")))
+                            (plan.source, "dim")), soft_wrap=True)
     for domain in plan.domains:
         out.print()
         out.print(domain_tree(domain))
@@ -228,9 +228,9 @@ def render_text(plan: Plan, lock_note: str = "", out: Console | None = None) -> 
         out.print()
         out.print(_includes_table(plan))
     out.print()
-    out.print(_summary(plan))
+    out.print(_summary(plan), soft_wrap=True)
     if lock_note:
-        out.print(Text(f"include lock: {lock_note}", style="dim"))
+        out.print(Text(f"include lock: {lock_note}", style="dim"), soft_wrap=True)
 
 
 def _with_where(findings: tuple[Finding, ...]) -> list[Finding]:
