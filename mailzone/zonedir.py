@@ -132,6 +132,9 @@ class ZoneDirResolver(MemoryResolver):
             for name, by_type in records.items():
                 if self.zone_of(name) != zone:
                     continue  # a more specific zone of the directory owns this name
+                if not by_type:
+                    self._exists(name)  # it holds only types not kept (SRV, CAA, ...)
+                    continue
                 self._names_in[zone].append(name)
                 sorted_types: dict[RdType, tuple[str, ...]] = {}
                 for rdtype, values in by_type.items():
@@ -140,6 +143,12 @@ class ZoneDirResolver(MemoryResolver):
                 self._by_name[name] = sorted_types
         for names in self._names_in.values():
             names.sort()
+
+    def _exists(self, name: str) -> None:
+        # MemoryResolver knows names by their records; this one has none of ours.
+        labels = name.split(".")
+        for i in range(len(labels)):
+            self._existing.add(".".join(labels[i:]))
 
     @property
     def directory(self) -> Path:
@@ -218,6 +227,10 @@ def read_zone_file(path: Path, zone: str) -> dict[str, dict[RdType, set[str]]]:
 # --- dnspython: the reference reader ------------------------------------------------------
 
 
+def _show(name: dns.name.Name) -> str:
+    return normalize_name(name.to_text())
+
+
 def _dns_syntax_error(message: str) -> dns.exception.SyntaxError:
     return dns.exception.SyntaxError(message)  # type: ignore[no-untyped-call]
 
@@ -230,8 +243,8 @@ def _strict_checks(txn: dns.transaction.Transaction) -> None:
     ) -> None:
         if name.is_wild():
             raise _dns_syntax_error(
-                f"wildcard owner {name}: this resolver does not synthesise wildcard answers; "
-                f"list the names the wildcard stands for"
+                f"wildcard owner {_show(name)}: this resolver does not synthesise wildcard "
+                f"answers; list the names the wildcard stands for"
             )
         node = txn.get_node(name)
         if node is None:
@@ -240,14 +253,14 @@ def _strict_checks(txn: dns.transaction.Transaction) -> None:
         node_kind = node.classify()
         if {kind, node_kind} == {dns.node.NodeKind.CNAME, dns.node.NodeKind.REGULAR}:
             raise _dns_syntax_error(
-                f"CNAME and other data at {name}: a name with a CNAME can hold no other "
+                f"CNAME and other data at {_show(name)}: a name with a CNAME can hold no other "
                 f"record (RFC 1034 3.6.2); remove the CNAME or the other records"
             )
         if rdataset.rdtype == dns.rdatatype.CNAME:
             existing = txn.get(name, dns.rdatatype.CNAME)
             if existing is not None and set(existing) != set(rdataset):
                 raise _dns_syntax_error(
-                    f"two CNAMEs at {name}: a name has at most one CNAME; keep one"
+                    f"two CNAMEs at {_show(name)}: a name has at most one CNAME; keep one"
                 )
 
     txn.check_put_rdataset(check)
@@ -256,19 +269,45 @@ def _strict_checks(txn: dns.transaction.Transaction) -> None:
 _DNSPYTHON_LINE = re.compile(r"^(?P<file>.*):(?P<line>\d+): (?P<detail>.*)$", re.DOTALL)
 
 
+def _parse_with_dnspython(text: str, zone: str, path: Path, check_origin: bool) -> dns.zone.Zone:
+    return dns.zone.from_file(
+        io.StringIO(text),
+        origin=zone + ".",
+        relativize=False,
+        filename=str(path),
+        allow_include=False,
+        allow_directives=["$ORIGIN", "$TTL"],
+        check_origin=check_origin,
+        transaction_setup=_strict_checks,
+    )
+
+
+def _error_line(text: str, zone: str, path: Path, line: int, detail: str) -> int:
+    """The line of a dnspython syntax error: it often reports the next one.
+
+    dnspython reads the end of the offending line before it notices, and names
+    the line after it. If the file cut before the reported line fails the same
+    way, the problem is on the line before.
+    """
+    if line <= 1:
+        return line
+    prefix = "".join(text.splitlines(keepends=True)[: line - 1])
+    try:
+        _parse_with_dnspython(prefix, zone, path, check_origin=False)
+    except dns.exception.SyntaxError as error:
+        match = _DNSPYTHON_LINE.match(str(error))
+        if match is not None and match["detail"] == detail:
+            return line - 1
+    except (dns.exception.DNSException, ValueError):
+        pass
+    return line
+
+
 def _read_with_dnspython(text: str, zone: str, path: Path) -> _Records:
     try:
-        parsed = dns.zone.from_file(
-            io.StringIO(text),
-            origin=zone + ".",
-            relativize=False,
-            filename=str(path),
-            allow_include=False,
-            allow_directives=["$ORIGIN", "$TTL"],
-            transaction_setup=_strict_checks,
-        )
+        parsed = _parse_with_dnspython(text, zone, path, check_origin=True)
     except dns.exception.SyntaxError as error:
-        raise _syntax_error(str(error), zone, path) from None
+        raise _syntax_error(str(error), text, zone, path) from None
     except dns.zone.NoSOA:
         raise ZoneFileError(
             f"{path}: no SOA record at the zone's apex {zone} (the zone is named after the "
@@ -279,6 +318,15 @@ def _read_with_dnspython(text: str, zone: str, path: Path) -> _Records:
         raise ZoneFileError(
             f"{path}: no NS record at the zone's apex {zone}: add `@ NS <name server>`"
         ) from None
+    except ValueError as error:  # dnspython's transaction refuses an SOA away from the apex
+        if "non-origin SOA" in str(error):
+            raise ZoneFileError(
+                f"{path}: an SOA record is not at the zone's apex {zone} (the zone is named "
+                f"after the file): the SOA belongs at @; remove the other one"
+            ) from None
+        raise ZoneFileError(
+            f"{path}: {error}: {_GENERIC_FIX.format(zone=zone, path=path)}"
+        ) from None
     except dns.exception.DNSException as error:
         raise ZoneFileError(
             f"{path}: {error}: {_GENERIC_FIX.format(zone=zone, path=path)}"
@@ -286,6 +334,7 @@ def _read_with_dnspython(text: str, zone: str, path: Path) -> _Records:
     records: _Records = {}
     for owner, node in parsed.nodes.items():
         name = normalize_name(owner.to_text())
+        records.setdefault(name, {})
         for rdataset in node:
             rdtype = _RDTYPES.get(rdataset.rdtype)
             if rdtype is None or rdataset.covers != dns.rdatatype.NONE:
@@ -295,11 +344,16 @@ def _read_with_dnspython(text: str, zone: str, path: Path) -> _Records:
     return records
 
 
-def _syntax_error(message: str, zone: str, path: Path) -> ZoneFileError:
+def _syntax_error(message: str, text: str, zone: str, path: Path) -> ZoneFileError:
     match = _DNSPYTHON_LINE.match(message)
     if match is None:
         return ZoneFileError(f"{path}: {message}: {_GENERIC_FIX.format(zone=zone, path=path)}")
-    line, detail = match["line"], match["detail"].rstrip(".")
+    line = _error_line(text, zone, path, int(match["line"]), match["detail"])
+    detail = match["detail"].rstrip(".")
+    lines = text.splitlines()
+    if 0 < line <= len(lines) and lines[line - 1].strip():
+        shown = lines[line - 1].strip()
+        detail += f" in `{shown[:77] + '...' if len(shown) > 80 else shown}`"
     if "directive" in detail and "not allowed" in detail:
         fix = "only $ORIGIN and $TTL are read: inline $INCLUDEd files and expand $GENERATE"
     elif detail.startswith(("wildcard", "CNAME and other", "two CNAMEs")):
@@ -345,7 +399,8 @@ class _Scanner:
 
     It accepts only what dnspython accepts, and yields the same records: where it
     is not sure, it gives up and dnspython decides. It raises ``ZoneFileError``
-    itself only for data outside the zone, which dnspython ignores and NSD refuses.
+    itself only for data outside the zone, which dnspython ignores and NSD refuses, and
+    for an SOA away from the apex, which dnspython refuses without a line number.
     """
 
     def __init__(self, text: str, zone: str, path: Path) -> None:
@@ -359,6 +414,7 @@ class _Scanner:
         self.last_name = zone
         self.ttl_known = False
         self.soa = False
+        self.line = 0
 
     def scan(self) -> _Records | None:
         if _NOT_PLAIN.search(self.text) or _NAME_BODY.fullmatch(self.zone) is None:
@@ -437,6 +493,7 @@ class _Scanner:
             return None
 
     def _line(self, line: int, indented: bool, tokens: list[str]) -> None:
+        self.line = line
         if tokens[0][0] == '"':
             raise _NotPlain
         if not indented and tokens[0][0] == "$":
@@ -463,10 +520,10 @@ class _Scanner:
             rdtype = dns.rdatatype.from_text(tokens.pop(0))
         except dns.exception.DNSException:
             raise _NotPlain from None
-        if ttl is not None:
-            self.ttl_known = True
-        elif not self.ttl_known and rdtype != dns.rdatatype.SOA:
+        if ttl is None and not self.ttl_known and rdtype != dns.rdatatype.SOA:
             raise _NotPlain  # dnspython: missing default TTL
+        # A TTL is known from here on; without $TTL, an SOA gives its minimum.
+        self.ttl_known = True
         if not _in_zone(owner, self.zone):
             raise ZoneFileError(
                 f"{self.path}, line {line}: {owner or '.'} is outside the zone {self.zone} "
@@ -475,9 +532,10 @@ class _Scanner:
             )
         value = self._rdata(rdtype, tokens, owner)
         self.kinds.setdefault(owner, set()).add(rdtype)
+        by_type = self.records.setdefault(owner, {})
         known = _RDTYPES.get(rdtype)
         if known is not None and value is not None:
-            self.records.setdefault(owner, {}).setdefault(known, set()).add(value)
+            by_type.setdefault(known, set()).add(value)
             if known is RdType.CNAME:
                 self.cnames.setdefault(owner, set()).add(value)
 
@@ -539,7 +597,13 @@ class _Scanner:
                 raise _NotPlain
             if any(self._ttl(token) is None for token in tokens[3:]):
                 raise _NotPlain
-            if owner != self.zone or self.soa:
+            if owner != self.zone:
+                raise ZoneFileError(
+                    f"{self.path}, line {self.line}: an SOA record at {owner or '.'}, not at the "
+                    f"zone's apex {self.zone} (the zone is named after the file): the SOA "
+                    f"belongs at @"
+                )
+            if self.soa:
                 raise _NotPlain
             self.soa = True
             return None
