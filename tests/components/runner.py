@@ -72,7 +72,7 @@ class RecordingMonitor(mocks.MockMonitor):
         self.registrations: list[dict[str, Any]] = []
         self.invokes: list[dict[str, Any]] = []
 
-    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
+    def RegisterResource(self, request: Any) -> Any:
         response = super().RegisterResource(request)
         if request.type != "pulumi:pulumi:Stack":
             self.registrations.append({
@@ -86,7 +86,7 @@ class RecordingMonitor(mocks.MockMonitor):
             })
         return response
 
-    def Invoke(self, request: Any) -> Any:  # noqa: N802
+    def Invoke(self, request: Any) -> Any:
         self.invokes.append({"token": request.tok, "args": json_format.MessageToDict(request.args)})
         return super().Invoke(request)
 
@@ -122,7 +122,7 @@ def main(request_path: str, result_path: str) -> int:
 
     try:
         _sync_await(run_pulumi_func(run))
-    except BaseException as exc:  # noqa: BLE001 - reported to the test
+    except BaseException as exc:
         error = {
             "type": type(exc).__name__,
             "message": str(exc),
