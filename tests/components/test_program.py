@@ -7,6 +7,8 @@ import re
 from collections import Counter
 from typing import Any
 
+import pytest
+
 from mailzone.config import parse_domains
 from mailzone.desired import KnownAfterApply, Value, desired_records, quoted_txt, route53_txt
 from tests.components import harness
@@ -18,6 +20,9 @@ RECORD = "aws:route53/record:Record"
 CF_RECORD = "cloudflare:index/dnsRecord:DnsRecord"
 IDENTITY = "aws:sesv2/emailIdentity:EmailIdentity"
 MAIL_FROM = "aws:sesv2/emailIdentityMailFromAttributes:EmailIdentityMailFromAttributes"
+# Each program run is a process of its own (see conftest.py).
+pytestmark = pytest.mark.slow
+
 COMPONENTS = {
     "mailzone:index:MailDomain",
     "mailzone:index:SpfRecord",
