@@ -34,6 +34,7 @@ VARIANT: dict[str, Any] = {
             "senders": ["postmark", {"include": "spf.partner.example", "lookups": 2}],
             "keepTxt": ["must-not-be-written-on-cloudflare=1"],
             "dmarc": {"policy": "reject", "rua": MANY_RUA},
+            "ses": {"mailFromSubdomain": "bounce"},
         },
     ],
 }

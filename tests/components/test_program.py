@@ -58,7 +58,8 @@ def expected_dns(config: dict[str, Any]) -> Counter[tuple[str, str, str, tuple[s
                     if record.type == "TXT":
                         text = quoted_txt(text)
                     elif record.type == "MX":
-                        text = text.split(" ", 1)[1]
+                        preference, text = text.split(" ", 1)
+                        text = f"{text} priority={float(preference)}"
                     out[("cloudflare", name, record.type, (text,))] += 1
     return out
 
@@ -68,7 +69,12 @@ def declared_dns(run: Run) -> Counter[tuple[str, str, str, tuple[str, ...]]]:
     for r in run.of_type(RECORD):
         out[("route53", r.inputs["name"], r.inputs["type"], tuple(r.inputs["records"]))] += 1
     for r in run.of_type(CF_RECORD):
-        out[("cloudflare", r.inputs["name"], r.inputs["type"], (r.inputs["content"],))] += 1
+        content = r.inputs["content"]
+        if r.inputs["type"] == "MX":
+            content = f"{content} priority={r.inputs['priority']}"
+        else:
+            assert "priority" not in r.inputs
+        out[("cloudflare", r.inputs["name"], r.inputs["type"], (content,))] += 1
     return out
 
 
@@ -259,6 +265,24 @@ def test_cloudflare_one_record_per_value_in_quoted_strings(variant: Run) -> None
     assert "".join(strings) == "v=DMARC1; p=reject; rua=" + ",".join(MANY_RUA)
 
 
+def test_ses_records_on_cloudflare(variant: Run) -> None:
+    records = {(r.inputs["name"], r.inputs["type"]): r for r in variant.of_type(CF_RECORD)
+               if owner(variant, r, "mailzone:index:MailDomain").name == "example.net"}
+    mx = records[("bounce.example.net", "MX")]
+    assert mx.inputs["content"] == "feedback-smtp.us-east-1.amazonses.com"
+    assert mx.inputs["priority"] == 10
+    assert records[("bounce.example.net", "TXT")].inputs["content"] == (
+        '"v=spf1 include:amazonses.com -all"'
+    )
+    for token in DKIM_TOKENS:
+        cname = records[(f"{token}._domainkey.example.net", "CNAME")]
+        assert cname.inputs["content"] == f"{token}.dkim.amazonses.com"
+        assert cname.inputs["proxied"] is False
+        assert owner(variant, cname, "mailzone:index:SesDomainIdentity").name == (
+            "example.net-ses"
+        )
+
+
 def test_zone_id_given_means_no_zone_lookup(variant: Run) -> None:
     assert not [i for i in variant.invokes if i["token"] == "aws:route53/getZone:getZone"]
     assert {r.inputs["zoneId"] for r in variant.of_type(RECORD)} == {"Z0123456789ABCDEFGHIJ"}
@@ -271,9 +295,13 @@ def test_ses_region_other_than_the_provider_region(variant: Run) -> None:
     assert key.provider.startswith(provider.urn + "::")
     [user] = variant.of_type("aws:iam/user:User")
     assert user.provider == "" or not user.provider.startswith(provider.urn)
-    [identity] = variant.of_type(IDENTITY)
+    identity = variant.named(IDENTITY, "mail.example.com-ses")
     assert identity.inputs["region"] == "eu-west-1"
     assert identity.inputs["configurationSetName"] == "app-events"
+    # The other domain's identity takes aws:region, and has no SMTP user.
+    other = variant.named(IDENTITY, "example.net-ses")
+    assert other.inputs["region"] == "us-east-1"
+    assert "smtpPassword" not in variant.outputs["example.net"]
     exports = variant.outputs["mail.example.com"]
     assert exports["smtpHost"]["value"] == "email-smtp.eu-west-1.amazonaws.com"
     assert exports["smtpPassword"]["secret"] is True
