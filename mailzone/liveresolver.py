@@ -104,19 +104,22 @@ def system_nameservers(resolv_conf: Path | str = "/etc/resolv.conf") -> list[tup
 
     Raises ``UsageError`` when there are none.
     """
+    fix = "give one with nameserver=HOST[:PORT] (--nameserver on the command line)"
     try:
         config = dns.resolver.Resolver(filename=str(resolv_conf), configure=True)
+    except dns.resolver.NoResolverConfiguration as error:
+        cause = error.__cause__ or error.__context__
+        if isinstance(cause, OSError):
+            reason = cause.strerror or str(cause)
+            raise UsageError(
+                f"no name server: cannot read {resolv_conf} ({reason}); {fix}"
+            ) from None
+        raise UsageError(f"no name server in {resolv_conf}; {fix}") from None
     except (dns.exception.DNSException, OSError) as error:
-        raise UsageError(
-            f"no name server: cannot read {resolv_conf} ({error}); "
-            f"give one with nameserver=HOST[:PORT] (--nameserver on the command line)"
-        ) from None
+        raise UsageError(f"no name server: cannot read {resolv_conf} ({error}); {fix}") from None
     servers = [(str(server), config.port) for server in config.nameservers]
     if not servers:
-        raise UsageError(
-            f"no name server in {resolv_conf}: give one with nameserver=HOST[:PORT] "
-            f"(--nameserver on the command line)"
-        )
+        raise UsageError(f"no name server in {resolv_conf}; {fix}")
     return servers
 
 

@@ -235,7 +235,7 @@ def test_syntax_error_names_file_line_and_fix(tmp_path: Path) -> None:
 
 
 def test_unknown_type_gets_a_specific_fix(tmp_path: Path) -> None:
-    write_zone(tmp_path, "example.test", "x TXTT \"v=spf1 -all\"\n")
+    write_zone(tmp_path, "example.test", 'x TXTT "v=spf1 -all"\n')
     message = load_error(tmp_path)
     assert "line 4" in message
     assert "unknown rdatatype 'TXTT'" in message
@@ -287,7 +287,7 @@ def test_data_outside_the_zone_names_the_line(tmp_path: Path) -> None:
 
 
 def test_cname_and_other_data(tmp_path: Path) -> None:
-    write_zone(tmp_path, "example.test", "x CNAME y\nx TXT \"v=spf1 -all\"\ny A 192.0.2.1\n")
+    write_zone(tmp_path, "example.test", 'x CNAME y\nx TXT "v=spf1 -all"\ny A 192.0.2.1\n')
     message = load_error(tmp_path)
     assert "line 5" in message
     assert "CNAME and other data at x.example.test" in message
