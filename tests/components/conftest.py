@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -87,8 +88,11 @@ class Runs:
 
 
 @pytest.fixture(scope="session")
-def runs() -> Runs:
-    return Runs()
+def runs() -> Iterator[Runs]:
+    started = Runs()
+    yield started
+    for pending in started.pending.values():
+        pending.close()
 
 
 @pytest.fixture(scope="session")

@@ -110,6 +110,14 @@ class Pending:
         return self._run
 
 
+    def close(self) -> None:
+        """Stop the run if nobody read it, and remove its files."""
+        if self._run is None:
+            self.process.kill()
+            self.process.communicate()
+            self.dir.cleanup()
+
+
 def start(config: Mapping[str, Any], program: Path = MAIN, stack: str = "dev") -> Pending:
     return Pending(config, program, stack)
 
