@@ -280,10 +280,18 @@ class LiveResolver:
                 if response is None:
                     continue
                 rcode = response.rcode()
-                if rcode in (dns.rcode.NOERROR, dns.rcode.NXDOMAIN):
+                if rcode == dns.rcode.NXDOMAIN or (
+                    rcode == dns.rcode.NOERROR and not _is_referral(response)
+                ):
                     return response
                 # The server answered, and will answer the same again: try the others.
-                failures[server] = f"{dns.rcode.to_text(rcode)} from {_where(server)}"
+                if rcode == dns.rcode.NOERROR:
+                    failures[server] = (
+                        f"referral from {_where(server)}: it neither recurses nor serves "
+                        f"{name or '.'}; ask a recursive resolver or the zone's own server"
+                    )
+                else:
+                    failures[server] = f"{dns.rcode.to_text(rcode)} from {_where(server)}"
                 refused.add(server)
             if len(refused) == len(self._servers):
                 break
@@ -316,9 +324,9 @@ class LiveResolver:
                     query, host, timeout=self.timeout, port=port, ignore_unexpected=True
                 )
             except dns.exception.Timeout:
+                tried = "1 try" if tries == 1 else f"{tries} tries"
                 failures[server] = (
-                    f"no answer from {_where(server)} "
-                    f"(timed out after {self.timeout:g} s; tried {tries}x)"
+                    f"no answer from {_where(server)} (timed out after {self.timeout:g} s, {tried})"
                 )
                 return None
             except (OSError, dns.exception.DNSException) as error:
@@ -349,6 +357,14 @@ def _answer_rrsets(response: dns.message.Message) -> dict[tuple[str, int], dns.r
         for rrset in response.answer
         if rrset.rdclass == dns.rdataclass.IN
     }
+
+
+def _is_referral(response: dns.message.Message) -> bool:
+    """A NOERROR answer that only points elsewhere (NS, no SOA, not authoritative)."""
+    if response.answer or response.flags & dns.flags.AA:
+        return False
+    types = {rrset.rdtype for rrset in response.authority}
+    return dns.rdatatype.NS in types and dns.rdatatype.SOA not in types
 
 
 def _soa_covers(response: dns.message.Message, name: str) -> bool:

@@ -187,6 +187,9 @@ class ZoneDirResolver(MemoryResolver):
 
 def _zone_of_file(path: Path) -> str:
     text = path.name[: -len(ZONE_SUFFIX)]
+    plain = text.rstrip(".")
+    if _NAME_BODY.fullmatch(plain) and len(plain) <= 253:
+        return plain.lower()
     try:
         origin = dns.name.from_text(text.rstrip(".") + ".")
     except dns.exception.DNSException as error:
@@ -374,7 +377,7 @@ def _syntax_error(message: str, text: str, zone: str, path: Path) -> ZoneFileErr
 _NOT_PLAIN = re.compile(r"[^\t\n\x20-\x7e]")
 # A quoted string (no escapes), a comment, a parenthesis, a word, or any other
 # character (a backslash, an unterminated quote: not plain).
-_TOKEN = re.compile(r'"[^"\\]*"|;.*|[()]|[^ \t"();\\]+|.')
+_TOKEN = re.compile(r'"[^"\\]*"|;.*|[()]|[^ \t"();\\]+|[^ \t]')
 _NAME_BODY = re.compile(r"[A-Za-z0-9_-]{1,63}(?:\.[A-Za-z0-9_-]{1,63})*")
 _UINT16_MAX = 0xFFFF
 _UINT32_MAX = 0xFFFFFFFF
@@ -388,6 +391,9 @@ _NATIVE = {
     dns.rdatatype.PTR,
     dns.rdatatype.SOA,
 }
+
+
+_TYPE_CACHE: dict[str, dns.rdatatype.RdataType] = {}
 
 
 class _NotPlain(Exception):
@@ -455,8 +461,8 @@ class _Scanner:
                     depth -= 1
                     if depth < 0:
                         raise _NotPlain
-                elif token[0] == ";" or token in (" ", "\t"):
-                    pass  # comments and blanks
+                elif token[0] == ";":
+                    pass  # a comment
                 elif len(token) == 1 and token in '"\\':
                     raise _NotPlain
                 else:
@@ -516,10 +522,13 @@ class _Scanner:
                 tokens.pop(0)
         if not tokens or tokens[0][0] == '"':
             raise _NotPlain
-        try:
-            rdtype = dns.rdatatype.from_text(tokens.pop(0))
-        except dns.exception.DNSException:
-            raise _NotPlain from None
+        mnemonic = tokens.pop(0).upper()
+        rdtype = _TYPE_CACHE.get(mnemonic)
+        if rdtype is None:
+            try:
+                rdtype = _TYPE_CACHE[mnemonic] = dns.rdatatype.from_text(mnemonic)
+            except dns.exception.DNSException:
+                raise _NotPlain from None
         if ttl is None and not self.ttl_known and rdtype != dns.rdatatype.SOA:
             raise _NotPlain  # dnspython: missing default TTL
         # A TTL is known from here on; without $TTL, an SOA gives its minimum.

@@ -178,6 +178,8 @@ SCRIPT: Script = {
         None,
     ),
     "fails.example.net": ("SERVFAIL", [], None),
+    # Not authoritative, not recursive: a referral to the zone's servers.
+    "referral.example.com": ("REFERRAL", [], None),
 }
 
 
@@ -201,6 +203,11 @@ def scripted_server() -> Iterator[tuple[str, list[str]]]:
             asked.append(name)
             rcode, records, soa = SCRIPT.get(name, ("REFUSED", [], None))
             response = dns.message.make_response(query)
+            if rcode == "REFERRAL":
+                rcode = "NOERROR"
+                response.authority.append(
+                    dns.rrset.from_text("example.com.", 300, "IN", "NS", "ns1.example.com.")
+                )
             response.set_rcode(dns.rcode.from_text(rcode))
             for record in records:
                 owner, ttl, rdclass, rdtype, rdata = record.split(" ", 4)
@@ -222,7 +229,9 @@ def scripted_server() -> Iterator[tuple[str, list[str]]]:
 
 
 @pytest.mark.slow
-def test_cnames_leaving_the_zone_are_followed(scripted_server: tuple[str, list[str]]) -> None:
+def test_cnames_leaving_the_zone_are_followed_and_referrals_refused(
+    scripted_server: tuple[str, list[str]],
+) -> None:
     nameserver, asked = scripted_server
     resolver = LiveResolver(nameserver, timeout=1.0, retries=0)
     answer = run(resolver.resolve("alias.example.org", RdType.TXT))
@@ -243,6 +252,9 @@ def test_cnames_leaving_the_zone_are_followed(scripted_server: tuple[str, list[s
         run(resolver.resolve("broken.example.org", RdType.TXT))
     assert raised.value.name == "broken.example.org"
     assert raised.value.reason.startswith("CNAME target fails.example.net: SERVFAIL from")
+
+    with pytest.raises(DnsError, match=r"referral from 127\.0\.0\.1:.*ask a recursive resolver"):
+        run(resolver.resolve("referral.example.com", RdType.TXT))
 
     async def both_halves_of_a_loop() -> tuple[BaseException | Answer, ...]:
         return await asyncio.wait_for(
