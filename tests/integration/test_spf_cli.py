@@ -1,0 +1,157 @@
+"""`mailzone spf lint|eval|tree` against NSD and against the same zone files.
+
+The cases are generated from the zones themselves: every name that publishes a
+v=spf1 record, evaluated for addresses taken from the zones' own ip4/ip6 terms
+and A records plus outsiders. Answers over live DNS (NSD on loopback) and
+over the zone files must be identical.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from mailzone.cli import main
+from mailzone.liveresolver import LiveResolver
+from mailzone.resolver import RdType, run_sync
+from mailzone.spf.check import SpfResult, check_identity
+from mailzone.spf.parser import is_spf
+from mailzone.zonedir import ZoneDirResolver
+from tests.nsd import NsdServer
+
+pytestmark = pytest.mark.slow
+ZONES = Path(__file__).resolve().parent.parent / "zones"
+
+
+def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, dict[str, object]]:
+    status = main(argv)
+    out = capsys.readouterr().out
+    return status, json.loads(out)
+
+
+def spf_names() -> list[str]:
+    zones = ZoneDirResolver(ZONES)
+    names = []
+    for zone in zones.zones:
+        for name in zones.names_in(zone):
+            if any(is_spf(v) for v in zones.records_at(name).get(RdType.TXT, ())):
+                names.append(name)
+    return sorted(names)
+
+
+def addresses() -> list[str]:
+    """Inside and outside every network and host the zones mention, v4 and v6."""
+    zones = ZoneDirResolver(ZONES)
+    found: set[str] = {"198.51.100.200", "2001:db8:ffff::1"}
+    for zone in zones.zones:
+        for name in zones.names_in(zone):
+            records = zones.records_at(name)
+            found.update(records.get(RdType.A, ()))
+            found.update(records.get(RdType.AAAA, ()))
+            for txt in records.get(RdType.TXT, ()):
+                for term in txt.split():
+                    if term.lstrip("+-~?")[:4] in ("ip4:", "ip6:"):
+                        try:
+                            net = ipaddress.ip_network(term.split(":", 1)[1], strict=False)
+                        except ValueError:
+                            continue
+                        found.add(str(net.network_address))
+                        found.add(str(net.broadcast_address + 1) if net.version == 4
+                                  else str(net.broadcast_address))
+    return sorted(found)
+
+
+NAMES = spf_names()
+
+
+def test_the_zones_hold_enough_cases() -> None:
+    # The comparison below is only as good as the cases; keep the zones rich.
+    assert len(NAMES) >= 12
+    assert len(addresses()) >= 12
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_tree_is_the_same_live_and_from_files(
+    name: str, nsd: NsdServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    files_status, files = run(["spf", "tree", name, "--zones", str(ZONES), "--json"], capsys)
+    live_status, live = run(["spf", "tree", name, "--nameserver", nsd.nameserver, "--json"],
+                            capsys)
+    assert live == files
+    assert live_status == files_status
+    assert files["schema_version"] == 1
+    assert files["domain"] == name
+
+
+def test_every_evaluation_is_the_same_live_and_from_files(nsd: NsdServer) -> None:
+    """check_host() for every name and address, through one resolver of each kind."""
+    pairs = [(name, ip) for name in NAMES for ip in addresses()]
+    files = ZoneDirResolver(ZONES)
+
+    async def live_results() -> list[SpfResult]:
+        live = LiveResolver(nameserver=nsd.nameserver, timeout=2.0)
+        return list(await asyncio.gather(*(
+            check_identity(ip, f"app@{name}", live, helo="mta.example.org")
+            for name, ip in pairs)))
+
+    live = asyncio.run(live_results())
+    offline = [run_sync(check_identity(ip, f"app@{name}", files, helo="mta.example.org"))
+               for name, ip in pairs]
+    assert live == offline
+    # The comparison means something only if the zones give varied outcomes.
+    assert {r.result.value for r in offline} >= {"pass", "softfail", "fail", "permerror"}
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_eval_command_is_the_same_live_and_from_files(
+    name: str, nsd: NsdServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    common = ["spf", "eval", "--ip", "192.0.2.1", "--sender", f"app@{name}", "--json"]
+    files_status, files = run([*common, "--zones", str(ZONES)], capsys)
+    live_status, live = run([*common, "--nameserver", nsd.nameserver], capsys)
+    assert live == files
+    assert files_status == live_status == 0
+    assert set(files) >= {"schema_version", "result", "explanation", "lookups", "void_lookups"}
+
+
+def test_lint_with_the_tree_live_and_from_files(
+    nsd: NsdServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    record = "v=spf1 include:_spf.example.net include:toomany.example.com ip4:192.0.2.1 ~all"
+    files_status, files = run(["spf", "lint", record, "--domain", "example.org", "--zones",
+                               str(ZONES), "--json"], capsys)
+    live_status, live = run(["spf", "lint", record, "--domain", "example.org", "--nameserver",
+                             nsd.nameserver, "--json"], capsys)
+    assert live == files
+    assert files_status == live_status == 1
+    codes = {f["code"] for f in files["findings"]}  # type: ignore[attr-defined]
+    assert "spf-ip-literal" in codes
+    lookups = files["lookups"]
+    assert isinstance(lookups, dict)
+    assert lookups["total"] == len([t for t in lookups["terms"] if t["cost"]])
+
+
+def test_the_console_script_exit_codes(nsd: NsdServer) -> None:
+    script = [sys.executable, "-m", "mailzone.cli"]
+    good = subprocess.run([*script, "spf", "lint", "v=spf1 include:_spf.example.net ~all"],
+                          capture_output=True, text=True)
+    assert good.returncode == 0, good.stderr
+    bad = subprocess.run([*script, "spf", "lint", "v=spf1 ip4:192.0.2.1 -all"],
+                         capture_output=True, text=True)
+    assert bad.returncode == 1
+    assert "spf-ip-literal" in bad.stdout
+    usage = subprocess.run([*script, "spf", "eval", "--ip", "not-an-ip", "--sender",
+                            "a@example.org", "--nameserver", nsd.nameserver],
+                           capture_output=True, text=True)
+    assert usage.returncode == 2
+    assert "not-an-ip" in usage.stderr
+    tree = subprocess.run([*script, "spf", "tree", "example.org", "--nameserver",
+                           nsd.nameserver], capture_output=True, text=True)
+    assert tree.returncode == 0, tree.stderr
+    assert "_spf.example.net" in tree.stdout
