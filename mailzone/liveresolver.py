@@ -11,13 +11,15 @@ answer comes back truncated) and keeps what it learns for the rest of the run:
 - NXDOMAIN and NOERROR-without-data are void ``Answer``s; timeouts, SERVFAIL,
   REFUSED and unreachable servers are ``DnsError``s naming what happened.
 
-CNAME chains are followed. A recursive server follows them itself; an
-authoritative-only server (NSD, in the integration tests) answers a CNAME that
-leaves its zone with the CNAME alone, so when an answer ends in a CNAME without
-data and without the SOA of the target's zone, the target is asked for too:
-the live resolver then gives the same answers as ``ZoneDirResolver`` over the
-zone files the server serves. Chains are bounded and loops are errors, as in
-``MemoryResolver``.
+CNAME chains are followed. A recursive server follows them itself, and so
+does NSD into the other zones it serves; but an authoritative-only server
+answers a CNAME to a zone it does not serve with the CNAME alone. So when an
+answer ends in a CNAME without data and without the SOA of the target's zone,
+the target is asked for too (of the next server, if this one refuses it): the
+live resolver gives the same answers as ``ZoneDirResolver`` over the zone files
+the servers serve. Chains are bounded and loops are errors, as in
+``MemoryResolver``. A referral (a server that neither recurses nor serves the
+name) is an error, not an empty answer.
 
 The server is ``nameserver="HOST[:PORT]"`` (see ``parse_nameserver``), else the
 servers of ``/etc/resolv.conf``. ``stats`` counts what was sent.

@@ -548,3 +548,16 @@ def test_bad_settings_are_usage_errors() -> None:
     for settings in ({"timeout": 0}, {"retries": -1}, {"concurrency": 0}, {"udp_payload": 100}):
         with pytest.raises(UsageError):
             LiveResolver("192.0.2.53", **settings)  # type: ignore[arg-type]
+
+
+def test_missing_nsd_fails_loudly(monkeypatch: pytest.MonkeyPatch) -> None:
+    import tests.nsd
+    from tests.conftest import _require_nsd
+
+    monkeypatch.setattr(tests.nsd.shutil, "which", lambda *args, **kwargs: None)
+    with pytest.raises(tests.nsd.NsdNotFound, match=r"run `make nsd`"):
+        tests.nsd.find_binary("nsd")
+    with pytest.raises(
+        pytest.fail.Exception, match=r"^nsd not found: run `make nsd` \(Debian package nsd\)$"
+    ):
+        _require_nsd()
