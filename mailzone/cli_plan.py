@@ -211,44 +211,81 @@ _VALUE_STYLE = {
 }
 
 
-def render_text(plan: Plan, lock_note: str = "", out: Console | None = None) -> None:
+Pieces = list[tuple[str, str]]  # (text, rich style) of one line
+
+
+class _Branch:
+    """A tree of one-line labels, drawn with guide lines.
+
+    Not rich's ``Tree``: its layout costs milliseconds per domain, too slow for
+    plans of thousands of domains. Output that is not a terminal is written as
+    plain text without going through rich at all.
+    """
+
+    def __init__(self, label: Pieces) -> None:
+        self.label = label
+        self.children: list[_Branch] = []
+
+    def add(self, *pieces: tuple[str, str]) -> _Branch:
+        child = _Branch(list(pieces))
+        self.children.append(child)
+        return child
+
+    def lines(self) -> list[Pieces]:
+        out: list[Pieces] = [self.label]
+        self._lines(out, "")
+        return out
+
+    def _lines(self, out: list[Pieces], prefix: str) -> None:
+        for index, child in enumerate(self.children):
+            last = index == len(self.children) - 1
+            out.append([(prefix + ("└── " if last else "├── "), "dim"), *child.label])
+            child._lines(out, prefix + ("    " if last else "│   "))
+
+
+def _emit(out: Console, lines: list[Pieces]) -> None:
+    if out.color_system is None:
+        out.file.write("".join("".join(text for text, _ in line) + "\n" for line in lines))
+        return
     from rich.text import Text
 
-    from mailzone.output import console, findings_table
+    text = Text()
+    for index, line in enumerate(lines):
+        if index:
+            text.append("\n")
+        for piece, style in line:
+            text.append(piece, style=style or None)
+    out.print(text, soft_wrap=True)
+
+
+def render_text(plan: Plan, lock_note: str = "", out: Console | None = None) -> None:
+    from mailzone.output import console
 
     out = out or console()
-    out.print(Text.assemble(("mailzone plan", "bold"), f"  stack {plan.stack}  ",
-                            (plan.source, "dim")), soft_wrap=True)
+    _emit(out, [[("mailzone plan", "bold"), (f"  stack {plan.stack}  ", ""),
+                 (plan.source, "dim")]])
+    quiet = [d for d in plan.domains if not d.changes and not d.findings]
     for domain in plan.domains:
-        out.print()
-        out.print(domain_tree(domain))
-        if domain.findings:
-            out.print(findings_table(_with_where(domain.findings)))
+        if domain in quiet:
+            continue
+        _emit(out, [[], *domain_tree(domain).lines()])
+    if quiet:
+        _emit(out, [[], *(_heading(domain) for domain in quiet)])
     if plan.includes:
         out.print()
         out.print(_includes_table(plan))
-    out.print()
-    out.print(_summary(plan), soft_wrap=True)
+    _emit(out, [[], [(summary_line(plan), _SUMMARY_STYLE[plan.exit_status])]])
     if lock_note:
-        out.print(Text(f"include lock: {lock_note}", style="dim"), soft_wrap=True)
+        _emit(out, [[(f"include lock: {lock_note}", "dim")]])
 
 
-def _with_where(findings: tuple[Finding, ...]) -> list[Finding]:
-    from mailzone.findings import Finding
-
-    return [Finding(f.code, f.severity, f"{f.where}: {f.message}" if f.where else f.message,
-                    f.where) for f in findings]
+_SUMMARY_STYLE = {0: "bold green", 1: "bold red", 2: "bold yellow"}
 
 
-def domain_tree(domain: DomainPlan) -> RenderableType:
-    """The domain's records as a tree: each record, its values, and its SPF diff."""
-    from rich.text import Text
-    from rich.tree import Tree
-
+def _heading(domain: DomainPlan) -> Pieces:
     from mailzone.plan import Action
 
-    heading = Text.assemble((domain.domain, "bold"), f"  {domain.provider}  ")
-    parts = []
+    parts = [] if domain.changes else ["no changes"]
     for action, label in ((Action.CREATE, "to create"), (Action.UPDATE, "to update"),
                           (Action.UNCHANGED, "unchanged"),
                           (Action.KNOWN_AFTER_APPLY, "known after apply"),
@@ -256,49 +293,66 @@ def domain_tree(domain: DomainPlan) -> RenderableType:
         count = domain.count(action)
         if count:
             parts.append(f"{count} {label}")
-    heading.append(", ".join(parts), style="cyan")
-    tree = Tree(heading)
+    return [(domain.domain, "bold"), (f"  {domain.provider}  ", ""),
+            (", ".join(parts), "cyan")]
+
+
+def domain_tree(domain: DomainPlan) -> _Branch:
+    """The domain's records as a tree: each record, its values, and its SPF diff."""
+    tree = _Branch(_heading(domain))
     notes: list[str] = []
     for record in domain.records:
         label, style = _ACTION_STYLE[record.action.value]
-        branch = tree.add(Text.assemble((label, style), "  ", (record.name, "bold"),
-                                        f" {record.type}"))
+        branch = tree.add((label, style), ("  ", ""), (record.name, "bold"),
+                          (f" {record.type}", ""))
         for value in record.values:
             sign, value_style, note = _VALUE_STYLE[value.status.value]
-            line = Text(f"{sign} {value.value}", style=value_style)
             if note:
-                line.append(f"  ({note})", style="italic dim")
-            branch.add(line)
+                branch.add((f"{sign} {value.value}", value_style),
+                           (f"  ({note})", "italic dim"))
+            else:
+                branch.add((f"{sign} {value.value}", value_style))
         if record.spf is not None:
-            branch.add(_spf_tree(record.spf))
+            _spf_tree(branch, record.spf)
         if record.note and record.changes and record.note not in notes:
             notes.append(record.note)
     for note in notes:
-        tree.add(Text(f"note: {note}", style="dim"))
+        tree.add((f"note: {note}", "dim"))
+    if domain.findings:
+        errors = sum(1 for f in domain.findings if f.is_error)
+        branch = tree.add(("findings", "bold"), (
+            f"  {errors} error{'s' if errors != 1 else ''}, "
+            f"{len(domain.findings) - errors} warning"
+            f"{'s' if len(domain.findings) - errors != 1 else ''}", ""))
+        for finding in domain.findings:
+            branch.add(*_finding(finding))
     return tree
 
 
-def _spf_tree(spf: SpfDiff) -> RenderableType:
-    from rich.text import Text
-    from rich.tree import Tree
+def _finding(finding: Finding) -> Pieces:
+    from mailzone.output import SEVERITY_STYLE
 
+    where = f" ({finding.where})" if finding.where else ""
+    return [(finding.severity.value, SEVERITY_STYLE[finding.severity]),
+            (f" {finding.code}", "bold"), (where, "dim"), (f": {finding.message}", "")]
+
+
+def _spf_tree(parent: _Branch, spf: SpfDiff) -> None:
     before = "none" if spf.lookups_before is None else str(spf.lookups_before)
     after = "?" if spf.lookups_after is None else str(spf.lookups_after)
     over = spf.lookups_after is not None and spf.lookups_after > spf.limit
-    title = Text.assemble(("SPF diff", "bold"), "  lookups ",
-                          (f"{before} -> {after}", "bold red" if over else "bold green"),
-                          f" of {spf.limit}")
-    tree = Tree(title)
+    tree = parent.add(("SPF diff", "bold"), ("  lookups ", ""),
+                      (f"{before} -> {after}", "bold red" if over else "bold green"),
+                      (f" of {spf.limit}", ""))
     styles = {"+": "green", "-": "red", "=": "dim"}
     for term in spf.terms:
-        label = Text(f"{term.change} {term.term}", style=styles[term.change])
         if term.lookups:
-            label.append(f"  {term.lookups} lookup{'s' if term.lookups != 1 else ''}",
-                         style="cyan")
-        tree.add(label)
+            tree.add((f"{term.change} {term.term}", styles[term.change]),
+                     (f"  {term.lookups} lookup{'s' if term.lookups != 1 else ''}", "cyan"))
+        else:
+            tree.add((f"{term.change} {term.term}", styles[term.change]))
     for note in spf.notes:
-        tree.add(Text(note, style="yellow"))
-    return tree
+        tree.add((note, "yellow"))
 
 
 def _includes_table(plan: Plan) -> RenderableType:
@@ -347,13 +401,6 @@ def summary_line(plan: Plan) -> str:
                 f"{counts['warnings']} warning{'s' if counts['warnings'] != 1 else ''}")
     verdict = {0: "no changes", 1: "errors", 2: "changes"}[plan.exit_status]
     return f"Plan: {', '.join(parts)}; {findings}. Exit {plan.exit_status}: {verdict}."
-
-
-def _summary(plan: Plan) -> RenderableType:
-    from rich.text import Text
-
-    style = {0: "bold green", 1: "bold red", 2: "bold yellow"}[plan.exit_status]
-    return Text(summary_line(plan), style=style)
 
 
 # -- markdown -----------------------------------------------------------------------------
