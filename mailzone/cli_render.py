@@ -37,7 +37,14 @@ def _add_terms(branch: Tree, node: Node, root: str) -> None:
     if node.status != "ok":
         branch.add(Text(f"{node.status}: {node.detail}", style=_STATUS_STYLE.get(node.status,
                                                                                 "red")))
+    # A provider's address list is summarised: it costs nothing and is not ours to fix.
+    literals = [t for t in node.terms if t.term.lstrip("+-~?")[:4] in ("ip4:", "ip6:")]
+    summarise = node.depth > 0 and len(literals) > 2
+    if summarise:
+        branch.add(Text(f"{len(literals)} ip4/ip6 terms  0", style="dim"))
     for term in node.terms:
+        if summarise and term in literals:
+            continue
         label = Text(term.term)
         if term.cost:
             label.append(f"  +{term.cost} = {term.total}", style="cyan")
@@ -50,7 +57,7 @@ def _add_terms(branch: Tree, node: Node, root: str) -> None:
         if child is not None:
             heading = Text(child.domain, style="bold")
             heading.append(f"  cost {child.cost}", style="cyan")
-            if child.record:
+            if child.record and node.depth == 0 and len(child.record) <= 80:
                 heading.append(f"  {child.record}", style="dim")
             sub = child_branch.add(heading)
             _add_terms(sub, child, root)
