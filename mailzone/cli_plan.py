@@ -426,7 +426,10 @@ def markdown(plan: Plan) -> str:
     """The plan as a pull-request comment (GitHub-flavoured markdown)."""
     lines = [f"### mailzone plan: stack `{plan.stack}`", "", f"**{summary_line(plan)}**", "",
              f"Source: `{plan.source}`", ""]
+    quiet = [d for d in plan.domains if not d.changes and not d.findings]
     for domain in plan.domains:
+        if domain in quiet:
+            continue
         lines += [f"#### {domain.domain} ({domain.provider})", ""]
         lines += ["| action | name | type | values |", "|---|---|---|---|"]
         for record in domain.records:
@@ -438,15 +441,17 @@ def markdown(plan: Plan) -> str:
         for record in domain.records:
             if record.spf is not None:
                 lines += _markdown_spf(record.spf)
-        for record in domain.records:
-            if record.note and record.changes:
-                lines += [f"> {record.name} {record.type}: {record.note}", ""]
+        notes = list(dict.fromkeys(r.note for r in domain.records if r.note and r.changes))
+        lines += [line for note in notes for line in (f"> {note}", "")]
         if domain.findings:
             for finding in domain.findings:
                 mark = "❌" if finding.is_error else "⚠️"
                 where = f" ({finding.where})" if finding.where else ""
                 lines.append(f"- {mark} `{finding.code}`{where}: {finding.message}")
             lines.append("")
+    if quiet:
+        lines += ["No changes and no findings: " + ", ".join(
+            f"{d.domain} ({d.provider})" for d in quiet), ""]
     if plan.includes:
         lines += ["<details><summary>Sender includes and the lock</summary>", "",
                   "| include | lookups | catalogue | lock |", "|---|---|---|---|"]

@@ -130,6 +130,14 @@ def test_no_changes_exits_0(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     status, out, _ = run(capsys, "--stack", str(stack), "--zones", str(zones))
     assert status == 0
     assert "Exit 0: no changes." in out
+    # A domain with nothing to show takes one line.
+    assert "example.com  route53  no changes, 2 unchanged\n" in out
+    assert "├──" not in out
+    status, out, _ = run(capsys, "--stack", str(stack), "--zones", str(zones),
+                         "--format", "markdown")
+    assert status == 0
+    assert "No changes and no findings: example.com (route53)" in out
+    assert "####" not in out
 
 
 def test_errors_exit_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
