@@ -197,7 +197,11 @@ class NsdServer:
         shutil.rmtree(self._control_dir, ignore_errors=True)
 
     def __enter__(self) -> NsdServer:
-        return self.start()
+        try:
+            return self.start()
+        except BaseException:
+            self.close()
+            raise
 
     def __exit__(
         self,
