@@ -144,8 +144,7 @@ def check_spf_record(
         record = parse(text)
     except SpfSyntaxError:
         return findings  # the lint reported the grammar
-    below = {name.lower(): max(cost - 1, 0) for name, cost in include_costs.items()}
-    total = static_cost(record, below)
+    total = static_cost(record, {name.lower(): cost for name, cost in include_costs.items()})
     if total > LOOKUP_LIMIT:
         findings.append(error(
             "spf-lookup-limit",

@@ -25,9 +25,8 @@ from mailzone.errors import SpfSyntaxError
 from mailzone.findings import Finding, error, warning
 from mailzone.resolver import normalize_name
 from mailzone.rules.mailhost import IPNetwork, in_networks, ip_literal
-from mailzone.spf.budget import static_cost
+from mailzone.spf.budget import StaticCost, static_costs
 from mailzone.spf.parser import parse
-from mailzone.spf.terms import Mechanism, Modifier
 
 RFC_LOOKUP_LIMIT = 10
 DEFAULT_HEADROOM = 8
@@ -188,43 +187,19 @@ def check_include_only(
     return findings
 
 
-@dataclass(frozen=True, slots=True)
-class BudgetEstimate:
-    total: int
-    parts: tuple[tuple[str, int], ...]  # (term, lookups) for every term that costs any
-    unknown_includes: tuple[str, ...]   # targets counted at their minimum
+BudgetEstimate = StaticCost
 
 
-def estimate_lookups(text: str, include_costs: Mapping[str, int] | None = None) -> BudgetEstimate:
+def estimate_lookups(text: str, include_costs: Mapping[str, int] | None = None) -> StaticCost:
     """The record's lookups offline. ``include_costs`` maps an include target to
     what writing ``include:<target>`` costs in all (the include itself and its
     tree), as the catalogue counts; the catalogue's own costs apply by default.
 
     Raises ``SpfSyntaxError`` when the record does not parse.
     """
-    costs = {k: v for k, v in catalogue.include_costs().items()}
+    costs = catalogue.include_costs()
     costs.update({normalize_name(k): int(v) for k, v in (include_costs or {}).items()})
-    below = {k: max(v - 1, 0) for k, v in costs.items()}  # static_cost wants the tree only
-    record = parse(text)
-    total = static_cost(record, below)
-    parts: list[tuple[str, int]] = []
-    unknown: list[str] = []
-    terms: list[Mechanism | Modifier] = list(record.mechanisms)
-    if record.redirect is not None and record.all is None:
-        terms.append(record.redirect)
-    for term in terms:
-        if isinstance(term, Mechanism) and not term.costs_lookup:
-            continue
-        spec = term.value if isinstance(term, Modifier) else term.domain
-        literal = spec.literal() if spec is not None else None
-        cost = 1
-        if isinstance(term, Modifier) or term.kind.value == "include":
-            if literal is not None and normalize_name(literal) in below:
-                cost += below[normalize_name(literal)]
-            else:
-                unknown.append(str(term))
-        parts.append((str(term), cost))
-    return BudgetEstimate(total, tuple(parts), tuple(unknown))
+    return static_costs(parse(text), costs)
 
 
 def check_lookup_budget(

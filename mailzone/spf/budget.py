@@ -301,24 +301,45 @@ async def walk(
     return budget
 
 
-def static_cost(record: Record, include_costs: Mapping[str, int]) -> int:
-    """The lookup total of ``record`` given each include's tree cost, offline.
+@dataclass(frozen=True, slots=True)
+class StaticCost:
+    """A record's lookups computed offline from known include costs."""
 
-    ``include_costs`` maps an include (or redirect) target to the lookups its own
-    record spends (the terms inside it and below it, not the include itself).
-    A target missing from the map is counted at its minimum: the include itself.
+    total: int
+    parts: tuple[tuple[str, int], ...]  # (term, lookups) for every term that costs any
+    unknown_includes: tuple[str, ...]  # include/redirect terms counted at their minimum
+
+
+def static_costs(record: Record, include_costs: Mapping[str, int]) -> StaticCost:
+    """The lookups of ``record`` given what each include costs, offline.
+
+    ``include_costs`` maps an include (or redirect) target to what writing
+    ``include:<target>`` costs in all: the include itself plus every
+    DNS-querying term of the target's tree (the sender catalogue's
+    ``lookup_cost``). A target missing from the map, or written with macros, is
+    counted at its minimum, the include itself, and listed as unknown.
     """
-    total = 0
     terms: list[Mechanism | Modifier] = list(record.mechanisms)
     if record.redirect is not None and record.all is None:
         terms.append(record.redirect)
+    parts: list[tuple[str, int]] = []
+    unknown: list[str] = []
     for term in terms:
         if isinstance(term, Mechanism) and not term.costs_lookup:
             continue
-        total += 1
-        spec = term.value if isinstance(term, Modifier) else term.domain
-        is_include = isinstance(term, Modifier) or term.kind is Kind.INCLUDE
-        literal = spec.literal() if spec is not None else None
-        if is_include and literal is not None:
-            total += include_costs.get(normalize_name(literal), 0)
-    return total
+        cost = 1
+        if isinstance(term, Modifier) or term.kind is Kind.INCLUDE:
+            spec = term.value if isinstance(term, Modifier) else term.domain
+            literal = spec.literal() if spec is not None else None
+            known = include_costs.get(normalize_name(literal)) if literal is not None else None
+            if known is None:
+                unknown.append(str(term))
+            else:
+                cost = max(known, 1)
+        parts.append((str(term), cost))
+    return StaticCost(sum(cost for _, cost in parts), tuple(parts), tuple(unknown))
+
+
+def static_cost(record: Record, include_costs: Mapping[str, int]) -> int:
+    """The lookup total of ``static_costs``."""
+    return static_costs(record, include_costs).total
