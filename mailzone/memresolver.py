@@ -43,8 +43,15 @@ class MemoryResolver:
         name = normalize_name(name)
         current = self._records.setdefault(name, {}).get(rdtype, ())
         self._records[name][rdtype] = current + tuple(values)
-        # A name exists if it or any name below it has records (empty non-terminals).
-        labels = name.split(".")
+        self.add_name(name)
+
+    def add_name(self, name: str) -> None:
+        """Make ``name`` exist (an empty answer, not NXDOMAIN) even without records.
+
+        A name exists if it or any name below it has records (empty non-terminals),
+        so its parents exist too.
+        """
+        labels = normalize_name(name).split(".")
         for i in range(len(labels)):
             self._existing.add(".".join(labels[i:]))
 

@@ -133,7 +133,7 @@ class ZoneDirResolver(MemoryResolver):
                 if self.zone_of(name) != zone:
                     continue  # a more specific zone of the directory owns this name
                 if not by_type:
-                    self._exists(name)  # it holds only types not kept (SRV, CAA, ...)
+                    self.add_name(name)  # it holds only types not kept (SRV, CAA, ...)
                     continue
                 self._names_in[zone].append(name)
                 sorted_types: dict[RdType, tuple[str, ...]] = {}
@@ -143,12 +143,6 @@ class ZoneDirResolver(MemoryResolver):
                 self._by_name[name] = sorted_types
         for names in self._names_in.values():
             names.sort()
-
-    def _exists(self, name: str) -> None:
-        # MemoryResolver knows names by their records; this one has none of ours.
-        labels = name.split(".")
-        for i in range(len(labels)):
-            self._existing.add(".".join(labels[i:]))
 
     @property
     def directory(self) -> Path:

@@ -128,10 +128,6 @@ class SuiteResolver(MemoryResolver):
                         continue
                     self.add(name, rdtype, [_presentation(rdtype, value)])
 
-    def add_name(self, name: str) -> None:
-        """Make ``name`` exist (NODATA rather than NXDOMAIN) even without records."""
-        self.add(name, RdType.NS, [])
-
     def answer(self, name: str, rdtype: RdType) -> Answer:
         asked = normalize_name(name)
         timeouts = self._timeout_types.get(asked)
