@@ -118,3 +118,23 @@ def test_each_domains_authoritative_servers_are_asked(
     assert asked == ["127.0.0.1"]
     assert live.to_json() == offline.to_json()
     assert live.exit_status == 2
+
+
+def test_a_live_plan_of_many_domains_shows_a_progress_bar_on_a_terminal(
+        nsd_factory: StartNsd, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    from mailzone import cli_plan
+
+    server = nsd_factory(SNAPSHOT)
+    stack = tmp_path / "Pulumi.dev.yaml"
+    shutil.copy(ROOT / "Pulumi.dev.yaml", stack)
+    monkeypatch.setattr(cli_plan, "PROGRESS_FROM", 2)
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    status = main(["plan", "--stack", str(stack), "--live", "--nameserver", server.nameserver,
+                   "--no-lock"])
+    out, err = capsys.readouterr()
+    assert status == 2
+    assert "planning" in err and "2/2" in err
+    assert "SPF diff  lookups 4 -> 6 of 10" in out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,7 @@ from mailzone.plan import (
     PlannedValue,
     RecordPlan,
     ValueStatus,
+    build_plan,
     pack_findings,
     parse_lock,
     plan_offline,
@@ -28,6 +30,7 @@ from mailzone.plan import (
     write_lock,
 )
 from mailzone.resolver import Answer, RdType, run_sync
+from mailzone.zonedir import ZoneDirResolver
 from tests.unit.test_plan_fixtures import (
     CLOUDFLARE,
     ROUTE53,
@@ -485,3 +488,23 @@ def test_authoritative_resolver_asks_each_domains_own_servers() -> None:
     assert servers["192.0.2.2"].questions[("provider.example", RdType.TXT)] == 0
     with pytest.raises(DnsError, match="delegated"):
         run_sync(resolver.resolve("example.org", RdType.TXT))
+
+
+def test_progress_is_reported_once_per_domain(tmp_path: Path) -> None:
+    zones = zone_dir(tmp_path, {"example.com": zone("example.com"),
+                                "example.org": zone("example.org")})
+    config = stack({"domain": "example.com", "dns": ROUTE53, "senders": ["amazon-ses"]},
+                   {"domain": "example.org", "dns": ROUTE53, "senders": ["amazon-ses"]})
+    seen: list[str] = []
+    plan_offline(config, ZoneDirResolver(zones), progress=lambda d: seen.append(d.domain))
+    assert seen == ["example.com", "example.org"]
+
+
+def test_domains_planned_concurrently_give_the_same_plan(tmp_path: Path) -> None:
+    zones = zone_dir(tmp_path, {"example.com": zone("example.com", f'@ TXT "{GOOGLE_OLD}"'),
+                                "example.org": zone("example.org")})
+    config = stack({"domain": "example.com", "dns": ROUTE53, "senders": ["google-workspace"]},
+                   {"domain": "example.org", "dns": ROUTE53, "senders": ["mendix"]})
+    sequential = plan_offline(config, ZoneDirResolver(zones))
+    concurrent = asyncio.run(build_plan(config, ZoneDirResolver(zones), concurrency=4))
+    assert concurrent.to_json() == sequential.to_json()
