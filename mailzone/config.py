@@ -51,13 +51,12 @@ from mailzone import catalogue
 from mailzone.dmarc import (
     Alignment,
     DmarcRecord,
-    DmarcSyntaxError,
     Policy,
     check_record,
     parse_dmarc,
 )
 from mailzone.dmarc import format_dmarc as _format_dmarc
-from mailzone.errors import ConfigError
+from mailzone.errors import ConfigError, DmarcSyntaxError
 from mailzone.findings import Finding, warning
 from mailzone.rules.sender import check_sender_address, check_sender_domain
 from mailzone.spf.budget import static_cost

@@ -18,28 +18,10 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from mailzone.errors import MailzoneError
+from mailzone.errors import DmarcSyntaxError as DmarcSyntaxError  # callers may catch it here
 from mailzone.findings import Finding, error, warning
 
 VERSION = "DMARC1"
-
-
-class DmarcSyntaxError(MailzoneError):
-    """A DMARC record does not follow RFC 7489 section 6.4.
-
-    ``position`` is the 0-based offset in ``text`` where the problem starts.
-    """
-
-    def __init__(self, message: str, text: str = "", position: int = 0) -> None:
-        self.message = message
-        self.text = text
-        self.position = position
-        super().__init__(self.describe())
-
-    def describe(self) -> str:
-        if not self.text:
-            return self.message
-        return f"{self.message} (at character {self.position + 1} of {self.text!r})"
 
 
 class Policy(StrEnum):

@@ -12,8 +12,8 @@ class MailzoneError(Exception):
     """Base of every error the core raises on purpose."""
 
 
-class SpfSyntaxError(MailzoneError):
-    """An SPF record (or a part of one) does not follow the RFC 7208 ABNF.
+class RecordSyntaxError(MailzoneError):
+    """A DNS record's text does not follow its grammar.
 
     ``position`` is the 0-based offset in ``text`` where the problem starts.
     """
@@ -32,6 +32,14 @@ class SpfSyntaxError(MailzoneError):
     def caret(self) -> str:
         """The record with a caret under the offending character, for terminals."""
         return f"{self.text}\n{' ' * self.position}^"
+
+
+class SpfSyntaxError(RecordSyntaxError):
+    """An SPF record (or a part of one) does not follow the RFC 7208 ABNF."""
+
+
+class DmarcSyntaxError(RecordSyntaxError):
+    """A DMARC record does not follow RFC 7489 section 6.4."""
 
 
 class DnsError(MailzoneError):

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 
-from mailzone.dmarc import DmarcSyntaxError, parse_dmarc, validate_dmarc
+from mailzone.dmarc import parse_dmarc, validate_dmarc
+from mailzone.errors import DmarcSyntaxError
 from mailzone.findings import Finding, error, warning
 from mailzone.resolver import normalize_name
 from mailzone.rules.records import is_dmarc_text, under
