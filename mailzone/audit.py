@@ -104,7 +104,9 @@ CODES: dict[str, str] = {
 }
 
 DEFAULT_DOMAIN_TIMEOUT = 30.0
-DEFAULT_QUERY_CAP = 250
+#: Distinct questions one area of one domain may ask. RFC 7208 allows 10 lookups; a tree
+#: ten times larger is still reported in full, beyond that it is a lookup bomb.
+DEFAULT_QUERY_CAP = 100
 MAX_MX_HOSTS = 10
 _QUERY_CAP_REASON = "not asked: this domain's checks reached the cap of {cap} DNS questions"
 _LABEL = re.compile(r"^(?!-)[a-z0-9_-]{1,63}(?<!-)$")
@@ -193,8 +195,16 @@ class SpfFacts:
                     for ip in budget.ip_literals if not ip.own
                 ] if budget else [],
             },
-            "tree": budget.to_json() if budget is not None else None,
+            "budget": _budget_json(budget) if budget is not None else None,
         }
+
+
+def _budget_json(budget: Budget) -> dict[str, Any]:
+    """The lookup budget as ``mailzone spf tree --json`` gives it, less the flat term list
+    (the tree holds the same terms, in order, with their running totals)."""
+    data = budget.to_json()
+    data.pop("terms", None)
+    return data
 
 
 @dataclass(slots=True)

@@ -68,7 +68,7 @@ def register(commands: Any) -> None:
                        help="seconds allowed for all the checks of one domain (default 30)")
     check.add_argument("--max-queries", type=int, default=None, metavar="N",
                        help="distinct DNS questions one check of a domain may ask: a larger "
-                       "include tree is a lookup bomb (default 250)")
+                       "include tree is a lookup bomb (default 100)")
     check.add_argument("--ip", metavar="ADDR",
                        help="also predict the SPF result for mail sent from this address")
     check.add_argument("--dkim-selector", action="append", default=[], metavar="S",

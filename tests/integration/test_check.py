@@ -25,6 +25,7 @@ from typing import Any
 
 import pytest
 
+from mailzone.audit import DEFAULT_QUERY_CAP
 from mailzone.cli import main
 from tests.conftest import StartNsd
 from tests.internet.generate import GOOD_KINDS, SES_SENDER_IP, Internet, generate
@@ -104,7 +105,9 @@ def test_faults_say_what_happened(world: World, full_run: FullRun) -> None:
     [dns_error] = [f for f in refused["findings"] if f["code"] == "spf-dns-error"]
     assert "_spf.outside.invalid TXT: REFUSED from" in dns_error["message"]
     bomb = reports[world.internet.of_kind("bomb")[0].name]
-    assert bomb["questions"] <= 250 * 4  # capped per area: SPF, DMARC, MX, ...
+    # Capped per area: the SPF walk, DMARC, MX, the MAIL FROM's SPF and MX, each selector.
+    areas = 5 + len(world.internet.of_kind("bomb")[0].selectors)
+    assert bomb["questions"] <= DEFAULT_QUERY_CAP * areas
     assert "check-query-cap" in _errors(bomb)
     loop = reports[world.internet.of_kind("loop")[0].name]
     assert loop["spf"]["loops"] and "loop-a." in loop["spf"]["loops"][0]
@@ -234,8 +237,12 @@ def test_a_server_stopped_mid_run(world: World, nsd_factory: StartNsd) -> None:
     domains = [line for line in lines if line["type"] == "domain"]
     assert [d["domain"] for d in domains] == [s.name for s in good]  # concurrency 1: in order
     assert all(d["status"] == "ok" for d in domains[:3])
-    # The one in flight at the stop may have had some answers; those after it had none.
-    for report in domains[4:]:
+    # The run goes on while the server stops: a domain or two may finish meanwhile.
+    # From the first that failed on, every domain failed, and said why.
+    statuses = [d["spf"]["status"] for d in domains]
+    first = statuses.index("temperror")
+    assert 3 <= first <= 8, statuses
+    for report in domains[first:]:
         assert report["spf"]["status"] == "temperror", report["domain"]
         assert "spf-dns-error" in _errors(report)
         messages = " ".join(f["message"] for f in report["findings"])
@@ -266,7 +273,7 @@ def test_a_port_where_nothing_answers(world: World, silent_port: str) -> None:
         assert report["spf"]["status"] == "temperror"
         assert _errors(report) == {"spf-dns-error", "check-dns-error", "check-ip-result"}
         assert [r["result"] for r in report["ip"]["results"]] == ["temperror"]
-        assert all("timed out after 0.3 s; tried 2x" in f["message"]
+        assert all(f"no answer from {silent_port}" in f["message"] and "timed out" in f["message"]
                    for f in report["findings"] if f["code"] != "check-ip-result")
     assert data["summary"]["dns"]["retries"] == data["summary"]["dns"]["distinct_questions"]
     # Every question waits 2 x 0.3 s, side by side: far from 4 domains x 5 questions x 0.6 s.
