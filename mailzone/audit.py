@@ -210,7 +210,7 @@ def _budget_json(budget: Budget) -> dict[str, Any]:
 @dataclass(slots=True)
 class DmarcFacts:
     name: str
-    status: str = "unchecked"  # ok, missing, multiple, syntax, dns-error, unchecked
+    status: str = "unchecked"  # ok, missing, multiple, syntax, dns-error, timeout, unchecked
     record: str | None = None
     source: str | None = None  # the name the record was found at
     policy: str | None = None
@@ -236,7 +236,7 @@ class DmarcFacts:
 @dataclass(slots=True)
 class MxFacts:
     name: str
-    status: str = "unchecked"  # ok, null, missing, dns-error, unchecked
+    status: str = "unchecked"  # ok, null, missing, dns-error, timeout, unchecked
     hosts: list[str] = field(default_factory=list)
     addresses: dict[str, list[str]] = field(default_factory=dict)
 
@@ -249,7 +249,8 @@ class MxFacts:
 class DkimFacts:
     selector: str
     name: str
-    status: str = "unchecked"  # ok, missing, multiple, syntax, revoked, dns-error, unchecked
+    # ok, missing, multiple, syntax, revoked, dns-error, timeout, unchecked
+    status: str = "unchecked"
     key_type: str | None = None
     key_bits: int | None = None
 
@@ -1053,17 +1054,27 @@ class Audit:
             "would find them: temperror. Check the name servers, or raise --domain-timeout",
             report.domain,
         ))
+        late = f"not finished within {bound:g} s"
         if "spf" in unfinished:
-            report.spf.status = "temperror"
-            report.spf.reason = f"not finished within {bound:g} s"
+            report.spf.status, report.spf.reason = "temperror", late
         if report.mail_from_spf is not None and "mail-from spf" in unfinished:
-            report.mail_from_spf.status = "temperror"
-            report.mail_from_spf.reason = f"not finished within {bound:g} s"
+            report.mail_from_spf.status, report.mail_from_spf.reason = "temperror", late
+        if "dmarc" in unfinished:
+            report.dmarc.status = "timeout"
+        if "mx" in unfinished:
+            report.mx.status = "timeout"
+        if report.mail_from_mx is not None and "mail-from mx" in unfinished:
+            report.mail_from_mx.status = "timeout"
+        for dkim in report.dkim:
+            if f"dkim {dkim.selector}" in unfinished:
+                dkim.status = "timeout"
         if "ip" in unfinished and report.ip is not None:
-            report.ip_results = [IpResult(
-                identity=report.mail_from or report.domain, result="temperror",
-                reason=f"not finished within {bound:g} s", mechanism=None,
-                lookups=0, void_lookups=0)]
+            done = {result.identity for result in report.ip_results}
+            for identity in dict.fromkeys(filter(None, (report.mail_from, report.domain))):
+                if identity not in done:
+                    report.ip_results.append(IpResult(
+                        identity=identity, result="temperror", reason=late, mechanism=None,
+                        lookups=0, void_lookups=0))
 
     async def _check_ip(
         self, resolver: _Capped, report: DomainReport, findings: list[Finding]

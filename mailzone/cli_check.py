@@ -527,8 +527,7 @@ def _footer(summary: dict[str, Any]) -> str:
             f"{summary['with_errors']} with errors, {summary['with_warnings_only']} with "
             f"warnings only, {summary['clean']} clean; {summary['elapsed_s']:g} s.")
     if "queries_sent" in dns:
-        text += (f" DNS: {dns['queries_sent']} queries sent for "
-                 f"{dns['distinct_questions']} distinct questions "
-                 f"({dns['questions_by_domains']} asked by the domains).")
+        text += (f" DNS: {dns['queries_sent']} queries sent, {dns['distinct_questions']} "
+                 f"distinct questions, {dns['questions_by_domains']} asked by the domains.")
     return text
 
