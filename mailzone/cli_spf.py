@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 from typing import Any
 
 from mailzone.findings import has_errors
@@ -71,6 +70,8 @@ def _resolver(args: argparse.Namespace) -> Any:
 
 
 def run_lint(args: argparse.Namespace) -> int:
+    import asyncio
+
     from mailzone.spf.lint import lint_record, lint_tree
 
     budget = None
@@ -122,6 +123,8 @@ def _static_lookups(record: str) -> dict[str, Any]:
 
 
 def run_eval(args: argparse.Namespace) -> int:
+    import asyncio
+
     from mailzone.errors import UsageError
     from mailzone.spf.check import check_identity, parse_ip
 
@@ -156,6 +159,8 @@ def run_eval(args: argparse.Namespace) -> int:
 
 
 def run_tree(args: argparse.Namespace) -> int:
+    import asyncio
+
     from mailzone.spf.budget import walk
 
     budget = asyncio.run(walk(_resolver(args), domain=args.domain))
