@@ -512,8 +512,8 @@ def _findings_table(report: DomainReport) -> Any:
                   expand=False)
     table.add_column("severity", no_wrap=True)
     table.add_column("code", no_wrap=True)
-    table.add_column("where")
-    table.add_column("message")
+    table.add_column("where", overflow="fold")
+    table.add_column("message", overflow="fold")
     for finding in sorted(report.findings, key=lambda f: (not f.is_error, f.code)):
         style = SEVERITY_STYLE[finding.severity]
         table.add_row(f"[{style}]{finding.severity.value}[/]", finding.code,
