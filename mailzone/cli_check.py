@@ -299,6 +299,10 @@ async def _run(audit: Audit, targets: list[Target], args: argparse.Namespace
             reports.append(report)
             if args.format == "jsonl":
                 _jsonl({"type": "domain", **report.to_json()})
+                # Streamed: keep only what the summary needs, not the include trees.
+                report.spf.budget = None
+                if report.mail_from_spf is not None:
+                    report.mail_from_spf.budget = None
             if progress is not None:
                 progress.update(task, advance=1, description=report.domain)
     finally:
