@@ -84,7 +84,7 @@ def stack_file(stack: str) -> Path:
 
 def run_plan(args: argparse.Namespace) -> int:
     from mailzone.errors import ConfigError, MailzoneError
-    from mailzone.plan import LockFileError
+    from mailzone.lock import LockFileError
 
     try:
         return _run(args)
@@ -114,7 +114,8 @@ def _problems(problems: list[tuple[str, str]], args: argparse.Namespace) -> None
 def _run(args: argparse.Namespace) -> int:
     from mailzone.config import load_stack_config
     from mailzone.errors import UsageError
-    from mailzone.plan import lock_path_for, plan_offline, read_lock, write_lock
+    from mailzone.lock import lock_path_for, read_lock, write_lock
+    from mailzone.plan import plan_offline
 
     if args.nameserver is not None and not args.live:
         raise UsageError("--nameserver goes with --live (the zones are read from files "
@@ -158,8 +159,9 @@ def _run(args: argparse.Namespace) -> int:
 def _plan_live(args: argparse.Namespace, stack: Any, previous: Any) -> Plan:
     import asyncio
 
+    from mailzone.authresolver import AuthoritativeResolver
     from mailzone.liveresolver import LiveResolver
-    from mailzone.plan import AuthoritativeResolver, build_plan
+    from mailzone.plan import build_plan
 
     if args.nameserver is not None:
         resolver: Any = LiveResolver(nameserver=args.nameserver, timeout=args.timeout)

@@ -35,15 +35,11 @@ they will be once the plan is applied.
 
 The include lock
 ----------------
-Providers change their SPF records. The plan resolves every sender's include
-tree and records it in a lock (``Lock``, stored as ``mailzone.lock.json``
-beside the stack file by the command line): include -> the lookups it costs
-and the SPF text of every name in its tree. When a later plan resolves an
-include to something else, it warns (``plan-include-changed``) with the
-lookups before and after and the terms that changed, so a provider adding
-lookups is seen before it breaks a budget. An include that cannot be resolved
-keeps its previous entry. Includes the plan does not use stay in the lock
-(another stack beside the same file may use them).
+The plan resolves every sender's include tree and compares it with the lock
+of the last plan (``mailzone.lock``): a provider whose record changed gets a
+warning (``plan-include-changed``) with the lookups before and after. An
+include that cannot be resolved keeps its previous entry; includes the plan
+does not use stay in the lock (another stack beside the same file may use them).
 
 Exit status (``Plan.exit_status``): 0 no changes, 2 changes, 1 errors.
 """
@@ -51,19 +47,18 @@ Exit status (``Plan.exit_status``): 0 no changes, 2 changes, 1 errors.
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import lru_cache, partial
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mailzone import catalogue
 from mailzone.dmarc import validate_dmarc
 from mailzone.errors import DnsError, SpfSyntaxError
 from mailzone.findings import Finding, Severity, error, has_errors, warning
-from mailzone.resolver import Answer, RdType, Resolver, normalize_name, run_sync
+from mailzone.lock import Lock, LockEntry, describe_change
+from mailzone.resolver import RdType, Resolver, normalize_name, run_sync
 from mailzone.rules.coverage import check_dmarc_present
 from mailzone.rules.mailhost import check_mx_exchange
 from mailzone.rules.records import DnsRecord, check_single_spf, is_dmarc_text, spf_values
@@ -83,9 +78,6 @@ if TYPE_CHECKING:
     from mailzone.config import DomainConfig, StackConfig
     from mailzone.desired import DesiredRecord
 
-#: The lock file's name, beside ``Pulumi.<stack>.yaml``.
-LOCK_FILE_NAME = "mailzone.lock.json"
-LOCK_SCHEMA_VERSION = 1
 LOOKUP_LIMIT = RFC_LIMITS.lookups
 
 EXIT_NO_CHANGES = 0
@@ -263,94 +255,6 @@ class DomainPlan:
             "records": [r.to_json() for r in self.records],
             "findings": [f.to_json() for f in self.findings],
         }
-
-
-# -- the include lock ---------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class LockEntry:
-    """What one include resolved to: its lookup cost and the SPF text of every name."""
-
-    lookups: int
-    records: Mapping[str, str]
-
-    def to_json(self) -> dict[str, Any]:
-        return {"lookups": self.lookups, "records": dict(sorted(self.records.items()))}
-
-
-@dataclass(frozen=True, slots=True)
-class Lock:
-    includes: Mapping[str, LockEntry]
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "schema_version": LOCK_SCHEMA_VERSION,
-            "about": (
-                "mailzone plan: what each sender's SPF include resolved to. Commit this "
-                "file; a plan warns (plan-include-changed) when a provider's record changes."
-            ),
-            "includes": {k: v.to_json() for k, v in sorted(self.includes.items())},
-        }
-
-    def dumps(self) -> str:
-        return json.dumps(self.to_json(), indent=2) + "\n"
-
-
-class LockFileError(ValueError):
-    """The lock file is not one this version can read; the message names the fix."""
-
-
-def parse_lock(text: str, *, source: str = LOCK_FILE_NAME) -> Lock:
-    """Read a lock from its JSON text. Raises ``LockFileError``."""
-    fix = f"delete {source} and plan again to write a fresh one"
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise LockFileError(f"{source} is not JSON ({exc}): {fix}") from None
-    if not isinstance(data, dict) or data.get("schema_version") != LOCK_SCHEMA_VERSION:
-        raise LockFileError(
-            f"{source} is not a mailzone lock of schema_version {LOCK_SCHEMA_VERSION}: {fix}")
-    raw = data.get("includes")
-    if not isinstance(raw, dict):
-        raise LockFileError(f"{source} has no 'includes' mapping: {fix}")
-    includes: dict[str, LockEntry] = {}
-    for include, entry in raw.items():
-        records = entry.get("records") if isinstance(entry, dict) else None
-        lookups = entry.get("lookups") if isinstance(entry, dict) else None
-        if (not isinstance(records, dict) or not isinstance(lookups, int)
-                or not all(isinstance(k, str) and isinstance(v, str)
-                           for k, v in records.items())):
-            raise LockFileError(f"{source}: the entry of {include!r} is malformed: {fix}")
-        includes[normalize_name(str(include))] = LockEntry(lookups, dict(records))
-    return Lock(includes)
-
-
-def read_lock(path: Path) -> Lock | None:
-    """The lock at ``path``, or None when there is none yet. Raises ``LockFileError``."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return None
-    except OSError as exc:
-        raise LockFileError(f"cannot read {path}: {exc.strerror}") from None
-    return parse_lock(text, source=str(path))
-
-
-def write_lock(path: Path, lock: Lock) -> bool:
-    """Write ``lock`` to ``path`` when its content differs; True when written."""
-    text = lock.dumps()
-    try:
-        if path.read_text(encoding="utf-8") == text:
-            return False
-    except OSError:
-        pass
-    path.write_text(text, encoding="utf-8")
-    return True
-
-
-def lock_path_for(stack_file: Path) -> Path:
-    return stack_file.parent / LOCK_FILE_NAME
 
 
 @dataclass(frozen=True, slots=True)
@@ -883,28 +787,6 @@ async def _plan_record(
 # -- includes and the lock ------------------------------------------------------------------
 
 
-def _term_changes(old: str, new: str) -> str:
-    old_terms, new_terms = old.split()[1:], new.split()[1:]
-    added = [t for t in new_terms if t not in old_terms]
-    removed = [t for t in old_terms if t not in new_terms]
-    return " ".join([*(f"+{t}" for t in added), *(f"-{t}" for t in removed)]) or "reordered"
-
-
-def describe_change(old: LockEntry, records: Mapping[str, str], lookups: int) -> str:
-    parts: list[str] = []
-    for name in sorted(set(old.records) | set(records)):
-        before, after = old.records.get(name), records.get(name)
-        if before == after:
-            continue
-        if before is None:
-            parts.append(f"{name} is new in the tree")
-        elif after is None:
-            parts.append(f"{name} left the tree")
-        else:
-            parts.append(f"{name}: {_term_changes(before, after)}")
-    return f"lookups {old.lookups} -> {lookups}; " + "; ".join(parts)
-
-
 async def resolve_includes(
     stack_domains: Sequence[DomainConfig],
     walks: _Walks,
@@ -959,85 +841,6 @@ async def resolve_includes(
             per_domain.setdefault(domain_name, []).extend(
                 Finding(f.code, f.severity, f.message, f"include:{include}") for f in found)
     return reports, per_domain, Lock(new)
-
-
-# -- live DNS: each domain's own servers ---------------------------------------------------
-
-
-class AuthoritativeResolver:
-    """Asks each managed domain's authoritative servers about the names in it.
-
-    A recursive resolver's cache may hold an answer for up to its TTL; a plan
-    wants what the zone holds now. Names in one of ``domains`` (the most
-    specific one) go to that domain's name servers, found through
-    ``recursive`` (its NS records, then their addresses) and asked through
-    ``server_resolver(address)``; a server that fails is followed by the next.
-    Every other name (the providers' include trees) goes to ``recursive``.
-    """
-
-    def __init__(
-        self,
-        recursive: Resolver,
-        domains: Iterable[str],
-        server_resolver: Callable[[str], Resolver],
-    ) -> None:
-        self.recursive = recursive
-        self.domains = sorted({normalize_name(d) for d in domains}, key=len, reverse=True)
-        self.server_resolver = server_resolver
-        self._servers: dict[str, list[Resolver] | DnsError] = {}
-        self._by_address: dict[str, Resolver] = {}
-
-    def domain_of(self, name: str) -> str | None:
-        name = normalize_name(name)
-        for domain in self.domains:
-            if name == domain or name.endswith("." + domain):
-                return domain
-        return None
-
-    async def servers(self, domain: str) -> list[Resolver]:
-        """The resolvers of ``domain``'s name servers. Raises ``DnsError``."""
-        known = self._servers.get(domain)
-        if isinstance(known, DnsError):
-            raise known
-        if known is not None:
-            return known
-        try:
-            ns = await self.recursive.resolve(domain, RdType.NS)
-            addresses: list[str] = []
-            for host in ns.records:
-                for rdtype in (RdType.A, RdType.AAAA):
-                    try:
-                        answer = await self.recursive.resolve(host, rdtype)
-                    except DnsError:
-                        continue
-                    addresses += [a for a in answer.records if a not in addresses]
-            if not addresses:
-                what = "no NS records" if ns.void else "no address for its NS hosts"
-                raise DnsError(domain, "NS", f"{what}: is the domain delegated? Give "
-                               "--nameserver to ask a server of your choice")
-        except DnsError as exc:
-            self._servers[domain] = exc
-            raise
-        resolvers = []
-        for address in addresses:
-            if address not in self._by_address:
-                self._by_address[address] = self.server_resolver(address)
-            resolvers.append(self._by_address[address])
-        self._servers[domain] = resolvers
-        return resolvers
-
-    async def resolve(self, name: str, rdtype: RdType) -> Answer:
-        domain = self.domain_of(name)
-        if domain is None:
-            return await self.recursive.resolve(name, rdtype)
-        failure: DnsError | None = None
-        for server in await self.servers(domain):
-            try:
-                return await server.resolve(name, rdtype)
-            except DnsError as exc:
-                failure = exc
-        assert failure is not None  # servers() never returns an empty list
-        raise failure
 
 
 # -- the stack -------------------------------------------------------------------------------
@@ -1125,14 +928,9 @@ def plan_offline(
 
 __all__ = [
     "CODES",
-    "LOCK_FILE_NAME",
     "Action",
-    "AuthoritativeResolver",
     "DomainPlan",
     "IncludeReport",
-    "Lock",
-    "LockEntry",
-    "LockFileError",
     "Plan",
     "PlannedValue",
     "RecordPlan",
@@ -1140,12 +938,8 @@ __all__ = [
     "SpfTerm",
     "ValueStatus",
     "build_plan",
-    "lock_path_for",
     "pack_findings",
-    "parse_lock",
     "plan_domain",
     "plan_offline",
     "plan_values",
-    "read_lock",
-    "write_lock",
 ]

@@ -11,10 +11,11 @@ from typing import Any
 import pytest
 import yaml
 
+from mailzone.authresolver import AuthoritativeResolver
 from mailzone.cli import main
 from mailzone.config import load_stack_config
 from mailzone.liveresolver import LiveResolver
-from mailzone.plan import AuthoritativeResolver, build_plan, plan_offline
+from mailzone.plan import build_plan, plan_offline
 from mailzone.zonedir import ZoneDirResolver
 from tests.conftest import StartNsd
 from tests.unit.test_plan_fixtures import ROOT, zone, zone_dir

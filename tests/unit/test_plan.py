@@ -7,27 +7,22 @@ from pathlib import Path
 
 import pytest
 
+from mailzone.authresolver import AuthoritativeResolver
 from mailzone.errors import DnsError
+from mailzone.lock import Lock, LockEntry, LockFileError, parse_lock, read_lock, write_lock
 from mailzone.memresolver import MemoryResolver
 from mailzone.plan import (
     EXIT_CHANGES,
     EXIT_ERRORS,
     EXIT_NO_CHANGES,
     Action,
-    AuthoritativeResolver,
-    Lock,
-    LockEntry,
-    LockFileError,
     PlannedValue,
     RecordPlan,
     ValueStatus,
     build_plan,
     pack_findings,
-    parse_lock,
     plan_offline,
     plan_values,
-    read_lock,
-    write_lock,
 )
 from mailzone.resolver import Answer, RdType, run_sync
 from mailzone.zonedir import ZoneDirResolver
