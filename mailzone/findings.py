@@ -58,6 +58,7 @@ def has_errors(findings: Iterable[Finding]) -> bool:
 # Every code the core can report, with what it means. Codes are stable: scripts
 # and policy configurations match on them. The README's table is built from this.
 CODES: dict[str, str] = {
+    "spf-missing": "the domain publishes no v=spf1 record: receivers get none",
     "spf-syntax": "the record does not follow the RFC 7208 grammar (permerror)",
     "spf-ip-literal": "ip4:/ip6: terms or an IP literal as a host: authorise senders with include:",
     "spf-lookup-limit": "more than 10 DNS-querying terms across the evaluation (permerror)",

@@ -12,6 +12,8 @@ includes (the sender catalogue's).
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -211,6 +213,7 @@ class _Walker:
         redirect = record.redirect
         if redirect is not None and record.all is None:
             terms.append(redirect)
+        await self.prefetch(terms, node.domain, path)
         for term in terms:
             cost = 1 if (isinstance(term, Modifier) or term.costs_lookup) else 0
             self.budget.total += cost
@@ -244,6 +247,36 @@ class _Walker:
                 if child_record is not None:
                     await self.visit(child, child_record, (*path, target))
                 node.cost += child.cost
+
+    async def prefetch(
+        self, terms: list[Mechanism | Modifier], current: str, path: tuple[str, ...]
+    ) -> None:
+        """Ask for a record's targets all at once, so a live walk pays one round trip
+        per level of the tree rather than one per name. The walk itself then reads
+        the answers in order from the resolver's cache. Offline (no event loop: a
+        zone directory answers at once) there is nothing to gain.
+        """
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        questions: set[tuple[str, RdType]] = set()
+        for term in terms:
+            target = self.target(term, current)
+            if target is None or target in path:
+                continue
+            if isinstance(term, Modifier) or term.kind is Kind.INCLUDE:
+                questions.add((target, RdType.TXT))
+            elif term.kind is Kind.MX:
+                questions.add((target, RdType.MX))
+            elif term.kind is Kind.A:
+                questions.add((target, RdType.A))
+        if len(questions) > 1:
+            await asyncio.gather(*(self._ask(name, rdtype) for name, rdtype in questions))
+
+    async def _ask(self, name: str, rdtype: RdType) -> None:
+        with contextlib.suppress(DnsError):  # the walk meets the failure again, in order
+            await self.resolver.resolve(name, rdtype)
 
     def target(self, term: Mechanism | Modifier, current: str) -> str | None:
         spec = term.value if isinstance(term, Modifier) else term.domain

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from mailzone.memresolver import MemoryResolver
-from mailzone.resolver import RdType, run_sync
+from mailzone.resolver import Answer, RdType, run_sync
 from mailzone.spf.budget import static_cost, walk
 from mailzone.spf.check import check_host_sync
 from mailzone.spf.parser import parse
@@ -126,3 +128,32 @@ def test_static_cost_from_known_include_costs() -> None:
     # Costs as the catalogue counts them: the include itself and its tree.
     costs = {"_spf.google.com": 4, "amazonses.com": 1}
     assert static_cost(record, costs) == 4 + 1 + 1 + 1
+
+
+class SlowResolver:
+    """A resolver that takes a little while, and counts questions in flight."""
+
+    def __init__(self, inner: MemoryResolver) -> None:
+        self.inner = inner
+        self.in_flight = 0
+        self.most_in_flight = 0
+
+    async def resolve(self, name: str, rdtype: RdType) -> Answer:
+        self.in_flight += 1
+        self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        try:
+            await asyncio.sleep(0.01)
+            return self.inner.answer(name, rdtype)
+        finally:
+            self.in_flight -= 1
+
+
+def test_a_live_walk_asks_for_a_level_of_the_tree_at_once() -> None:
+    resolver = dns(PROVIDER)
+    resolver.add("relay.example.net", RdType.A, ["192.0.2.200"])
+    slow = SlowResolver(resolver)
+    budget = asyncio.run(walk(slow, domain="example.org"))
+    offline = run_sync(walk(resolver, domain="example.org"))
+    # _n1 and _n2 are asked together; the answers and the budget do not change.
+    assert slow.most_in_flight >= 2
+    assert budget.to_json() == offline.to_json()
