@@ -26,8 +26,8 @@ from mailzone.audit import (
     Target,
     audit,
     domain_problem,
-    rsa_key_bits,
 )
+from mailzone.dkim import rsa_key_bits
 from mailzone.dmarc import CODES as DMARC_CODES
 from mailzone.errors import DnsError
 from mailzone.findings import CODES as CORE_CODES
