@@ -92,12 +92,6 @@ def register(commands: Any) -> None:
 # -- targets ------------------------------------------------------------------------------
 
 
-def stack_file(stack: str) -> Path:
-    """``Pulumi.NAME.yaml`` in the current directory, or the path given (as ``plan``)."""
-    if stack.endswith((".yaml", ".yml")) or "/" in stack:
-        return Path(stack)
-    return Path(f"Pulumi.{stack}.yaml")
-
 
 def _checked_domain(name: str, where: str) -> str:
     from mailzone.audit import domain_problem
@@ -189,10 +183,10 @@ def _targets(args: argparse.Namespace) -> list[Target]:
 
 def _stack_targets(args: argparse.Namespace) -> list[Target]:
     from mailzone.audit import Target
-    from mailzone.config import load_stack_config
+    from mailzone.config import load_stack_config, stack_path
     from mailzone.errors import UsageError
 
-    path = stack_file(args.stack)
+    path = stack_path(args.stack)
     stack = load_stack_config(path)
     targets = [
         Target(d.domain.rstrip(".").lower(), d.mail_from_domain, (),

@@ -76,11 +76,6 @@ def register(commands: Any) -> None:
     plan.set_defaults(run=run_plan)
 
 
-def stack_file(stack: str) -> Path:
-    if stack.endswith((".yaml", ".yml")) or "/" in stack:
-        return Path(stack)
-    return Path(f"Pulumi.{stack}.yaml")
-
 
 def run_plan(args: argparse.Namespace) -> int:
     from mailzone.errors import ConfigError, MailzoneError
@@ -122,7 +117,9 @@ def _run(args: argparse.Namespace) -> int:
                          "otherwise)")
     if args.concurrency < 1:
         raise UsageError(f"--concurrency {args.concurrency}: give 1 or more")
-    path = stack_file(args.stack)
+    from mailzone.config import stack_path
+
+    path = stack_path(args.stack)
     stack = load_stack_config(path)
     lock_path = None if args.no_lock else (args.lock or lock_path_for(path))
     previous = read_lock(lock_path) if lock_path is not None else None

@@ -737,6 +737,13 @@ def config_warnings(domains: Sequence[DomainConfig]) -> list[Finding]:
     return findings
 
 
+def stack_path(stack: str) -> Path:
+    """``Pulumi.<stack>.yaml`` in the current directory, or the stack file's path itself."""
+    if stack.endswith((".yaml", ".yml")) or "/" in stack:
+        return Path(stack)
+    return Path(f"Pulumi.{stack}.yaml")
+
+
 def load_stack_config(path: Path) -> StackConfig:
     """Read ``Pulumi.<stack>.yaml`` and validate its ``mailzone:domains``.
 
