@@ -1,0 +1,195 @@
+"""1. Live audit: ``mailzone check`` against checkdmarc, on NSD, on the same domains.
+
+The generated internet of ``tests/internet/generate.py`` (1,000 customer
+domains and the providers they share) is served by NSD on port 53 of a free
+loopback address: checkdmarc takes name server addresses only, no port. Each
+tool runs as its command line would for a user, as a child process, on the
+same domain list; its wall time gives domains per second.
+
+Queries: NSD's own counter (``num.queries``) before and after each timed run
+gives the queries each tool sent. The distinct (name, type) questions are
+``mailzone check``'s own count (its JSON summary), and for checkdmarc a
+separate, untimed run through ``checkdmarc_questions.py``, which records every
+query dnspython sends for it.
+
+``mailzone check`` is given the full list (MAIL FROM domain and DKIM selectors
+per domain: it checks more than checkdmarc does); checkdmarc gets the names
+and its defaults (SPF, DMARC, MX, NS, SOA, DNSSEC, MTA-STS, TLS-RPT, BIMI; no
+SMTP TLS probing).
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+from contextlib import suppress
+from pathlib import Path
+
+from bench.common import (
+    BENCH,
+    PROJECT_BIN,
+    BenchError,
+    Row,
+    Section,
+    Settings,
+    Stat,
+    child_env,
+    interleaved,
+    log,
+    pairwise,
+    run_child,
+    verdict,
+)
+from tests.internet.generate import generate
+from tests.nsd import NsdServer
+
+TARGET_RATIO = 20.0
+TARGET_QUERIES = 1.05
+#: A small list for the warm-up run of each tool (imports, page cache, NSD's first answers).
+WARMUP_DOMAINS = 40
+
+
+def free_loopback_53() -> str:
+    """A loopback address whose port 53 is free for UDP and TCP."""
+    for second in range(53, 60):
+        for last in range(1, 40):
+            address = f"127.{second}.0.{last}"
+            try:
+                with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
+                    udp.bind((address, 53))
+                    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp:
+                        tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                        tcp.bind((address, 53))
+            except OSError:
+                continue
+            return address
+    raise BenchError("no loopback address with a free port 53 (127.53-59.0.1-39)")
+
+
+def run(settings: Settings) -> Section:
+    section = Section("Live audit")
+    work = settings.work / "audit"
+    domains = settings.audit_domains
+    log(f"audit: generating {domains} domains")
+    internet = generate(work / "zones", domains)
+    listing = internet.write_list(work / "domains.txt")
+    names = work / "names.txt"
+    names.write_text("\n".join(spec.name for spec in internet.domains) + "\n")
+    warm_list = internet.write_list(work / "warm.txt", internet.domains[:WARMUP_DOMAINS])
+    warm_names = work / "warm-names.txt"
+    warm_names.write_text("\n".join(s.name for s in internet.domains[:WARMUP_DOMAINS]) + "\n")
+
+    address = free_loopback_53()
+    log(f"audit: NSD on {address}:53 serving {len(internet.zones)} zones")
+    with NsdServer(work / "zones", work / "nsd", address=address, port=53,
+                   verbosity=0) as server:
+        mailzone: list[str | Path] = [PROJECT_BIN / "mailzone", "check", "--nameserver",
+                                      f"{address}:53", "--format", "json", "--no-progress"]
+        checkdmarc = settings.peer_bin("checkdmarc")
+        peer_argv: list[str | Path] | None = (
+            None if checkdmarc is None else [checkdmarc, "-n", address, "-f", "json"])
+        env = child_env()
+
+        sent: dict[str, list[int]] = {"ours": [], "peer": []}
+        summaries: list[dict[str, object]] = []
+
+        def ours(listing: Path = listing, record: bool = True) -> float:
+            before = server.query_count()
+            out = work / "mailzone.json"
+            child = run_child([*mailzone, "--file", listing], stdout=out,
+                              stderr=work / "mailzone.err", env=env, ok=(0, 1))
+            if record:
+                sent["ours"].append(server.query_count() - before)
+                summaries.append(json.loads(out.read_text())["summary"])
+            return child.seconds
+
+        def peer(names: Path = names, record: bool = True) -> float:
+            assert peer_argv is not None
+            before = server.query_count()
+            child = run_child([*peer_argv, names], stdout=work / "checkdmarc.json",
+                              stderr=work / "checkdmarc.err", env=env)
+            if record:
+                sent["peer"].append(server.query_count() - before)
+            return child.seconds
+
+        for _ in range(settings.warmup):
+            ours(warm_list, record=False)
+            if peer_argv is not None:
+                peer(warm_names, record=False)
+        log(f"audit: {settings.audit_runs} interleaved runs of {domains} domains")
+        mine, theirs = interleaved(settings.audit_runs, ours,
+                                   peer if peer_argv is not None else None)
+        _check_reports(work / "mailzone.json", domains)
+        peer_questions = None
+        if peer_argv is not None and settings.peers_python is not None:
+            _check_peer_output(work / "checkdmarc.json", domains)
+            out = work / "checkdmarc-questions.json"
+            run_child([settings.peers_python, BENCH / "checkdmarc_questions.py", out,
+                       "-n", address, "-f", "json", names],
+                      stdout=work / "checkdmarc-counted.json",
+                      stderr=work / "checkdmarc-counted.err", env=env)
+            peer_questions = json.loads(out.read_text())
+
+    ours_rate = Stat.of([domains / s for s in mine])
+    summary = summaries[-1]
+    dns = summary["dns"]
+    assert isinstance(dns, dict)
+    distinct = int(dns["distinct_questions"])
+    ours_sent = Stat.of([float(n) for n in sent["ours"]])
+    per_distinct = Stat.of([n / distinct for n in sent["ours"]])
+    row = Row("1. Live audit", f"domains/s, {domains} domains over NSD (wall time of the CLI)",
+              ours_rate.show())
+    section.rows.append(row)
+    q_row = Row("1. Live audit", "queries sent (NSD) / distinct names+types",
+                f"{ours_sent.median:.0f} / {distinct} = {per_distinct.median:.3f}",
+                target=f"≤ {TARGET_QUERIES}",
+                status=verdict(per_distinct.high <= TARGET_QUERIES))
+    section.raw.update({"domains": domains, "ours_seconds": mine, "ours_queries": sent["ours"],
+                        "ours_distinct": distinct, "ours_summary": summary,
+                        "nameserver": f"{address}:53"})
+    if theirs:
+        peer_rate = Stat.of([domains / s for s in theirs])
+        ratio = pairwise(theirs, mine)  # our rate over theirs = their time over ours
+        row.peer = peer_rate.show()
+        row.ratio = ratio.show("x")
+        row.target = f"≥ {TARGET_RATIO:g}x"
+        row.status = verdict(ratio.median >= TARGET_RATIO)
+        peer_sent = Stat.of([float(n) for n in sent["peer"]])
+        if peer_questions is not None:
+            pd = int(peer_questions["distinct"])
+            q_row.peer = f"{peer_sent.median:.0f} / {pd} = {peer_sent.median / pd:.3f}"
+        section.raw.update({"peer_seconds": theirs, "peer_queries": sent["peer"],
+                            "peer_questions": peer_questions})
+    section.rows.append(q_row)
+    section.notes.append(
+        f"Live audit: NSD 4 on {address}:53, {len(internet.zones)} zones. mailzone check "
+        f"(concurrency 32, its default) checked SPF with the include tree, DMARC, MX, the "
+        f"MAIL FROM domain and {sum(len(s.selectors) for s in internet.domains)} DKIM "
+        f"selectors; it asked {dns['questions_by_domains']} questions for the domains, "
+        f"{distinct} distinct, and sent {sent['ours'][-1]} queries "
+        f"({dns.get('tcp_retries', 0)} again over TCP after truncation). "
+        + ("" if peer_questions is None else
+           f"checkdmarc (serial, its only mode) sent {sent['peer'][-1]} queries for "
+           f"{peer_questions['distinct']} distinct questions "
+           f"({peer_questions['repeated']} questions sent more than once)."))
+    return section
+
+
+def _check_reports(path: Path, domains: int) -> None:
+    data = json.loads(path.read_text())
+    if len(data["domains"]) != domains:
+        raise BenchError(f"mailzone check reported {len(data['domains'])} of {domains} domains")
+    timed_out = data["summary"]["timed_out"]
+    if timed_out:
+        raise BenchError(f"mailzone check: {timed_out} domains timed out")
+
+
+def _check_peer_output(path: Path, domains: int) -> None:
+    text = path.read_text()
+    data = None
+    with suppress(json.JSONDecodeError):
+        data = json.loads(text)
+    if isinstance(data, dict):
+        data = [data]
+    if not isinstance(data, list) or len(data) != domains:
+        raise BenchError(f"checkdmarc did not report {domains} domains: {text[:300]}")
