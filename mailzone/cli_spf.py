@@ -164,7 +164,7 @@ def run_tree(args: argparse.Namespace) -> int:
     from mailzone.spf.budget import walk
 
     budget = asyncio.run(walk(_resolver(args), domain=args.domain))
-    findings = budget.findings()
+    findings = budget.root_findings() + budget.findings()
     if args.json:
         print_json({"domain": budget.root.domain, "findings": [f.to_json() for f in findings],
                     "lookups": budget.to_json()})

@@ -128,12 +128,28 @@ class Budget:
         for loop in self.loops:
             found.append(error("spf-loop", f"include loop: {loop}", where))
         for name in self.missing:
+            if name == self.root.domain:
+                continue  # the record under check itself: root_findings() says so
             found.append(error(
                 "spf-include-missing",
                 f"{name} publishes no SPF record; an include of it is a permerror. "
                 "Fix the name or remove the term.",
                 where,
             ))
+        for node in self.nodes():
+            if node is self.root:
+                continue
+            if node.status == "multiple":
+                found.append(error(
+                    "spf-multiple-records",
+                    f"{node.via}: {node.domain} publishes {node.detail}; the include "
+                    "is a permerror",
+                    where,
+                ))
+            elif node.status == "syntax":
+                found.append(error(
+                    "spf-syntax", f"{node.via}: {node.detail}; the include is a permerror",
+                    where))
         for failure in self.dns_errors:
             found.append(error("spf-dns-error", f"DNS lookup failed: {failure}", where))
         for name in self.mx_over_limit:
@@ -151,6 +167,35 @@ class Budget:
                     where,
                 ))
         return found
+
+    def nodes(self) -> list[Node]:
+        """Every record of the tree, root first."""
+        out: list[Node] = []
+        stack = [self.root]
+        while stack:
+            node = stack.pop()
+            out.append(node)
+            stack.extend(reversed(node.children))
+        return out
+
+    def root_findings(self) -> list[Finding]:
+        """What is wrong with the published record itself, when the walk began at a domain."""
+        root = self.root
+        if root.status == "missing":
+            return [error(
+                "spf-missing",
+                f"{root.domain} publishes no SPF record ({root.detail}): receivers get none. "
+                "Publish 'v=spf1 include:<your sender> -all'",
+                root.domain,
+            )]
+        if root.status == "multiple":
+            return [error("spf-multiple-records",
+                          f"{root.domain} publishes {root.detail}: merge them into one",
+                          root.domain)]
+        if root.status == "syntax":
+            return [error("spf-syntax", f"{root.detail}: receivers return permerror",
+                          root.domain)]
+        return []
 
     def to_json(self) -> dict[str, object]:
         return {

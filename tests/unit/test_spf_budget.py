@@ -157,3 +157,19 @@ def test_a_live_walk_asks_for_a_level_of_the_tree_at_once() -> None:
     # _n1 and _n2 are asked together; the answers and the budget do not change.
     assert slow.most_in_flight >= 2
     assert budget.to_json() == offline.to_json()
+
+
+def test_broken_include_targets_are_permerrors_and_the_root_is_judged_apart() -> None:
+    resolver = dns({
+        "example.org": ["v=spf1 include:two.example.net include:bad.example.net -all"],
+        "two.example.net": ["v=spf1 -all", "v=spf1 ~all"],
+        "bad.example.net": ["v=spf1 ip4:192.0.2.300 -all"],
+    })
+    budget = run_sync(walk(resolver, domain="example.org"))
+    assert sorted(f.code for f in budget.findings()) == ["spf-multiple-records", "spf-syntax"]
+    assert budget.root_findings() == []
+    missing = run_sync(walk(resolver, domain="nothing.example.org"))
+    assert [f.code for f in missing.root_findings()] == ["spf-missing"]
+    assert missing.findings() == []  # the root is not an include that is missing
+    multiple = run_sync(walk(resolver, domain="two.example.net"))
+    assert [f.code for f in multiple.root_findings()] == ["spf-multiple-records"]
