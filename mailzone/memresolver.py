@@ -8,7 +8,6 @@ told that questions about some names time out.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable, Mapping
 
 from mailzone.errors import DnsError
@@ -33,7 +32,6 @@ class MemoryResolver:
         self._records: dict[str, dict[RdType, tuple[str, ...]]] = {}
         self._existing: set[str] = set()
         self._timeouts = {normalize_name(name) for name in timeouts}
-        self.questions: Counter[tuple[str, RdType]] = Counter()
         for name, by_type in (records or {}).items():
             for rdtype, values in by_type.items():
                 self.add(name, rdtype, values)
@@ -61,7 +59,6 @@ class MemoryResolver:
     def answer(self, name: str, rdtype: RdType) -> Answer:
         """The synchronous face of ``resolve``."""
         asked = normalize_name(name)
-        self.questions[(asked, rdtype)] += 1
         current = asked
         for _ in range(MAX_CNAME_CHAIN):
             if current in self._timeouts:

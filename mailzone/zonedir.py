@@ -174,7 +174,6 @@ class ZoneDirResolver(MemoryResolver):
     def answer(self, name: str, rdtype: RdType) -> Answer:
         asked = normalize_name(name)
         if self.zone_of(asked) is None:
-            self.questions[(asked, rdtype)] += 1
             return Answer(asked, rdtype, (), nxdomain=True)
         return super().answer(asked, rdtype)
 

@@ -17,7 +17,7 @@ from mailzone.errors import DnsError, SpfSyntaxError
 from mailzone.resolver import Answer, RdType, Resolver, normalize_name, run_sync
 from mailzone.spf.macro import MacroContext, expand, truncate_domain
 from mailzone.spf.parser import is_spf, parse, parse_explanation
-from mailzone.spf.terms import IPAddress, Kind, Mechanism, Qualifier, Record
+from mailzone.spf.terms import IPAddress, Kind, Mechanism, Modifier, Qualifier, Record
 
 
 class Result(StrEnum):
@@ -87,6 +87,7 @@ class _Evaluation:
     helo: str
     receiver: str
     limits: Limits
+    ip_bits: int = 0  # the client address as an integer
     lookups: int = 0
     void_lookups: int = 0
     validated_names: dict[str, str] = field(default_factory=dict)
@@ -150,22 +151,25 @@ class _Evaluation:
                     f"{domain} publishes {len(records)} SPF records; exactly one is allowed (4.5)",
                     None, None)
         try:
-            record = parse(records[0])
+            program = _compile(records[0])
         except SpfSyntaxError as exc:
             return Result.PERMERROR, f"{domain}: {exc}", None, None
         context = MacroContext(self.sender, domain, self.ip, self.helo, self.receiver)
 
-        for mechanism in record.mechanisms:
-            matched = await self.matches(mechanism, context)
+        version, bits = self.ip.version, self.ip_bits
+        for step in program.steps:
+            if step.version:  # ip4/ip6: no DNS, compared as integers
+                matched = step.version == version and bits >> step.shift == step.network
+            else:
+                matched = step.kind is Kind.ALL or await self.matches(step, context)
             if matched:
-                result = _QUALIFIER_RESULT[mechanism.qualifier]
                 explanation = None
-                if result is Result.FAIL and top:
-                    explanation = await self.explain(record, context)
-                return result, f"matched '{mechanism}' in {domain}", str(mechanism), explanation
+                if step.result is Result.FAIL and top:
+                    explanation = await self.explain(program.record, context)
+                return step.result, f"matched '{step.text}' in {domain}", step.text, explanation
 
-        redirect = record.redirect
-        if redirect is not None and record.all is None:
+        redirect = program.redirect
+        if redirect is not None:
             self.count_term(redirect)
             target = truncate_domain(await expand(redirect.value, context, self.ptr_name(context)))
             result, reason, mech, explanation = await self.check_host(target, top=top)
@@ -174,18 +178,18 @@ class _Evaluation:
             return result, reason, mech, explanation
         return Result.NEUTRAL, f"no mechanism matched in {domain}", None, None
 
-    async def matches(self, mechanism: Mechanism, context: MacroContext) -> bool:
-        kind = mechanism.kind
-        if kind is Kind.ALL:
-            return True
-        if kind is Kind.IP4 or kind is Kind.IP6:
-            return self.ip in mechanism.network()
-        self.count_term(mechanism)
-        target = context.domain
-        if mechanism.domain is not None:
+    async def matches(self, step: _Step, context: MacroContext) -> bool:
+        """Whether a DNS-querying mechanism matches (all, ip4 and ip6 are done inline)."""
+        mechanism, kind = step.mechanism, step.kind
+        self.count_term(step.text)
+        if step.target is not None:
+            target = step.target
+        elif mechanism.domain is not None:
             target = truncate_domain(
                 await expand(mechanism.domain, context, self.ptr_name(context))
             )
+        else:
+            target = context.domain
         if kind is Kind.INCLUDE:
             result, reason, _, _ = await self.check_host(target, top=False)
             if result is Result.PASS:
@@ -279,6 +283,49 @@ class _Evaluation:
             return None
 
 
+@dataclass(frozen=True, slots=True)
+class _Step:
+    """A mechanism made ready to evaluate: its text, its result, and for ip4/ip6
+    the network as an integer (the address shifted right by ``shift`` bits)."""
+
+    mechanism: Mechanism
+    kind: Kind
+    text: str
+    result: Result
+    target: str | None = None  # a domain-spec without macros, normalised
+    version: int = 0  # 4 or 6 for ip4/ip6 terms, else 0
+    network: int = 0
+    shift: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class _Program:
+    record: Record
+    steps: tuple[_Step, ...]
+    redirect: Modifier | None  # only when there is no "all": else it is never used
+
+
+@lru_cache(maxsize=8192)
+def _compile(text: str) -> _Program:
+    """Parse a record and prepare it for evaluation, once per distinct text."""
+    record = parse(text)
+    steps = []
+    for mechanism in record.mechanisms:
+        result = _QUALIFIER_RESULT[mechanism.qualifier]
+        if mechanism.kind in (Kind.IP4, Kind.IP6):
+            network = mechanism.network()
+            shift = network.max_prefixlen - network.prefixlen
+            steps.append(_Step(mechanism, mechanism.kind, str(mechanism), result,
+                               version=network.version,
+                               network=int(network.network_address) >> shift, shift=shift))
+        else:
+            literal = mechanism.domain.literal() if mechanism.domain is not None else None
+            target = truncate_domain(literal) if literal is not None else None
+            steps.append(_Step(mechanism, mechanism.kind, str(mechanism), result, target))
+    redirect = record.redirect if record.all is None else None
+    return _Program(record, tuple(steps), redirect)
+
+
 class _PtrMacro:
     """Answers ``%{p}``: a validated name of the client, or ``unknown`` (7.3)."""
 
@@ -347,7 +394,7 @@ async def check_host(
     if not at:
         local, sender_domain = "", sender
     sender = f"{local or 'postmaster'}@{sender_domain}"
-    evaluation = _Evaluation(resolver, address, sender, helo, receiver, limits)
+    evaluation = _Evaluation(resolver, address, sender, helo, receiver, limits, int(address))
     domain = normalize_name(domain)
     try:
         result, reason, mechanism, explanation = await evaluation.check_host(domain, top=True)

@@ -111,15 +111,6 @@ def test_timeouts_raise_dns_error() -> None:
         make().answer("slow.example.net", RdType.TXT)
 
 
-def test_questions_are_counted() -> None:
-    resolver = make()
-    resolver.answer("example.org", RdType.TXT)
-    resolver.answer("EXAMPLE.org.", RdType.TXT)
-    resolver.answer("example.org", RdType.MX)
-    assert resolver.questions[("example.org", RdType.TXT)] == 2
-    assert resolver.questions[("example.org", RdType.MX)] == 1
-
-
 def test_add_appends_to_a_record_set() -> None:
     resolver = MemoryResolver()
     resolver.add("example.com", RdType.TXT, ["one"])

@@ -480,7 +480,6 @@ def test_authoritative_resolver_asks_each_domains_own_servers() -> None:
     assert run_sync(resolver.resolve("sub.example.com", RdType.TXT)) == Answer(
         "sub.example.com", RdType.TXT, (), nxdomain=True)
     assert asked == ["192.0.2.1", "192.0.2.2"]  # each server built once
-    assert servers["192.0.2.2"].questions[("provider.example", RdType.TXT)] == 0
     with pytest.raises(DnsError, match="delegated"):
         run_sync(resolver.resolve("example.org", RdType.TXT))
 
