@@ -775,7 +775,7 @@ async def _plan_record(
     note = ""
     if action is Action.UPDATE and provider == "route53":
         note = ("Route 53 refuses to overwrite a record set the stack does not own: import "
-                "it first (see docs/components.md) if it was created outside this stack")
+                "it first (README: Components) if it was created outside this stack")
     elif action is Action.UPDATE and provider == "cloudflare" and any(
             v.status is ValueStatus.REMOVE for v in planned):
         note = ("Cloudflare: the replaced value's record must be the stack's (import it if it "
