@@ -28,6 +28,7 @@ from pathlib import Path
 from bench.common import (
     BENCH,
     PROJECT_BIN,
+    PROJECT_PYTHON,
     BenchError,
     Row,
     Section,
@@ -120,6 +121,10 @@ def run(settings: Settings) -> Section:
         mine, theirs = interleaved(settings.audit_runs, ours,
                                    peer if peer_argv is not None else None)
         _check_reports(work / "mailzone.json", domains)
+        floor_out = work / "floor.json"
+        run_child([PROJECT_PYTHON, BENCH / "audit_floor.py", address, listing, floor_out,
+                   str(settings.audit_runs)], stderr=work / "floor.err", env=env, ok=(0,))
+        floor = json.loads(floor_out.read_text())
         peer_questions = None
         if peer_argv is not None and settings.peers_python is not None:
             _check_peer_output(work / "checkdmarc.json", domains)
@@ -161,6 +166,13 @@ def run(settings: Settings) -> Section:
         section.raw.update({"peer_seconds": theirs, "peer_queries": sent["peer"],
                             "peer_questions": peer_questions})
     section.rows.append(q_row)
+    floor_seconds = Stat.of(floor["seconds"])
+    section.rows.append(Row(
+        "1. Live audit", f"floor: the {floor['questions']} distinct questions through a "
+        "minimal asyncio UDP client (s); mailzone's run over it",
+        f"{floor_seconds.show(' s')}; mailzone {Stat.of(mine).median / floor_seconds.median:.1f}x"
+        " the floor"))
+    section.raw["floor"] = floor
     section.notes.append(
         f"Live audit: NSD 4 on {address}:53, {len(internet.zones)} zones. mailzone check "
         f"(concurrency 32, its default) checked SPF with the include tree, DMARC, MX, the "

@@ -137,4 +137,58 @@ def run(settings: Settings) -> Section:
                 + f". All of them: {work / 'disagreements.json'}; first: "
                 + ", ".join(f"{d['ip']} {d['sender']} {d['ours']}/{d['pyspf']}"
                             for d in disagreements[:5]) + ".")
+    if settings.peers_python is not None:
+        section.rows.append(rfc_suite(settings.peers_python, work, section))
     return section
+
+
+def rfc_suite(peers_python: Path, work: Path, section: Section) -> Row:
+    """Both implementations over the RFC 7208 test suite; where their results differ."""
+    from mailzone.resolver import run_sync
+    from mailzone.spf.check import check_identity
+    from tests.rfc7208_suite import CACHE, SDIST, SuiteResolver, cases, suite_text
+
+    suite = work / "rfc7208-tests.yml"
+    suite.write_text(suite_text())  # fetched once (pip download of pyspf's sdist), cached
+    out = work / "rfc-pyspf.json"
+    run_child([peers_python, BENCH / "rfc_pyspf.py", CACHE / SDIST, suite, out],
+              stderr=work / "rfc-pyspf.err")
+    theirs: dict[str, list[str]] = json.loads(out.read_text())
+    ours_ok = peer_ok = 0
+    differ: list[str] = []
+    all_cases = list(cases())
+    for case in all_cases:
+        outcome = run_sync(check_identity(case.host, case.mailfrom, SuiteResolver(
+            case.resolver_data), helo=case.helo))
+        ours = outcome.result.value
+        peer, peer_exp = theirs[case.name]
+        ours_ok += ours in case.results and (
+            case.explanation is None or (outcome.explanation or "DEFAULT") == case.explanation)
+        peer_ok += peer in case.results and (
+            case.explanation is None or peer_exp == case.explanation)
+        if ours != peer:
+            differ.append(f"{case.name} (RFC 7208 {case.spec}; expected "
+                          f"{'/'.join(case.results)}): ours {ours}, pyspf {peer}")
+    n = len(all_cases)
+    section.raw.update({"rfc7208_cases": n, "rfc7208_ours_pass": ours_ok,
+                        "rfc7208_pyspf_pass": peer_ok, "rfc7208_differ": differ})
+    real = [d for d in differ if not _both_pass(d)]
+    if differ:
+        section.notes.append(
+            "RFC 7208 suite, cases where the two results differ (pyspf run by its own test "
+            "driver, ours by tests/rfc7208_suite.py): " + "; ".join(differ) + ". "
+            + ("Where both results are among those the suite accepts, the RFC leaves the "
+               "choice open: that is not counted as a disagreement." if len(real) < len(differ)
+               else ""))
+    return Row("2. SPF evaluation",
+               f"RFC 7208 test suite ({n} cases): cases passed; results that differ",
+               f"{ours_ok} of {n} passed", f"{peer_ok} of {n} passed",
+               f"{len(differ)} differ, {len(real)} outside what the suite accepts",
+               target="no disagreement", status=verdict(not real))
+
+
+def _both_pass(line: str) -> bool:
+    expected = line.split("expected ", 1)[1].split(")", 1)[0].split("/")
+    ours = line.split("ours ", 1)[1].split(",", 1)[0]
+    peer = line.rsplit("pyspf ", 1)[1]
+    return ours in expected and peer in expected

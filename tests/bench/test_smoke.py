@@ -44,6 +44,8 @@ def test_every_benchmark_runs_at_a_tiny_size(tmp_path: Path) -> None:
     assert audit["ours_summary"]["domains"] == audit["domains"]
     spf = sections["SPF evaluation"]["raw"]
     assert spf["disagreements"] == 0, spf["disagreement_kinds"]
+    assert spf["rfc7208_cases"] == 203
+    assert audit["floor"]["questions"] > 0
     plan = sections["Plan"]["raw"]
     # The two tools see the same changes in the same scenario.
     assert plan["ours_changes"]["create"] == plan["peer_changes"]["Create"]
