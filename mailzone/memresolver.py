@@ -32,6 +32,9 @@ class MemoryResolver:
         self._records: dict[str, dict[RdType, tuple[str, ...]]] = {}
         self._existing: set[str] = set()
         self._timeouts = {normalize_name(name) for name in timeouts}
+        # Answers are immutable: each question is worked out once (the cache is
+        # dropped whenever a record is added).
+        self._answers: dict[tuple[str, RdType], Answer] = {}
         for name, by_type in (records or {}).items():
             for rdtype, values in by_type.items():
                 self.add(name, rdtype, values)
@@ -39,6 +42,7 @@ class MemoryResolver:
     def add(self, name: str, rdtype: RdType, values: Iterable[str]) -> None:
         """Add values to the record set ``rdtype`` at ``name``."""
         name = normalize_name(name)
+        self._answers.clear()
         current = self._records.setdefault(name, {}).get(rdtype, ())
         self._records[name][rdtype] = current + tuple(values)
         self.add_name(name)
@@ -49,6 +53,7 @@ class MemoryResolver:
         A name exists if it or any name below it has records (empty non-terminals),
         so its parents exist too.
         """
+        self._answers.clear()
         labels = normalize_name(name).split(".")
         for i in range(len(labels)):
             self._existing.add(".".join(labels[i:]))
@@ -59,6 +64,15 @@ class MemoryResolver:
     def answer(self, name: str, rdtype: RdType) -> Answer:
         """The synchronous face of ``resolve``."""
         asked = normalize_name(name)
+        key = (asked, rdtype)
+        known = self._answers.get(key)
+        if known is not None:
+            return known
+        answer = self._answer(asked, rdtype)
+        self._answers[key] = answer
+        return answer
+
+    def _answer(self, asked: str, rdtype: RdType) -> Answer:
         current = asked
         for _ in range(MAX_CNAME_CHAIN):
             if current in self._timeouts:

@@ -9,6 +9,7 @@ evaluation, includes and redirects included.
 from __future__ import annotations
 
 import ipaddress
+import socket
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import lru_cache
@@ -142,7 +143,7 @@ class _Evaluation:
         if not valid_domain(domain):
             return Result.NONE, f"{domain!r} is not a valid multi-label domain name", None, None
         answer = await self.query(domain, RdType.TXT)
-        records = [text for text in answer.records if is_spf(text)]
+        records = _spf_records(answer.records)
         if not records:
             where = "does not exist" if answer.nxdomain else "has no SPF record"
             return Result.NONE, f"{domain} {where}", None, None
@@ -365,9 +366,22 @@ def valid_domain(name: str) -> bool:
     return len(labels) >= 2 and all(0 < len(label) <= 63 for label in labels)
 
 
+@lru_cache(maxsize=4096)
+def _spf_records(values: tuple[str, ...]) -> tuple[str, ...]:
+    """The SPF records among a name's TXT values (4.5); providers' answers recur."""
+    return tuple(text for text in values if is_spf(text))
+
+
 def parse_ip(ip: str | IPAddress) -> IPAddress:
     """The client address; IPv4-mapped IPv6 addresses are treated as IPv4."""
-    address = ipaddress.ip_address(ip) if isinstance(ip, str) else ip
+    address: IPAddress
+    if isinstance(ip, str):
+        try:  # the common case, ten times faster than ipaddress's own parser
+            address = ipaddress.IPv4Address(socket.inet_pton(socket.AF_INET, ip))
+        except OSError:
+            address = ipaddress.ip_address(ip)
+    else:
+        address = ip
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
         return address.ipv4_mapped
     return address
