@@ -29,8 +29,10 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import dns.asyncquery
 import dns.exception
@@ -180,6 +182,7 @@ class LiveResolver:
         self._inflight: dict[_Key, asyncio.Task[dns.message.Message]] = {}
         self._semaphore: asyncio.Semaphore | None = None
         self._semaphore_loop: asyncio.AbstractEventLoop | None = None
+        self._channels: dict[tuple[str, int], _UdpChannel] = {}
 
     @property
     def nameservers(self) -> tuple[tuple[str, int], ...]:
@@ -268,7 +271,14 @@ class LiveResolver:
         if self._semaphore is None or self._semaphore_loop is not loop:
             self._semaphore = asyncio.Semaphore(self.concurrency)
             self._semaphore_loop = loop
+            self._channels = {}  # sockets belong to the loop that opened them
         return self._semaphore
+
+    def _channel(self, server: tuple[str, int]) -> _UdpChannel:
+        channel = self._channels.get(server)
+        if channel is None:
+            channel = self._channels[server] = _UdpChannel(server)
+        return channel
 
     async def _query(self, key: _Key, qname: dns.name.Name) -> dns.message.Message:
         name, rdtype = key
@@ -322,10 +332,8 @@ class LiveResolver:
             if attempt:
                 self.stats.retries += 1
             try:
-                response = await dns.asyncquery.udp(
-                    query, host, timeout=self.timeout, port=port, ignore_unexpected=True
-                )
-            except dns.exception.Timeout:
+                response = await self._channel(server).ask(query, self.timeout)
+            except TimeoutError:
                 tried = "1 try" if tries == 1 else f"{tries} tries"
                 failures[server] = (
                     f"no answer from {_where(server)} (timed out after {self.timeout:g} s, {tried})"
@@ -351,6 +359,85 @@ class LiveResolver:
                     f"({_describe(error)})"
                 )
             return None
+
+
+class _UdpChannel(asyncio.DatagramProtocol):
+    """One UDP socket to one server, shared by every query in flight to it.
+
+    Opening a socket per query (as ``dns.asyncquery.udp`` does) costs more than
+    the query itself when thousands are sent; here responses are matched to
+    their queries by ID and question instead, and anything else that arrives
+    is ignored. The socket closes when no query is waiting, so a run leaves
+    none open behind it.
+    """
+
+    def __init__(self, server: tuple[str, int]) -> None:
+        self.server = server
+        self.transport: asyncio.DatagramTransport | None = None
+        self.opening: asyncio.Future[None] | None = None
+        self.pending: dict[int, tuple[dns.message.Message, asyncio.Future[dns.message.Message]]]
+        self.pending = {}
+
+    async def ask(self, query: dns.message.Message, timeout: float) -> dns.message.Message:
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[dns.message.Message] = loop.create_future()
+        while True:  # an ID no other query in flight uses
+            query.id = secrets.randbelow(65536)
+            if query.id not in self.pending:
+                break
+        self.pending[query.id] = (query, future)
+        try:
+            await self._open()
+            assert self.transport is not None
+            self.transport.sendto(query.to_wire())
+            return await asyncio.wait_for(future, timeout)
+        finally:
+            if self.pending.get(query.id, (None, None))[1] is future:
+                del self.pending[query.id]
+            if not self.pending and self.transport is not None:
+                self.transport.close()
+                self.transport = None
+
+    async def _open(self) -> None:
+        if self.transport is not None:
+            return
+        opening = self.opening
+        if opening is None:
+            opening = self.opening = asyncio.ensure_future(self._connect())
+        try:
+            await asyncio.shield(opening)
+        finally:
+            if opening.done() and self.opening is opening:
+                self.opening = None
+
+    async def _connect(self) -> None:
+        host, port = self.server
+        transport, _ = await asyncio.get_running_loop().create_datagram_endpoint(
+            lambda: self, remote_addr=(host, port))
+        self.transport = transport
+
+    def datagram_received(self, data: bytes, addr: tuple[str | Any, int]) -> None:
+        if len(data) < 12:
+            return
+        entry = self.pending.get(int.from_bytes(data[:2], "big"))
+        if entry is None:
+            return  # late, or not ours
+        query, future = entry
+        try:
+            response = dns.message.from_wire(data)
+        except dns.exception.DNSException:
+            return
+        if query.is_response(response) and not future.done():
+            future.set_result(response)
+
+    def error_received(self, exc: Exception) -> None:
+        # An ICMP error (port unreachable: nothing listens) fails what waits on this socket.
+        for _, future in list(self.pending.values()):
+            if not future.done():
+                future.set_exception(exc)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.transport = None
 
 
 def _answer_rrsets(response: dns.message.Message) -> dict[tuple[str, int], dns.rrset.RRset]:
