@@ -24,7 +24,7 @@ def load_average() -> str:
 def _git(*args: str) -> str:
     try:
         return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True,
-                              check=True, timeout=30).stdout.strip()
+                              check=True, timeout=30).stdout
     except (OSError, subprocess.SubprocessError):
         return ""
 
@@ -70,13 +70,15 @@ def _peer_versions() -> str:
 
 
 def machine() -> dict[str, Any]:
-    commit = _git("rev-parse", "--short=12", "HEAD")
-    changed = [line[3:] for line in _git("status", "--porcelain", "--untracked-files=no")
-               .splitlines() if line]
+    commit = _git("rev-parse", "--short=12", "HEAD").strip()
+    # Porcelain lines are "XY PATH": two status letters (or spaces), a space, the path.
+    changed = [line[3:] for line in _git("status", "--porcelain", "--untracked-files=no",
+                                         "--", ".", ":!bench/RESULTS.md").splitlines()
+               if len(line) > 3]
     return {
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "commit": commit or "unknown",
-        "subject": _git("log", "-1", "--format=%s"),
+        "subject": _git("log", "-1", "--format=%s").strip(),
         "uncommitted": changed,
         "cpu": _cpu(),
         "cores": os.cpu_count() or 0,
