@@ -16,11 +16,22 @@ start to the port on stdout (``Pack.startup_seconds``), then ``GetAnalyzerInfo``
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Mapping
 from typing import Any
 
-from bench.common import Row, Section, Settings, Stat, log, verdict
+from bench.common import (
+    BENCH,
+    PROJECT_PYTHON,
+    Row,
+    Section,
+    Settings,
+    Stat,
+    log,
+    run_child,
+    verdict,
+)
 
 TARGET_PER_RESOURCE_MS = 1.0
 TARGET_STARTUP_S = 1.0
@@ -140,6 +151,13 @@ def run(settings: Settings) -> Section:
     finally:
         pack.close()
 
+    log("policy: the handlers alone, in-process")
+    alone_out = settings.work / "policy-inprocess.json"
+    run_child([PROJECT_PYTHON, BENCH / "policy_inprocess.py", str(count), str(settings.runs),
+               alone_out], stderr=settings.work / "policy-inprocess.err")
+    alone = json.loads(alone_out.read_text())
+    per_alone = Stat.of([s * 1000 for s in alone["analyze_per_resource"]])
+    stack_alone = Stat.of(alone["analyze_stack"])
     per = Stat.of([s * 1000 for s in per_resource])
     trip = Stat.of([s * 1000 for s in floor])
     stack = Stat.of(stack_seconds)
@@ -150,10 +168,14 @@ def run(settings: Settings) -> Section:
             status=verdict(per.median < TARGET_PER_RESOURCE_MS)),
         Row("3. Policy pack", "gRPC round trip alone (GetPluginInfo, the same client and pack)",
             trip.show(" ms")),
+        Row("3. Policy pack", "Analyze handler alone, in-process without gRPC, ms per resource",
+            per_alone.show(" ms")),
         Row("3. Policy pack", f"AnalyzeStack, one call with {count} resources",
             f"{stack.show(' s')}; {stack.median / count * 1000:.3f} ms per resource",
             target=f"< {TARGET_PER_RESOURCE_MS:g} ms per resource",
             status=verdict(stack.median / count * 1000 < TARGET_PER_RESOURCE_MS)),
+        Row("3. Policy pack", "AnalyzeStack handler alone, in-process without gRPC",
+            stack_alone.show(" s")),
         Row("3. Policy pack", "pack start-up (process start → port printed)", start.show(" s"),
             target=f"< {TARGET_STARTUP_S:g} s", status=verdict(start.median < TARGET_STARTUP_S)),
     ]
@@ -163,6 +185,6 @@ def run(settings: Settings) -> Section:
         "bytes.")
     section.raw.update({"resources": count, "analyze_seconds_per_resource": per_resource,
                         "analyze_stack_seconds": stack_seconds, "startup_seconds": startups,
-                        "round_trip_seconds": floor,
+                        "round_trip_seconds": floor, "in_process": alone,
                         "violations": violations, "stack_violations": stack_violations})
     return section
