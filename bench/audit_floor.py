@@ -2,8 +2,8 @@
 
     .venv/bin/python bench/audit_floor.py NAMESERVER_ADDRESS DOMAIN_LIST OUT.json [RUNS]
 
-First ``mailzone check`` runs in this process, untimed, with dnspython's
-``asyncquery.udp`` wrapped to record the distinct questions it sends. Then those
+First ``mailzone check`` runs in this process, untimed, and the distinct
+questions it asked are read from its ``Audit`` (``Audit.questions``). Then those
 questions go to the same server through the smallest asyncio UDP client that
 still does the work: one socket, a window of 32 in flight (``check``'s
 default concurrency), queries built with ``struct``, answers cut into their
@@ -31,26 +31,28 @@ WINDOW = 32
 
 
 def record_questions(address: str, listing: str) -> list[tuple[str, int]]:
-    import dns.asyncquery
+    """The distinct questions of a ``mailzone check`` run: its ``Audit.questions``."""
+    import dns.rdatatype
 
+    from mailzone import audit as audit_module
     from mailzone.cli import main
 
-    asked: dict[tuple[str, int], None] = {}
-    original = dns.asyncquery.udp
+    audits: list[Any] = []
+    original = audit_module.Audit.__init__
 
-    async def recording(q: Any, *args: Any, **kwargs: Any) -> Any:
-        question = q.question[0]
-        asked[(question.name.to_text(), int(question.rdtype))] = None
-        return await original(q, *args, **kwargs)
+    def recording(self: Any, *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **kwargs)
+        audits.append(self)
 
-    dns.asyncquery.udp = recording  # type: ignore[assignment]
+    audit_module.Audit.__init__ = recording  # type: ignore[method-assign]
     try:
         with contextlib.redirect_stdout(io.StringIO()):
             main(["check", "--file", listing, "--nameserver", f"{address}:53",
                   "--format", "jsonl", "--no-progress"])
     finally:
-        dns.asyncquery.udp = original  # type: ignore[assignment]
-    return list(asked)
+        audit_module.Audit.__init__ = original  # type: ignore[method-assign]
+    return sorted((name, int(dns.rdatatype.from_text(str(rdtype))))
+                  for audit in audits for name, rdtype in audit.questions)
 
 
 def query_wire(qid: int, name: str, rdtype: int) -> bytes:
