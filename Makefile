@@ -37,7 +37,7 @@ plan: $(VENV)/.core
 	$(VENV)/bin/mailzone plan --stack $(STACK) --zones examples/zones; rc=$$?; [ $$rc -eq 0 ] || [ $$rc -eq 2 ]
 
 test: $(VENV)/.dev nsd
-	$(VENV)/bin/ruff check mailzone components policies tests __main__.py
+	$(VENV)/bin/ruff check mailzone components policies tests bench examples __main__.py
 	$(VENV)/bin/mypy mailzone
 	$(PY) -m pytest -q
 
