@@ -316,7 +316,7 @@ def test_sender_addresses() -> None:
             "app@example.com",
             "app",
             "noreply@example.org",
-            "x@test.com",
+            "x@test.com",  # a placeholder-looking real domain: the check must reject it
         ],
     )]
     found = dict(problems(raw))
