@@ -21,8 +21,11 @@ SCHEMA_VERSION = 1
 
 
 def print_json(data: dict[str, Any]) -> None:
+    """JSON with ``schema_version``: indented on a terminal, compact when piped to a
+    program (the compact form uses the C encoder, many times faster on large reports)."""
     payload = {"schema_version": SCHEMA_VERSION, **data}
-    sys.stdout.write(json.dumps(payload, indent=2, sort_keys=False) + "\n")
+    indent = 2 if sys.stdout.isatty() else None
+    sys.stdout.write(json.dumps(payload, indent=indent) + "\n")
 
 
 _console: Console | None = None

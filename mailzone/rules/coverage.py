@@ -16,9 +16,10 @@ from mailzone.resolver import normalize_name
 from mailzone.rules.records import is_dmarc_text, under
 
 
-def dmarc_covers(domain: str, dmarc_names: Collection[str]) -> bool:
+def dmarc_covers(domain: str, names: Collection[str]) -> bool:
+    """Whether a DMARC record at ``_dmarc.<domain or a parent>`` is among ``names``
+    (normalised names: lower case, no trailing dot)."""
     labels = normalize_name(domain).split(".")
-    names = {normalize_name(n) for n in dmarc_names}
     return any("_dmarc." + ".".join(labels[i:]) in names for i in range(len(labels) - 1))
 
 
@@ -37,9 +38,10 @@ def check_dmarc_present(
     """
     if names_unknown:
         return []
+    names = frozenset(normalize_name(n) for n in dmarc_names)  # once, not per domain
     findings: list[Finding] = []
     for domain, (where, label) in sorted(sending_domains.items()):
-        if under(domain, external_domains) or dmarc_covers(domain, dmarc_names):
+        if under(domain, external_domains) or dmarc_covers(domain, names):
             continue
         findings.append(warning(
             "dmarc-missing",
