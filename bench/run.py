@@ -49,7 +49,7 @@ def _benchmarks() -> dict[str, Callable[[Settings], Section]]:
 def smoke_settings(settings: Settings) -> Settings:
     """Every benchmark once, at a size that takes a second or two."""
     return replace(settings, audit_domains=6, spf_pairs=300, spf_domains=36,
-                   policy_resources=40, plan_domains=10, runs=1, audit_runs=1, warmup=0,
+                   policy_resources=80, plan_domains=10, runs=1, audit_runs=1, warmup=0,
                    startup_runs=1, smoke=True)
 
 
