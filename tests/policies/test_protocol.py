@@ -70,8 +70,12 @@ def test_plugin_info_and_handshake(pack: Pack) -> None:
 
 
 def test_configure_stack_is_accepted(pack: Pack) -> None:
-    pack.stub.ConfigureStack(analyzer_pb2.AnalyzerStackConfigureRequest(
+    reply = pack.stub.ConfigureStack(analyzer_pb2.AnalyzerStackConfigureRequest(
         stack="dev", project="mailzone", organization="organization"))
+    assert reply is not None  # an answer, not a gRPC error
+    # The pack keeps judging after it: a hard-coded address is still rejected.
+    props = r53("example.com", "TXT", "v=spf1 ip4:192.0.2.1 -all")
+    assert of(pack.analyze(R53, props), "spf-no-ip-literals")
 
 
 def test_unrelated_resources_get_no_diagnostics(pack: Pack) -> None:
