@@ -10,7 +10,7 @@ from __future__ import annotations
 import ipaddress
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from typing import NamedTuple
 from urllib.parse import quote
 
 from mailzone.spf.terms import Escape, IPAddress, Macro, MacroString
@@ -18,9 +18,9 @@ from mailzone.spf.terms import Escape, IPAddress, Macro, MacroString
 MAX_DOMAIN_LENGTH = 253
 
 
-@dataclass(frozen=True, slots=True)
-class MacroContext:
-    """What the macro letters stand for during one check."""
+class MacroContext(NamedTuple):
+    """What the macro letters stand for during one check (one per record evaluated:
+    a named tuple, the cheapest immutable value to build)."""
 
     sender: str  # local-part@domain, postmaster substituted when the local-part is empty
     domain: str  # the current domain (d)
