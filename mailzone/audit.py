@@ -110,23 +110,7 @@ DEFAULT_DOMAIN_TIMEOUT = 30.0
 DEFAULT_QUERY_CAP = 100
 MAX_MX_HOSTS = 10
 _QUERY_CAP_REASON = "not asked: this domain's checks reached the cap of {cap} DNS questions"
-_LABEL = re.compile(r"^(?!-)[a-z0-9_-]{1,63}(?<!-)$")
 
-
-def domain_problem(name: str) -> str | None:
-    """Why ``name`` cannot be checked as a domain, or None when it can."""
-    value = normalize_name(name)
-    if not value:
-        return "an empty name"
-    if len(value) > 253:
-        return "longer than 253 characters"
-    labels = value.split(".")
-    if len(labels) < 2:
-        return "a single label: give a domain such as example.com"
-    for label in labels:
-        if not _LABEL.match(label):
-            return f"the label {label!r} is not 1-63 letters, digits, '-' or '_'"
-    return None
 
 
 # -- what a run is given -------------------------------------------------------------

@@ -94,11 +94,11 @@ def register(commands: Any) -> None:
 
 
 def _checked_domain(name: str, where: str) -> str:
-    from mailzone.audit import domain_problem
     from mailzone.errors import UsageError
+    from mailzone.names import domain_problem
     from mailzone.resolver import normalize_name
 
-    problem = domain_problem(name)
+    problem = domain_problem(name, underscores=True)
     if problem is not None:
         raise UsageError(f"{where}{name!r} is not a domain to check: {problem}")
     return normalize_name(name)

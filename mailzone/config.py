@@ -58,6 +58,7 @@ from mailzone.dmarc import (
 from mailzone.dmarc import format_dmarc as _format_dmarc
 from mailzone.errors import ConfigError, DmarcSyntaxError
 from mailzone.findings import Finding, warning
+from mailzone.names import domain_problem, is_host_label
 from mailzone.rules.sender import check_sender_address, check_sender_domain
 from mailzone.spf.budget import static_cost
 from mailzone.spf.lint import lint_record
@@ -73,7 +74,6 @@ MIN_TTL = 60
 MAX_TTL = 86400
 LOOKUP_LIMIT = 10
 
-_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 _REGION = re.compile(r"^[a-z]{2}(?:-gov|-iso[a-z]*)?-[a-z]+-[0-9]+$")
 _ZONE_ID_ROUTE53 = re.compile(r"^(?:/hostedzone/)?Z[A-Z0-9]{1,31}$")
 _ZONE_ID_CLOUDFLARE = re.compile(r"^[0-9a-f]{32}$")
@@ -95,33 +95,10 @@ def _did_you_mean(value: str, options: Sequence[str]) -> str:
     return f" (expected one of: {', '.join(options)})"
 
 
-def domain_problem(name: str, *, underscores: bool = False) -> str | None:
-    """Why ``name`` is not a fully qualified DNS name we can manage, or None.
-
-    ``underscores`` allows labels such as ``_spf`` (names that only hold records).
-    """
-    text = name.rstrip(".")
-    try:
-        ipaddress.ip_address(text)
-    except ValueError:
-        pass
-    else:
-        return f"{name!r} is an IP address, not a domain name"
-    if not text:
-        return "the name is empty"
-    if len(text) > 253:
-        return f"{name!r} is longer than 253 characters"
-    labels = text.split(".")
-    if len(labels) < 2:
-        return f"{name!r} has a single label; write the full domain, such as 'example.org'"
-    for label in labels:
-        bare = label[1:] if underscores and label.startswith("_") else label
-        if not _LABEL.match(bare.lower()):
-            return (
-                f"{name!r} has an invalid label {label!r} (letters, digits and '-', "
-                "1 to 63 characters, not starting or ending with '-')"
-            )
-    return None
+def _name_problem(name: str, *, underscores: bool = False) -> str | None:
+    """``names.domain_problem`` worded for a config value: with the name first."""
+    problem = domain_problem(name, underscores=underscores)
+    return None if problem is None else f"{name!r} is {problem}"
 
 
 # -- senders -----------------------------------------------------------------------
@@ -179,7 +156,7 @@ def _parse_sender(value: object) -> SpfSender:
             )
         if include.startswith("include:"):
             include = include[len("include:"):]
-        problem = domain_problem(include, underscores=True)
+        problem = _name_problem(include, underscores=True)
         if problem is not None:
             raise _fail(f"include: {problem}")
         known = catalogue.by_include(include)
@@ -292,7 +269,7 @@ class DnsConfig(_Model):
     def _zone_name(cls, value: str | None) -> str | None:
         if value is None:
             return None
-        problem = domain_problem(value)
+        problem = _name_problem(value)
         if problem:
             raise _fail(problem)
         return value.rstrip(".").lower()
@@ -402,7 +379,7 @@ class SesConfig(_Model):
         if value is None:
             return None
         label = value.lower()
-        if "." in label or not _LABEL.match(label):
+        if "." in label or not is_host_label(label):
             raise _fail(
                 f"{value!r} is not a single DNS label: write one label such as 'bounce' "
                 "(letters, digits, '-'; the MAIL FROM domain becomes bounce.<domain>)"
@@ -439,7 +416,7 @@ class DomainConfig(_Model):
     @field_validator("domain")
     @classmethod
     def _domain(cls, value: str) -> str:
-        problem = domain_problem(value)
+        problem = _name_problem(value)
         if problem:
             raise _fail(problem)
         return value.rstrip(".").lower()
@@ -786,7 +763,6 @@ __all__ = [
     "SpfSender",
     "StackConfig",
     "config_warnings",
-    "domain_problem",
     "load_stack_config",
     "parse_domains",
 ]

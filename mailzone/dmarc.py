@@ -20,6 +20,7 @@ from enum import StrEnum
 
 from mailzone.errors import DmarcSyntaxError as DmarcSyntaxError  # callers may catch it here
 from mailzone.findings import Finding, error, warning
+from mailzone.names import domain_problem
 
 VERSION = "DMARC1"
 
@@ -39,7 +40,6 @@ _STRENGTH = {Policy.NONE: 0, Policy.QUARANTINE: 1, Policy.REJECT: 2}
 
 _TAG_NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*")
 _URI = re.compile(r"^(?P<uri>[A-Za-z][A-Za-z0-9+.\-]*:[^!\s]+)(?:!(?P<size>[0-9]+[kmgtKMGT]?))?$")
-_LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
 _LOCAL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+$")
 _FO = frozenset({"0", "1", "d", "s"})
 _RF = frozenset({"afrf", "iodef"})
@@ -145,10 +145,6 @@ def _uint(value: str, tag: str, text: str, at: int, limit: int) -> int:
     return number
 
 
-def _valid_domain(domain: str) -> bool:
-    labels = domain.rstrip(".").split(".")
-    return len(labels) >= 2 and all(_LABEL.match(label) for label in labels)
-
 
 def _uris(value: str, tag: str, text: str, at: int) -> tuple[str, ...]:
     uris: list[str] = []
@@ -169,7 +165,8 @@ def _uris(value: str, tag: str, text: str, at: int) -> tuple[str, ...]:
         if uri.lower().startswith("mailto:"):
             address = uri[len("mailto:"):]
             local, at_sign, domain = address.rpartition("@")
-            if not at_sign or not local or not _LOCAL.match(local) or not _valid_domain(domain):
+            if (not at_sign or not local or not _LOCAL.match(local)
+                    or domain_problem(domain) is not None):
                 raise DmarcSyntaxError(
                     f"{tag} has {uri!r}, whose address is not 'mailbox@domain'", text, item_at
                 )

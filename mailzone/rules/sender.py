@@ -21,6 +21,7 @@ import re
 from collections.abc import Collection
 
 from mailzone.findings import Finding, error
+from mailzone.names import domain_problem
 
 # Real, registered domains that look like placeholders. They are the *rejected*
 # inputs of this rule; nothing in this project may use them otherwise.
@@ -42,7 +43,6 @@ _DISPLAY_FORM = re.compile(r"^[^<>]*<([^<>]*)>\s*$")
 # RFC 5321 dot-atom local part (quoted local parts are legal but never wanted here).
 _ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]"
 _LOCAL = re.compile(rf"^{_ATEXT}+(?:\.{_ATEXT}+)*$")
-_LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
 
 
 def extract_address(value: str) -> str:
@@ -57,20 +57,11 @@ def is_noreply(local_part: str) -> bool:
 
 
 def _domain_problem(domain: str) -> str | None:
-    name = domain.rstrip(".")
-    if not name:
-        return "the domain is empty"
-    if len(name) > 253:
-        return "the domain is longer than 253 octets"
-    labels = name.split(".")
-    if len(labels) < 2:
-        return f"{name!r} is not a fully qualified domain (it has no dot)"
-    for label in labels:
-        if not _LABEL.match(label):
-            return f"{label!r} is not a valid DNS label"
-    if labels[-1].isdigit():
+    problem = domain_problem(domain)
+    if problem is None and domain.rstrip(".").rsplit(".", 1)[-1].isdigit():
+        # A sender's domain needs a real top-level domain (RFC 3696: never all digits).
         return "the domain's last label is numeric (an IP address is not a sender domain)"
-    return None
+    return problem
 
 
 def _matches(domain: str, candidates: Collection[str]) -> str | None:
