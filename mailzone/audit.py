@@ -60,7 +60,7 @@ from mailzone.dmarc import (
     validate_dmarc,
 )
 from mailzone.errors import DnsError, SpfSyntaxError
-from mailzone.findings import Finding, error, has_errors, warning
+from mailzone.findings import Finding, error, has_errors, unique, warning
 from mailzone.resolver import Answer, RdType, Resolver, normalize_name
 from mailzone.spf.budget import Budget, walk
 from mailzone.spf.check import check_host
@@ -961,7 +961,7 @@ class Audit:
             self._unfinished(report, unfinished, findings)
         else:
             _cross_checks(report, findings)
-        report.findings = _dedupe(findings)
+        report.findings = unique(findings)
         report.questions = len(shared.asked)
         self.asked += len(shared.asked)
         report.elapsed = time.perf_counter() - started
@@ -1071,11 +1071,6 @@ def _dkim_work(
     async def work(found: list[Finding]) -> None:
         await _check_dkim(resolver, facts, found)
     return work
-
-
-def _dedupe(findings: list[Finding]) -> list[Finding]:
-    """Each finding once (the same name may be reached from several areas)."""
-    return list(dict.fromkeys(findings))
 
 
 async def audit(

@@ -106,17 +106,18 @@ def run_lint(args: argparse.Namespace) -> int:
 def _static_lookups(record: str) -> dict[str, Any]:
     """The record's own lookup terms, when no resolver was given to follow includes."""
     from mailzone.errors import SpfSyntaxError
+    from mailzone.spf.budget import static_costs
     from mailzone.spf.parser import parse
 
     try:
         parsed = parse(record)
     except SpfSyntaxError:
         return {"total": None, "limit": 10, "terms": []}
+    costs = dict(static_costs(parsed, {}).parts)  # a redirect beside "all" costs nothing
     terms = []
     total = 0
     for term in parsed.terms:
-        cost = 1 if (getattr(term, "costs_lookup", False) or
-                     getattr(term, "name", "") == "redirect") else 0
+        cost = costs.get(str(term), 0)
         total += cost
         terms.append({"term": str(term), "cost": cost, "total": total})
     return {"total": total, "limit": 10, "terms": terms, "followed": False}

@@ -61,6 +61,7 @@ from mailzone.findings import Finding, warning
 from mailzone.names import domain_problem, is_host_label
 from mailzone.rules.sender import check_sender_address, check_sender_domain
 from mailzone.spf.budget import static_cost
+from mailzone.spf.check import RFC_LIMITS
 from mailzone.spf.lint import lint_record
 from mailzone.spf.parser import parse as parse_spf
 
@@ -72,7 +73,7 @@ ROOT = "domains"
 DEFAULT_TTL = 3600
 MIN_TTL = 60
 MAX_TTL = 86400
-LOOKUP_LIMIT = 10
+LOOKUP_LIMIT = RFC_LIMITS.lookups
 
 _REGION = re.compile(r"^[a-z]{2}(?:-gov|-iso[a-z]*)?-[a-z]+-[0-9]+$")
 _ZONE_ID_ROUTE53 = re.compile(r"^(?:/hostedzone/)?Z[A-Z0-9]{1,31}$")

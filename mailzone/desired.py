@@ -27,11 +27,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from mailzone.errors import SpfSyntaxError
-from mailzone.findings import Finding, error
-from mailzone.spf.budget import static_cost
+from mailzone.findings import Finding
+from mailzone.rules.spfpolicy import check_lookup_budget
 from mailzone.spf.lint import lint_record
-from mailzone.spf.parser import parse
 from mailzone.spf.strings import split_txt
 
 if TYPE_CHECKING:
@@ -123,9 +121,6 @@ def route53_txt(value: str) -> str:
     return '" "'.join(_escape(part) for part in split_txt_value(value))
 
 
-LOOKUP_LIMIT = 10
-
-
 def check_spf_record(
     text: str, include_costs: Mapping[str, int], *, domain: str
 ) -> list[Finding]:
@@ -134,26 +129,14 @@ def check_spf_record(
     ``include_costs`` maps each include to what writing it costs in all (the
     include and its tree, as the catalogue counts). Errors include literal IPs
     (``spf-ip-literal``), grammar (``spf-syntax``) and a budget over 10
-    (``spf-lookup-limit``, computed offline with ``static_cost``).
+    (``spf-lookup-limit``, the policy pack's offline budget).
     """
     findings = [
         f for f in lint_record(text, domain=domain, strings=split_txt_value(text))
         if f.code != "spf-lookup-limit"
     ]
-    try:
-        record = parse(text)
-    except SpfSyntaxError:
-        return findings  # the lint reported the grammar
-    total = static_cost(record, {name.lower(): cost for name, cost in include_costs.items()})
-    if total > LOOKUP_LIMIT:
-        findings.append(error(
-            "spf-lookup-limit",
-            f"the SPF record needs {total} DNS lookups, over RFC 7208's limit of "
-            f"{LOOKUP_LIMIT}: receivers would return permerror. Remove a sender, or move "
-            "one to a subdomain with its own record",
-            domain,
-        ))
-    return findings
+    return findings + check_lookup_budget(text, warn_at=None, include_costs=include_costs,
+                                          name=domain, where=domain)
 
 
 def mail_from_mx(region: str) -> str:

@@ -51,6 +51,11 @@ def warning(code: str, message: str, where: str = "") -> Finding:
     return Finding(code, Severity.WARNING, message, where)
 
 
+def unique(findings: Iterable[Finding]) -> list[Finding]:
+    """Each finding once, in first-seen order (one name may be reached by several checks)."""
+    return list(dict.fromkeys(findings))
+
+
 def has_errors(findings: Iterable[Finding]) -> bool:
     return any(f.is_error for f in findings)
 

@@ -56,7 +56,7 @@ from typing import TYPE_CHECKING, Any
 from mailzone import catalogue
 from mailzone.dmarc import validate_dmarc
 from mailzone.errors import DnsError, SpfSyntaxError
-from mailzone.findings import Finding, Severity, error, has_errors, warning
+from mailzone.findings import Finding, Severity, error, has_errors, unique, warning
 from mailzone.lock import Lock, LockEntry, describe_change
 from mailzone.resolver import RdType, Resolver, normalize_name, run_sync
 from mailzone.rules.coverage import check_dmarc_present
@@ -697,18 +697,7 @@ async def plan_domain(
     # The pack's dmarc-missing says what the config's no-dmarc warning says.
     kept_config = [f for f in config_findings if f.code != "config-no-dmarc"]
     return DomainPlan(domain.domain, provider, tuple(records),
-                      tuple(_dedupe([*kept_config, *findings])))
-
-
-def _dedupe(findings: Iterable[Finding]) -> list[Finding]:
-    seen: set[tuple[str, str, str]] = set()
-    out: list[Finding] = []
-    for finding in findings:
-        key = (finding.code, finding.message, finding.where)
-        if key not in seen:
-            seen.add(key)
-            out.append(finding)
-    return out
+                      tuple(unique([*kept_config, *findings])))
 
 
 async def _plan_record(

@@ -26,9 +26,10 @@ from mailzone.findings import Finding, error, warning
 from mailzone.resolver import normalize_name
 from mailzone.rules.mailhost import IPNetwork, in_networks, ip_literal
 from mailzone.spf.budget import StaticCost, static_costs
+from mailzone.spf.check import RFC_LIMITS
 from mailzone.spf.parser import parse
 
-RFC_LOOKUP_LIMIT = 10
+RFC_LOOKUP_LIMIT = RFC_LIMITS.lookups
 DEFAULT_HEADROOM = 8
 DEFAULT_ALLOWED_MECHANISMS: tuple[str, ...] = ("include", "all", "redirect")
 _DOMAIN_TERMS = frozenset({"a", "mx", "include", "exists", "ptr"})

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from mailzone.errors import SpfSyntaxError
 from mailzone.findings import Finding, error, warning
 from mailzone.resolver import Resolver
-from mailzone.spf.budget import Budget, walk
+from mailzone.spf.budget import Budget, static_cost, walk
 from mailzone.spf.parser import is_spf, parse
 from mailzone.spf.strings import MAX_STRING, octets
 from mailzone.spf.terms import Kind, Qualifier, Record
@@ -165,8 +165,7 @@ def _lint_parsed(record: Record, where: str) -> list[Finding]:
                 f"include:{target} appears {count} times; each costs lookups again. Keep one.",
                 where,
             ))
-    lookups = sum(1 for m in record.mechanisms if m.costs_lookup) + (
-        1 if record.redirect is not None and all_term is None else 0)
+    lookups = static_cost(record, {})  # the record's own terms, includes at 1
     if lookups > 10:
         found.append(error(
             "spf-lookup-limit",
