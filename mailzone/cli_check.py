@@ -236,14 +236,10 @@ def _options(args: argparse.Namespace) -> Any:
 
 
 def _resolver(args: argparse.Namespace) -> Any:
-    if args.zones is not None:
-        from mailzone.zonedir import ZoneDirResolver
+    from mailzone.resolver import open_resolver
 
-        return ZoneDirResolver(Path(args.zones))
-    from mailzone.liveresolver import LiveResolver
-
-    return LiveResolver(nameserver=args.nameserver, timeout=args.timeout,
-                        retries=args.retries, concurrency=max(32, args.concurrency))
+    return open_resolver(args.zones, args.nameserver, timeout=args.timeout,
+                         retries=args.retries, concurrency=max(32, args.concurrency))
 
 
 def run_check(args: argparse.Namespace) -> int:

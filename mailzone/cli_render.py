@@ -21,7 +21,7 @@ def budget_tree(budget: Budget) -> Tree:
         title.append(f"  void {len(budget.void_lookups)} of {budget.void_limit}",
                      style="red" if len(budget.void_lookups) > budget.void_limit else "yellow")
     tree = Tree(title)
-    _add_terms(tree, budget.root, budget.root.domain)
+    _add_terms(tree, budget.root)
     own = [ip for ip in budget.ip_literals if ip.own]
     third = [ip for ip in budget.ip_literals if not ip.own]
     if own:
@@ -33,7 +33,7 @@ def budget_tree(budget: Budget) -> Tree:
     return tree
 
 
-def _add_terms(branch: Tree, node: Node, root: str) -> None:
+def _add_terms(branch: Tree, node: Node) -> None:
     if node.status != "ok":
         branch.add(Text(f"{node.status}: {node.detail}", style=_STATUS_STYLE.get(node.status,
                                                                                 "red")))
@@ -60,4 +60,4 @@ def _add_terms(branch: Tree, node: Node, root: str) -> None:
             if child.record and node.depth == 0 and len(child.record) <= 80:
                 heading.append(f"  {child.record}", style="dim")
             sub = child_branch.add(heading)
-            _add_terms(sub, child, root)
+            _add_terms(sub, child)

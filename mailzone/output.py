@@ -59,16 +59,12 @@ def findings_table(findings: Iterable[Finding], *, title: str | None = None) -> 
     for finding in findings:
         style = SEVERITY_STYLE[finding.severity]
         table.add_row(f"[{style}]{finding.severity.value}[/]", finding.code,
-                      _escape(finding.message))
+                      escape(finding.message))
     return table
-
-
-def _escape(text: str) -> str:
-    from rich.markup import escape
-
-    return escape(text)
 
 
 def escape(text: str) -> str:
     """Escape rich markup in text that comes from users or DNS."""
-    return _escape(text)
+    from rich.markup import escape as rich_escape
+
+    return rich_escape(text)

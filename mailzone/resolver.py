@@ -108,6 +108,8 @@ def open_resolver(
     nameserver: str | None = None,
     *,
     timeout: float = 3.0,
+    retries: int = 1,
+    concurrency: int = 32,
 ) -> Resolver:
     """The resolver the command line asked for: a zone directory, or live DNS.
 
@@ -127,4 +129,5 @@ def open_resolver(
         return ZoneDirResolver(Path(zones))
     from mailzone.liveresolver import LiveResolver
 
-    return LiveResolver(nameserver=nameserver, timeout=timeout)
+    return LiveResolver(nameserver=nameserver, timeout=timeout, retries=retries,
+                        concurrency=concurrency)
