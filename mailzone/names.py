@@ -50,3 +50,17 @@ def domain_problem(name: str, *, underscores: bool = False) -> str | None:
 def is_host_label(label: str) -> bool:
     """One host-name label: letters, digits and inner hyphens, 1 to 63 of them."""
     return _LABEL.match(label.lower()) is not None
+
+
+def ip_literal(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The address when ``host`` is an IP literal (``192.0.2.1``, ``[192.0.2.1]``,
+    ``[IPv6:2001:db8::1]``, ``2001:db8::1``), else None."""
+    text = host.strip().rstrip(".")
+    if text.startswith("[") and text.endswith("]"):
+        text = text[1:-1]
+    if text[:5].lower() == "ipv6:":
+        text = text[5:]
+    try:
+        return ipaddress.ip_address(text)
+    except ValueError:
+        return None

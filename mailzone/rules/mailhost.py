@@ -13,25 +13,13 @@ import ipaddress
 from collections.abc import Collection, Iterable
 
 from mailzone.findings import Finding, error
+from mailzone.names import ip_literal
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost"})
 
-
-def ip_literal(host: str) -> IPAddress | None:
-    """The address when ``host`` is an IP literal (``192.0.2.1``, ``[192.0.2.1]``,
-    ``[IPv6:2001:db8::1]``, ``2001:db8::1``), else None."""
-    text = host.strip().rstrip(".")
-    if text.startswith("[") and text.endswith("]"):
-        text = text[1:-1]
-    if text[:5].lower() == "ipv6:":
-        text = text[5:]
-    try:
-        return ipaddress.ip_address(text)
-    except ValueError:
-        return None
 
 
 def parse_networks(values: Iterable[str]) -> list[IPNetwork]:

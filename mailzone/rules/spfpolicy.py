@@ -17,56 +17,21 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
 from functools import cache
 
 from mailzone import catalogue
 from mailzone.errors import SpfSyntaxError
 from mailzone.findings import Finding, error, warning
 from mailzone.resolver import normalize_name
-from mailzone.rules.mailhost import IPNetwork, in_networks, ip_literal
+from mailzone.rules.mailhost import IPNetwork, in_networks
 from mailzone.spf.budget import StaticCost, static_costs
 from mailzone.spf.check import RFC_LIMITS
+from mailzone.spf.literals import ip_literal_terms, split_term
 from mailzone.spf.parser import parse
 
 RFC_LOOKUP_LIMIT = RFC_LIMITS.lookups
 DEFAULT_HEADROOM = 8
 DEFAULT_ALLOWED_MECHANISMS: tuple[str, ...] = ("include", "all", "redirect")
-_DOMAIN_TERMS = frozenset({"a", "mx", "include", "exists", "ptr"})
-_QUALIFIERS = "+-~?"
-
-
-@dataclass(frozen=True, slots=True)
-class IpTerm:
-    term: str
-    network: IPNetwork
-
-
-def _split_term(term: str) -> tuple[str, str]:
-    """(name, argument) of a term: ``-ip4:192.0.2.0/24`` -> ``("ip4", "192.0.2.0/24")``."""
-    body = term.lstrip(_QUALIFIERS)
-    for i, ch in enumerate(body):
-        if ch in ":/=":
-            return body[:i].lower(), body[i + 1 :] if ch in ":=" else body[i:]
-    return body.lower(), ""
-
-
-def ip_literal_terms(text: str) -> list[IpTerm]:
-    """Every term of a record that names an IP address, grammar or no grammar."""
-    out: list[IpTerm] = []
-    for term in text.split()[1:]:
-        name, argument = _split_term(term)
-        if name in ("ip4", "ip6"):
-            try:
-                out.append(IpTerm(term, ipaddress.ip_network(argument, strict=False)))
-            except ValueError:
-                continue  # not an address at all: the grammar check reports it
-        elif name in _DOMAIN_TERMS or name == "redirect":
-            host = argument.split("/", 1)[0] if not argument.startswith("[") else argument
-            address = ip_literal(host.split("]/", 1)[0] + ("]" if "]/" in host else ""))
-            if address is not None:
-                out.append(IpTerm(term, ipaddress.ip_network(address)))
-    return out
 
 
 @cache
@@ -76,7 +41,7 @@ def _catalogue_ranges() -> tuple[tuple[IPNetwork, str, str], ...]:
     for sender in catalogue.senders():
         for text in sender.tree.values():
             for term in text.split()[1:]:
-                name, argument = _split_term(term)
+                name, argument = split_term(term)
                 if name not in ("ip4", "ip6"):
                     continue
                 try:
@@ -171,7 +136,7 @@ def check_include_only(
     who = label or "the record"
     at = f" at {name}" if name else ""
     for term in text.split()[1:]:
-        term_name, _ = _split_term(term)
+        term_name, _ = split_term(term)
         is_modifier = "=" in term and (":" not in term or term.index("=") < term.index(":"))
         if is_modifier and term_name != "redirect":
             continue

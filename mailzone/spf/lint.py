@@ -9,8 +9,6 @@ includes, string and answer sizes, and the lookups the record itself spends.
 
 from __future__ import annotations
 
-import ipaddress
-import re
 from collections import Counter
 from collections.abc import Sequence
 
@@ -18,6 +16,7 @@ from mailzone.errors import SpfSyntaxError
 from mailzone.findings import Finding, error, warning
 from mailzone.resolver import Resolver
 from mailzone.spf.budget import Budget, static_cost, walk
+from mailzone.spf.literals import ip_literal_terms, split_term
 from mailzone.spf.parser import is_spf, parse
 from mailzone.spf.strings import MAX_STRING, octets
 from mailzone.spf.terms import Kind, Qualifier, Record
@@ -30,21 +29,6 @@ INCLUDE_HINT = (
     "use the sending service's include: instead (for example include:amazonses.com): "
     "providers change their addresses, an include follows them"
 )
-# a:/mx: followed by an address: the grammar rejects it, but it deserves its own message.
-_HOST_IP = re.compile(r"^[+\-~?]?(a|mx):(\[?[0-9A-Fa-f:.]+\]?)(/\d+)?(//\d+)?$", re.IGNORECASE)
-
-
-def _ip_literal_host(term: str) -> str | None:
-    match = _HOST_IP.match(term)
-    if match is None:
-        return None
-    try:
-        ipaddress.ip_address(match.group(2).strip("[]"))
-    except ValueError:
-        return None
-    return match.group(2)
-
-
 def lint_record(
     text: str,
     *,
@@ -58,20 +42,24 @@ def lint_record(
     """
     where = domain or ""
     found: list[Finding] = []
+    # An address where a domain belongs (a:192.0.2.1): the grammar rejects it, but it
+    # deserves its own message; ip4:/ip6: terms are judged with the parsed record.
+    hosts = {literal.term: literal for literal in ip_literal_terms(text)
+             if split_term(literal.term)[0] not in ("ip4", "ip6")}
     kept: list[str] = []
     for term in text.split(" "):
-        host = _ip_literal_host(term)
-        if host is None:
+        literal = hosts.get(term)
+        if literal is None:
             kept.append(term)
             continue
         found.append(error(
             "spf-ip-literal",
-            f"'{term}' names the host by its address {host}, which the grammar does not "
-            f"allow (receivers return permerror); {INCLUDE_HINT}",
+            f"'{term}' names the host by its address {literal.network.network_address}, "
+            f"which the grammar does not allow (receivers return permerror); {INCLUDE_HINT}",
             where,
         ))
     try:
-        # Lint the rest of the record even when an a:/mx: term named an address.
+        # Lint the rest of the record even when a term named an address.
         record = parse(" ".join(kept))
     except SpfSyntaxError as exc:
         found.append(error("spf-syntax", f"{exc.describe()}: receivers return permerror",

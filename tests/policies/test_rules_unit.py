@@ -12,7 +12,8 @@ from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, unknown_checking_proxy
 
 from mailzone import catalogue
 from mailzone.findings import Finding
-from mailzone.rules.mailhost import ip_literal, is_local_host
+from mailzone.names import ip_literal
+from mailzone.rules.mailhost import is_local_host
 from mailzone.rules.records import DnsRecord, check_single_spf
 from mailzone.rules.sender import check_sender_address, check_sender_domain
 from mailzone.rules.smtp import SettingKind, classify_key, display, parse_endpoint
