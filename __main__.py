@@ -1,6 +1,6 @@
 """The Pulumi program: ``mailzone:domains`` -> one ``MailDomain`` per entry.
 
-The whole list is validated first (``mailzone.config``). On a bad config every
+The whole list is validated first (``mailzone.stack.config``). On a bad config every
 problem is printed with its path and the program stops before declaring any
 resource.
 """
@@ -12,8 +12,8 @@ import sys
 import pulumi
 
 from components import MailDomain, MailDomainArgs
-from mailzone.config import CONFIG_KEY, config_warnings, parse_domains
 from mailzone.errors import ConfigError
+from mailzone.stack.config import CONFIG_KEY, config_warnings, parse_domains
 
 
 def main() -> None:

@@ -34,8 +34,8 @@ def record_questions(address: str, listing: str) -> list[tuple[str, int]]:
     """The distinct questions of a ``mailzone check`` run: its ``Audit.questions``."""
     import dns.rdatatype
 
-    from mailzone import audit as audit_module
-    from mailzone.cli import main
+    from mailzone.audit import run as audit_module
+    from mailzone.cli.main import main
 
     audits: list[Any] = []
     original = audit_module.Audit.__init__

@@ -33,7 +33,7 @@ from bench.common import (
     run_child,
     verdict,
 )
-from mailzone.zonedir import ZoneDirResolver
+from mailzone.dns.zonedir import ZoneDirResolver
 from tests.internet.generate import SES_SENDER_IP, Internet, generate
 
 TARGET_RATIO = 5.0
@@ -144,7 +144,7 @@ def run(settings: Settings) -> Section:
 
 def rfc_suite(peers_python: Path, work: Path, section: Section) -> Row:
     """Both implementations over the RFC 7208 test suite; where their results differ."""
-    from mailzone.resolver import run_sync
+    from mailzone.dns.resolver import run_sync
     from mailzone.spf.check import check_identity
     from tests.rfc7208_suite import CACHE, SDIST, SuiteResolver, cases, suite_text
 

@@ -16,8 +16,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from mailzone.memresolver import MemoryResolver
-from mailzone.resolver import RdType, run_sync
+from mailzone.dns.memory import MemoryResolver
+from mailzone.dns.resolver import RdType, run_sync
 from mailzone.spf.check import check_identity
 
 

@@ -1,6 +1,6 @@
 """DNS backends: one small interface, two providers.
 
-A component hands a backend a ``RecordSpec`` (a ``mailzone.desired.DesiredRecord``
+A component hands a backend a ``RecordSpec`` (a ``mailzone.stack.desired.DesiredRecord``
 with its known-after-apply parts rendered as Pulumi outputs) and the backend
 declares the provider resources for it, as children of the component:
 
@@ -27,7 +27,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_cloudflare as cloudflare
 
-from mailzone.desired import DesiredRecord, KnownAfterApply, quoted_txt, route53_txt
+from mailzone.stack.desired import DesiredRecord, KnownAfterApply, quoted_txt, route53_txt
 
 COMMENT = "managed by mailzone"
 

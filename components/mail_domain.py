@@ -1,6 +1,6 @@
 """``MailDomain``: everything one domain needs to send mail, from its config.
 
-The records come from ``mailzone.desired.desired_records`` (the same function
+The records come from ``mailzone.stack.desired.desired_records`` (the same function
 ``mailzone plan`` uses); this component only realises them::
 
     MailDomain                       mailzone:index:MailDomain
@@ -35,8 +35,8 @@ from components.ses import (
     SesSmtpCredentials,
     SesSmtpCredentialsArgs,
 )
-from mailzone.config import DomainConfig, include_costs
-from mailzone.desired import desired_records
+from mailzone.stack.config import DomainConfig, include_costs
+from mailzone.stack.desired import desired_records
 
 TYPE = "mailzone:index:MailDomain"
 

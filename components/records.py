@@ -13,10 +13,10 @@ from dataclasses import dataclass
 import pulumi
 
 from components.dns import DnsBackend, render
-from mailzone.desired import DesiredRecord, check_spf_record
-from mailzone.dmarc import validate_dmarc
 from mailzone.errors import MailzoneError
 from mailzone.findings import Finding
+from mailzone.mail.dmarc import validate_dmarc
+from mailzone.stack.desired import DesiredRecord, check_spf_record
 
 SPF_TYPE = "mailzone:index:SpfRecord"
 DMARC_TYPE = "mailzone:index:DmarcRecord"
@@ -50,7 +50,7 @@ class SpfRecordArgs:
     """``record`` is the apex SPF record from ``desired_records`` (``key == "spf"``).
 
     ``include_costs`` maps each include to what writing it costs in DNS lookups
-    (the include and its tree); ``mailzone.config.include_costs`` builds it.
+    (the include and its tree); ``mailzone.stack.config.include_costs`` builds it.
     """
 
     record: DesiredRecord
@@ -90,13 +90,13 @@ class DmarcRecordArgs:
 
 
 class DmarcRecord(pulumi.ComponentResource):
-    """``_dmarc.<domain>`` TXT, validated with ``mailzone.dmarc``."""
+    """``_dmarc.<domain>`` TXT, validated with ``mailzone.mail.dmarc``."""
 
     text: pulumi.Output[str]
 
     @staticmethod
     def check(record: DesiredRecord, domain: str) -> list[Finding]:
-        """``mailzone.dmarc``'s findings for the record (errors refuse it)."""
+        """``mailzone.mail.dmarc``'s findings for the record (errors refuse it)."""
         return validate_dmarc(_text(record), domain)
 
     def __init__(

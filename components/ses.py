@@ -22,8 +22,8 @@ import pulumi
 import pulumi_aws as aws
 
 from components.dns import DnsBackend, render
-from mailzone import catalogue
-from mailzone.desired import DKIM_TOKEN_COUNT, DesiredRecord
+from mailzone.mail import catalogue
+from mailzone.stack.desired import DKIM_TOKEN_COUNT, DesiredRecord
 
 IDENTITY_TYPE = "mailzone:index:SesDomainIdentity"
 SMTP_TYPE = "mailzone:index:SesSmtpCredentials"

@@ -35,8 +35,8 @@ from pulumi_policy import (  # noqa: E402
     StackValidationPolicy,
 )
 
+from mailzone.dns.resolver import normalize_name  # noqa: E402
 from mailzone.findings import Finding  # noqa: E402
-from mailzone.resolver import normalize_name  # noqa: E402
 from mailzone.rules.coverage import check_dmarc_present, check_dmarc_value  # noqa: E402
 from mailzone.rules.mailhost import (  # noqa: E402
     IPNetwork,

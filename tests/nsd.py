@@ -2,7 +2,7 @@
 
 ``NsdServer(zone_dir, work_dir)`` writes an ``nsd.conf`` into ``work_dir`` that
 serves every ``<zone>.zone`` file of ``zone_dir`` (the zone is the file name
-minus ``.zone``, as ``mailzone.zonedir`` reads them), picks a free port, runs
+minus ``.zone``, as ``mailzone.dns.zonedir`` reads them), picks a free port, runs
 ``nsd -d`` in the foreground as a child process, and waits until it answers a
 real query. ``stop()`` ends it (and ``start()`` brings it back on the same
 port), so fault tests can pull the server away mid-test.

@@ -20,9 +20,9 @@ from typing import Any
 
 import yaml
 
+from mailzone.dns.memory import MemoryResolver
+from mailzone.dns.resolver import Answer, RdType, normalize_name
 from mailzone.errors import DnsError
-from mailzone.memresolver import MemoryResolver
-from mailzone.resolver import Answer, RdType, normalize_name
 
 PYSPF = "pyspf==2.0.14"
 SDIST = "pyspf-2.0.14.tar.gz"

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 
-from mailzone.dmarc import parse_dmarc, validate_dmarc
+from mailzone.dns.resolver import normalize_name
 from mailzone.errors import DmarcSyntaxError
 from mailzone.findings import Finding, error, warning
-from mailzone.resolver import normalize_name
+from mailzone.mail.dmarc import parse_dmarc, validate_dmarc
 from mailzone.rules.records import is_dmarc_text, under
 
 

@@ -16,8 +16,8 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
+from mailzone.dns.resolver import normalize_name
 from mailzone.findings import Finding, error
-from mailzone.resolver import normalize_name
 
 Value = str | None
 

@@ -20,8 +20,8 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
+from mailzone.dns.resolver import normalize_name
 from mailzone.findings import Finding, error
-from mailzone.resolver import normalize_name
 from mailzone.rules.records import DnsRecord, spf_values, under
 
 DKIM_RECORDS = 3

@@ -19,10 +19,10 @@ import ipaddress
 from collections.abc import Collection, Mapping
 from functools import cache
 
-from mailzone import catalogue
+from mailzone.dns.resolver import normalize_name
 from mailzone.errors import SpfSyntaxError
 from mailzone.findings import Finding, error, warning
-from mailzone.resolver import normalize_name
+from mailzone.mail import catalogue
 from mailzone.rules.mailhost import IPNetwork, in_networks
 from mailzone.spf.budget import StaticCost, static_costs
 from mailzone.spf.check import RFC_LIMITS

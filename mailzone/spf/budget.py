@@ -17,9 +17,9 @@ import contextlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from mailzone.dns.resolver import RdType, Resolver, normalize_name
 from mailzone.errors import DnsError, SpfSyntaxError
 from mailzone.findings import Finding, error, warning
-from mailzone.resolver import RdType, Resolver, normalize_name
 from mailzone.spf.check import RFC_LIMITS
 from mailzone.spf.parser import is_spf, parse
 from mailzone.spf.terms import Kind, Mechanism, Modifier, Record

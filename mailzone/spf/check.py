@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import lru_cache
 
+from mailzone.dns.memory import MemoryResolver
+from mailzone.dns.resolver import Answer, RdType, Resolver, normalize_name, run_sync
 from mailzone.errors import DnsError, SpfSyntaxError
-from mailzone.memresolver import MemoryResolver
-from mailzone.resolver import Answer, RdType, Resolver, normalize_name, run_sync
 from mailzone.spf.macro import MacroContext, expand, truncate_domain
 from mailzone.spf.parser import is_spf, parse, parse_explanation
 from mailzone.spf.terms import IPAddress, Kind, Mechanism, Modifier, Qualifier, Record

@@ -12,13 +12,13 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 
+from mailzone.dns.resolver import Resolver
+from mailzone.dns.txt import MAX_STRING, octets
 from mailzone.errors import SpfSyntaxError
 from mailzone.findings import Finding, error, warning
-from mailzone.resolver import Resolver
 from mailzone.spf.budget import Budget, static_cost, walk
 from mailzone.spf.literals import ip_literal_terms, split_term
 from mailzone.spf.parser import is_spf, parse
-from mailzone.spf.strings import MAX_STRING, octets
 from mailzone.spf.terms import Kind, Qualifier, Record
 
 KNOWN_MODIFIERS = frozenset({"redirect", "exp"})

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from mailzone.config import parse_domains
-from mailzone.desired import KnownAfterApply, Value, desired_records, quoted_txt, route53_txt
+from mailzone.stack.config import parse_domains
+from mailzone.stack.desired import KnownAfterApply, Value, desired_records, quoted_txt, route53_txt
 from tests.components import harness
 from tests.components.conftest import BAD, LONG_TOKEN, MANY_RUA, VARIANT, Runs
 from tests.components.harness import Resource, Run

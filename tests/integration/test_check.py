@@ -25,8 +25,8 @@ from typing import Any
 
 import pytest
 
-from mailzone.audit import DEFAULT_QUERY_CAP
-from mailzone.cli import main
+from mailzone.audit.run import DEFAULT_QUERY_CAP
+from mailzone.cli.main import main
 from tests.conftest import StartNsd
 from tests.internet.generate import GOOD_KINDS, SES_SENDER_IP, Internet, generate
 from tests.nsd import NsdServer
@@ -153,7 +153,7 @@ def test_subprocess_streams_json_lines(world: World) -> None:
     good = [s for s in world.internet.domains if s.kind in GOOD_KINDS]
     listing = world.internet.write_list(world.listing.with_name("good.txt"), good)
     result = subprocess.run(
-        [sys.executable, "-m", "mailzone.cli", "check", "--file", str(listing),
+        [sys.executable, "-m", "mailzone.cli.main", "check", "--file", str(listing),
          "--nameserver", world.server.nameserver, "--format", "jsonl"],
         capture_output=True, text=True, timeout=120, cwd=ROOT,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
@@ -213,7 +213,7 @@ def test_a_server_stopped_mid_run(world: World, nsd_factory: StartNsd) -> None:
     listing = world.internet.write_list(world.listing.with_name("stop.txt"), good)
     started = time.monotonic()
     process = subprocess.Popen(
-        [sys.executable, "-m", "mailzone.cli", "check", "--file", str(listing),
+        [sys.executable, "-m", "mailzone.cli.main", "check", "--file", str(listing),
          "--nameserver", server.nameserver, "--format", "jsonl", "--concurrency", "1",
          "--timeout", "0.2", "--retries", "0"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,

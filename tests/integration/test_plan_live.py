@@ -11,14 +11,14 @@ from typing import Any
 import pytest
 import yaml
 
-from mailzone.authresolver import AuthoritativeResolver
-from mailzone.cli import main
-from mailzone.config import load_stack_config
-from mailzone.liveresolver import LiveResolver
-from mailzone.plan import build_plan, plan_offline
-from mailzone.zonedir import ZoneDirResolver
+from mailzone.cli.main import main
+from mailzone.dns.authoritative import AuthoritativeResolver
+from mailzone.dns.live import LiveResolver
+from mailzone.dns.zonedir import ZoneDirResolver
+from mailzone.plan.build import build_plan, plan_offline
+from mailzone.stack.config import load_stack_config
 from tests.conftest import StartNsd
-from tests.unit.test_plan_fixtures import ROOT, zone, zone_dir
+from tests.unit.plan.fixtures import ROOT, zone, zone_dir
 
 SNAPSHOT = ROOT / "examples" / "zones"
 
@@ -126,7 +126,7 @@ def test_a_live_plan_of_many_domains_shows_a_progress_bar_on_a_terminal(
         monkeypatch: pytest.MonkeyPatch) -> None:
     import sys
 
-    from mailzone import cli_plan
+    from mailzone.cli import plan as cli_plan
 
     server = nsd_factory(SNAPSHOT)
     stack = tmp_path / "Pulumi.dev.yaml"

@@ -22,10 +22,10 @@ import dns.rcode
 import dns.rrset
 import pytest
 
+from mailzone.dns.live import LiveResolver, _UdpChannel, parse_nameserver, system_nameservers
+from mailzone.dns.resolver import Answer, RdType, Resolver
+from mailzone.dns.zonedir import ZoneDirResolver
 from mailzone.errors import DnsError, UsageError
-from mailzone.liveresolver import LiveResolver, _UdpChannel, parse_nameserver, system_nameservers
-from mailzone.resolver import Answer, RdType, Resolver
-from mailzone.zonedir import ZoneDirResolver
 from tests.nsd import NsdServer, free_port
 
 ZONES = Path(__file__).parent.parent / "zones"

@@ -17,12 +17,12 @@ from pathlib import Path
 
 import pytest
 
-from mailzone.cli import main
-from mailzone.liveresolver import LiveResolver
-from mailzone.resolver import RdType, run_sync
+from mailzone.cli.main import main
+from mailzone.dns.live import LiveResolver
+from mailzone.dns.resolver import RdType, run_sync
+from mailzone.dns.zonedir import ZoneDirResolver
 from mailzone.spf.check import SpfResult, check_identity
 from mailzone.spf.parser import is_spf
-from mailzone.zonedir import ZoneDirResolver
 from tests.nsd import NsdServer
 
 pytestmark = pytest.mark.slow
@@ -138,7 +138,7 @@ def test_lint_with_the_tree_live_and_from_files(
 
 
 def test_the_console_script_exit_codes(nsd: NsdServer) -> None:
-    script = [sys.executable, "-m", "mailzone.cli"]
+    script = [sys.executable, "-m", "mailzone.cli.main"]
     good = subprocess.run([*script, "spf", "lint", "v=spf1 include:_spf.example.net ~all"],
                           capture_output=True, text=True)
     assert good.returncode == 0, good.stderr

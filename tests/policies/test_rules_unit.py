@@ -10,8 +10,8 @@ import ipaddress
 import pytest
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, unknown_checking_proxy
 
-from mailzone import catalogue
 from mailzone.findings import Finding
+from mailzone.mail import catalogue
 from mailzone.names import ip_literal
 from mailzone.rules.mailhost import is_local_host
 from mailzone.rules.records import DnsRecord, check_single_spf

@@ -7,7 +7,7 @@ import ipaddress
 import grpc
 import pytest
 
-from mailzone import catalogue
+from mailzone.mail import catalogue
 from tests.policies.harness import UNKNOWN, Diagnostic, Pack, of
 from tests.policies.shapes import CF5, CF6, R53, R53_ZONE, ZONE_ID, cf5, cf6, r53
 

@@ -16,7 +16,7 @@ from components import (
     SpfRecord,
     SpfRecordArgs,
 )
-from mailzone.desired import DesiredRecord
+from mailzone.stack.desired import DesiredRecord
 
 dns = Route53Backend("Z0123456789ABCDEFGHIJ")
 refusals: list[str] = []

@@ -1,0 +1,527 @@
+"""``mailzone check``: audit the mail DNS the world sees, for one domain or thousands.
+
+    mailzone check DOMAIN... | --file FILE | --stack NAME
+        [--nameserver HOST[:PORT] | --zones DIR] [--concurrency N] [--timeout S]
+        [--retries N] [--domain-timeout S] [--max-queries N] [--ip ADDR]
+        [--dkim-selector S]... [--mail-from-subdomain LABEL]
+        [--format text|json|jsonl] [--tree] [--no-progress]
+
+The checks are ``mailzone.audit.run``'s; this module reads the arguments, builds
+the targets and prints. Exit status: 0 when no domain has an error finding,
+1 when one does, 2 for bad usage (a bad option, domain, list or stack file).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from mailzone.audit.run import Audit, DomainReport, Target
+
+EXIT_OK = 0
+EXIT_ERRORS = 1
+#: A tree per domain is printed without --tree up to this many domains.
+TREES_UP_TO = 1
+#: The progress bar shows from this many domains, on a terminal.
+PROGRESS_FROM = 2
+#: Text output to a file or a pipe is this wide.
+OUTPUT_WIDTH = 120
+
+
+def register(commands: Any) -> None:
+    check = commands.add_parser(
+        "check",
+        help="audit published SPF, DMARC, MX, MAIL FROM and DKIM live, for many domains",
+        description="Audit what the world sees of each domain's mail DNS: SPF (one record, "
+        "its lint, the lookup budget through the live include tree, void lookups, loops, IP "
+        "literals, size), DMARC (syntax, policy, authorised report destinations), MX (or a "
+        "null MX with v=spf1 -all), the MAIL FROM domain's MX and SPF, DKIM keys, and with "
+        "--ip the SPF result for mail from that address. DNS faults become findings. "
+        "Exit status: 0 no domain has an error, 1 some domain has one, 2 bad usage.",
+    )
+    check.add_argument("domains", nargs="*", metavar="DOMAIN", help="domains to check")
+    check.add_argument(
+        "--file", metavar="FILE",
+        help="read domains from FILE ('-' for standard input): one per line, optionally "
+        "followed by mail-from=NAME and dkim=SEL[,SEL...]; '#' starts a comment")
+    check.add_argument(
+        "--stack", metavar="NAME",
+        help="check the domains of a stack (Pulumi.NAME.yaml, or a path to the file): "
+        "their MAIL FROM domains come from its config; DOMAIN arguments pick some of them")
+    source = check.add_mutually_exclusive_group()
+    source.add_argument("--nameserver", metavar="HOST[:PORT]",
+                        help="ask this DNS server (default: the system's resolvers)")
+    source.add_argument("--zones", metavar="DIR",
+                        help="answer from a directory of BIND zone files instead of DNS")
+    check.add_argument("--concurrency", type=int, default=32, metavar="N",
+                       help="domains checked at once (default 32)")
+    check.add_argument("--timeout", type=float, default=2.0, metavar="S",
+                       help="seconds to wait for each DNS answer (default 2)")
+    check.add_argument("--retries", type=int, default=1, metavar="N",
+                       help="times a DNS query is sent again after a timeout (default 1)")
+    check.add_argument("--domain-timeout", type=float, default=None, metavar="S",
+                       help="seconds allowed for all the checks of one domain (default 30)")
+    check.add_argument("--max-queries", type=int, default=None, metavar="N",
+                       help="distinct DNS questions one check of a domain may ask: a larger "
+                       "include tree is a lookup bomb (default 100)")
+    check.add_argument("--ip", metavar="ADDR",
+                       help="also predict the SPF result for mail sent from this address")
+    check.add_argument("--dkim-selector", action="append", default=[], metavar="S",
+                       dest="dkim_selectors",
+                       help="check the DKIM key of this selector (repeat for several; for "
+                       "SES Easy DKIM, the three tokens)")
+    check.add_argument("--mail-from-subdomain", metavar="LABEL",
+                       help="the MAIL FROM domain is LABEL.<domain> for domains that do not "
+                       "name theirs")
+    check.add_argument("--format", choices=("text", "json", "jsonl"), default="text",
+                       help="text for people (default), json for programs, jsonl to stream "
+                       "one JSON object per domain as each finishes")
+    check.add_argument("--tree", action="store_true",
+                       help="print each domain's SPF include tree (default: when checking "
+                       "one domain)")
+    check.add_argument("--no-progress", action="store_true",
+                       help="no progress bar, even on a terminal")
+    check.set_defaults(run=run_check)
+
+
+# -- targets ------------------------------------------------------------------------------
+
+
+
+def _checked_domain(name: str, where: str) -> str:
+    from mailzone.dns.resolver import normalize_name
+    from mailzone.errors import UsageError
+    from mailzone.names import domain_problem
+
+    problem = domain_problem(name, underscores=True)
+    if problem is not None:
+        raise UsageError(f"{where}{name!r} is not a domain to check: {problem}")
+    return normalize_name(name)
+
+
+def read_domain_list(text: str, source: str) -> list[Target]:
+    """The targets of a ``--file`` list (see ``--help``); ``UsageError`` names the line."""
+    from mailzone.audit.run import Target
+    from mailzone.errors import UsageError
+
+    targets: list[Target] = []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.split("#", 1)[0].strip()
+        if not line:
+            continue
+        where = f"{source}:{number}: "
+        first, *fields = line.split()
+        domain = _checked_domain(first, where)
+        mail_from: str | None = None
+        selectors: list[str] = []
+        for item in fields:
+            key, eq, value = item.partition("=")
+            if key == "mail-from" and eq and value:
+                mail_from = _checked_domain(value, where)
+            elif key == "dkim" and eq and value:
+                selectors += [s for s in value.split(",") if s]
+            else:
+                raise UsageError(
+                    f"{where}{item!r} is not understood: a line is 'DOMAIN "
+                    "[mail-from=NAME] [dkim=SEL[,SEL...]]'")
+        targets.append(Target(domain, mail_from, tuple(selectors), origin=f"{source}:{number}"))
+    return targets
+
+
+def _targets(args: argparse.Namespace) -> list[Target]:
+    from dataclasses import replace
+
+    from mailzone.audit.run import Target
+    from mailzone.errors import UsageError
+
+    if args.file is not None and args.stack is not None:
+        raise UsageError("--file and --stack exclude each other: pick one list of domains")
+    if args.file is not None and args.domains:
+        raise UsageError("give domains as arguments or with --file, not both")
+    targets: list[Target]
+    if args.file is not None:
+        if args.file == "-":
+            text, source = sys.stdin.read(), "<stdin>"
+        else:
+            try:
+                text = Path(args.file).read_text(encoding="utf-8")
+            except OSError as exc:
+                raise UsageError(f"cannot read --file {args.file}: {exc.strerror}") from None
+            source = args.file
+        targets = read_domain_list(text, source)
+    elif args.stack is not None:
+        targets = _stack_targets(args)
+    else:
+        targets = [Target(_checked_domain(d, ""), origin="argument") for d in args.domains]
+    if not targets:
+        raise UsageError("no domains to check: give DOMAIN arguments, --file FILE or "
+                         "--stack NAME")
+    extra = tuple(args.dkim_selectors)
+    label = args.mail_from_subdomain
+    if label is not None and "." in label.strip("."):
+        raise UsageError(f"--mail-from-subdomain {label!r}: give one label, such as 'mail'")
+    seen: dict[str, Target] = {}
+    for target in targets:
+        if target.domain in seen:
+            first = seen[target.domain]
+            sys.stderr.write(f"mailzone check: {target.domain} is listed twice "
+                             f"({first.origin} and {target.origin}); checked once\n")
+            continue
+        mail_from = target.mail_from
+        if mail_from is None and label:
+            mail_from = _checked_domain(f"{label.strip('.')}.{target.domain}",
+                                        "--mail-from-subdomain: ")
+        selectors = tuple(dict.fromkeys((*target.dkim_selectors, *extra)))
+        seen[target.domain] = replace(target, mail_from=mail_from, dkim_selectors=selectors)
+    return list(seen.values())
+
+
+def _stack_targets(args: argparse.Namespace) -> list[Target]:
+    from mailzone.audit.run import Target
+    from mailzone.errors import UsageError
+    from mailzone.stack.config import load_stack_config, stack_path
+
+    path = stack_path(args.stack)
+    stack = load_stack_config(path)
+    targets = [
+        Target(d.domain.rstrip(".").lower(), d.mail_from_domain, (),
+               ses_identity=d.ses is not None, origin=f"{path}:domains[{i}]")
+        for i, d in enumerate(stack.domains)
+    ]
+    if args.domains:
+        wanted = [_checked_domain(d, "") for d in args.domains]
+        known = {t.domain: t for t in targets}
+        missing = [d for d in wanted if d not in known]
+        if missing:
+            raise UsageError(f"{', '.join(missing)} not in the stack {path} "
+                             f"(it has {', '.join(known)})")
+        targets = [known[d] for d in wanted]
+    return targets
+
+
+# -- the run ---------------------------------------------------------------------------------
+
+
+def _options(args: argparse.Namespace) -> Any:
+    import ipaddress
+
+    from mailzone.audit.run import DEFAULT_DOMAIN_TIMEOUT, DEFAULT_QUERY_CAP, AuditOptions
+    from mailzone.errors import UsageError
+
+    if args.concurrency < 1:
+        raise UsageError(f"--concurrency {args.concurrency}: give 1 or more")
+    if args.timeout <= 0:
+        raise UsageError(f"--timeout {args.timeout:g}: give a number of seconds above 0")
+    if args.retries < 0:
+        raise UsageError(f"--retries {args.retries}: give 0 or more")
+    domain_timeout = DEFAULT_DOMAIN_TIMEOUT if args.domain_timeout is None else \
+        args.domain_timeout
+    if domain_timeout <= 0:
+        raise UsageError(f"--domain-timeout {domain_timeout:g}: give a number of seconds "
+                         "above 0")
+    cap = DEFAULT_QUERY_CAP if args.max_queries is None else args.max_queries
+    if cap < 1:
+        raise UsageError(f"--max-queries {cap}: give 1 or more")
+    if args.ip is not None:
+        try:
+            ipaddress.ip_address(args.ip)
+        except ValueError:
+            raise UsageError(f"--ip {args.ip!r} is not an IPv4 or IPv6 address") from None
+    return AuditOptions(ip=args.ip, domain_timeout=domain_timeout, query_cap=cap)
+
+
+def _resolver(args: argparse.Namespace) -> Any:
+    from mailzone.dns.resolver import open_resolver
+
+    return open_resolver(args.zones, args.nameserver, timeout=args.timeout,
+                         retries=args.retries, concurrency=max(32, args.concurrency))
+
+
+def run_check(args: argparse.Namespace) -> int:
+    import asyncio
+    import time
+
+    from mailzone.audit.run import Audit
+
+    options = _options(args)
+    targets = _targets(args)
+    resolver = _resolver(args)
+    audit = Audit(resolver, options)
+    started = time.perf_counter()
+    reports = asyncio.run(_run(audit, targets, args))
+    elapsed = time.perf_counter() - started
+    reports.sort(key=lambda r: r.index)
+    summary = _summary(audit, reports, elapsed, args)
+    if args.format == "json":
+        from mailzone.cli.output import print_json
+
+        print_json({"domains": [r.to_json() for r in reports], "summary": summary})
+    elif args.format == "jsonl":
+        _jsonl({"type": "summary", **summary})
+    else:
+        _render_text(reports, summary, args)
+    return EXIT_ERRORS if any(r.has_errors for r in reports) else EXIT_OK
+
+
+async def _run(audit: Audit, targets: list[Target], args: argparse.Namespace
+               ) -> list[DomainReport]:
+    reports: list[DomainReport] = []
+    show = (not args.no_progress and len(targets) >= PROGRESS_FROM and sys.stderr.isatty())
+    progress: Any = None
+    task: Any = None
+    if show:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+        from mailzone.cli.output import error_console
+
+        progress = Progress(TextColumn("checking"), BarColumn(), MofNCompleteColumn(),
+                            TextColumn("{task.description}"), console=error_console(),
+                            transient=True)
+        progress.start()
+        task = progress.add_task("", total=len(targets))
+    try:
+        async for report in audit.run(targets, concurrency=args.concurrency):
+            reports.append(report)
+            if args.format == "jsonl":
+                _jsonl({"type": "domain", **report.to_json()})
+                # Streamed: keep only what the summary needs, not the include trees.
+                report.spf.budget = None
+                if report.mail_from_spf is not None:
+                    report.mail_from_spf.budget = None
+            if progress is not None:
+                progress.update(task, advance=1, description=report.domain)
+    finally:
+        if progress is not None:
+            progress.stop()
+    return reports
+
+
+def _jsonl(data: dict[str, Any]) -> None:
+    import json
+
+    from mailzone.cli.output import SCHEMA_VERSION
+
+    sys.stdout.write(json.dumps({"schema_version": SCHEMA_VERSION, **data},
+                                separators=(",", ":")) + "\n")
+    sys.stdout.flush()
+
+
+def _summary(audit: Audit, reports: list[DomainReport], elapsed: float,
+             args: argparse.Namespace) -> dict[str, Any]:
+    errors = sum(1 for r in reports if r.has_errors)
+    warnings = sum(1 for r in reports if not r.has_errors and r.findings)
+    codes: dict[str, int] = {}
+    for report in reports:
+        for code in dict.fromkeys(f.code for f in report.findings):
+            codes[code] = codes.get(code, 0) + 1
+    dns: dict[str, Any] = {
+        "source": f"zones:{args.zones}" if args.zones is not None else
+        f"live:{args.nameserver or 'system resolvers'}",
+        "distinct_questions": len(audit.questions),
+        "questions_by_domains": audit.asked,
+    }
+    stats = getattr(audit.resolver, "stats", None)
+    if stats is not None:
+        dns.update({
+            "queries_sent": stats.queries,
+            "retries": stats.retries,
+            "tcp_retries": stats.tcp_retries,
+            "questions_sent": stats.questions,
+            "cache_hits": stats.cache_hits,
+            "failed_questions": stats.failures,
+            "queries_per_distinct_question": round(stats.queries / len(audit.questions), 3)
+            if audit.questions else None,
+        })
+    return {
+        "domains": len(reports),
+        "with_errors": errors,
+        "with_warnings_only": warnings,
+        "clean": len(reports) - errors - warnings,
+        "timed_out": sum(1 for r in reports if r.timed_out),
+        "domains_with_code": dict(sorted(codes.items())),
+        "elapsed_s": round(elapsed, 3),
+        "dns": dns,
+        "exit_status": EXIT_ERRORS if errors else EXIT_OK,
+    }
+
+
+# -- text ----------------------------------------------------------------------------------
+
+_SPF_STYLE = {"ok": "green", "none": "red", "permerror": "bold red", "temperror": "magenta",
+              "unchecked": "dim"}
+_STATUS_STYLE = {"ok": "green", "warning": "yellow", "error": "bold red"}
+
+
+def _render_text(reports: list[DomainReport], summary: dict[str, Any],
+                 args: argparse.Namespace) -> None:
+    from mailzone.cli.output import console
+
+    out = console()
+    if not out.is_terminal:
+        # A file or a CI log: wide enough that the tables do not fold.
+        from rich.console import Console
+
+        out = Console(highlight=False, width=max(out.width, OUTPUT_WIDTH))
+    trees = args.tree or len(reports) <= TREES_UP_TO
+    if trees:
+        for report in reports:
+            _render_domain(out, report)
+    out.print(_summary_table(reports))
+    if not trees:
+        for report in reports:
+            if report.findings:
+                out.print(_findings_table(report))
+    out.print(_footer(summary))
+
+
+def _render_domain(out: Console, report: DomainReport) -> None:
+    from rich.text import Text
+    from rich.tree import Tree
+
+    from mailzone.cli.render import budget_tree
+
+    style = _STATUS_STYLE[report.status]
+    out.print(Text.assemble((report.domain, "bold"), "  ", (report.status, style)))
+    spf = report.spf
+    if spf.budget is not None:
+        out.print(budget_tree(spf.budget))
+    else:
+        out.print(Text(f"SPF {spf.status}: {spf.reason}", style=_SPF_STYLE.get(spf.status, "")))
+    details = Tree(Text("records", style="bold"))
+    _detail_lines(details, report)
+    out.print(details)
+    if report.findings:
+        out.print(_findings_table(report))
+
+
+def _detail_lines(tree: Any, report: DomainReport) -> None:
+    from rich.text import Text
+
+    dmarc = report.dmarc
+    if dmarc.record is not None:
+        node = tree.add(Text.assemble("DMARC ", (dmarc.source or "", "bold"), "  ",
+                                      (dmarc.record, "dim")))
+        for dest, ok in dmarc.destinations.items():
+            state = {True: ("authorised", "green"), False: ("not authorised", "red"),
+                     None: ("unknown", "magenta")}[ok]
+            node.add(Text.assemble(f"reports to {dest}: ", state))
+    else:
+        tree.add(Text(f"DMARC {dmarc.status}", style="red"))
+    tree.add(_mx_line("MX", report.mx))
+    if report.mail_from is not None:
+        node = tree.add(Text.assemble("MAIL FROM ", (report.mail_from, "bold")))
+        if report.mail_from_mx is not None:
+            node.add(_mx_line("MX", report.mail_from_mx))
+        if report.mail_from_spf is not None:
+            mf = report.mail_from_spf
+            node.add(Text.assemble("SPF ", (mf.status, _SPF_STYLE.get(mf.status, "")),
+                                   f"  {mf.record or mf.reason}"))
+    for dkim in report.dkim:
+        style = "green" if dkim.status == "ok" else "red"
+        key = f"  {dkim.key_type} {dkim.key_bits} bits" if dkim.key_bits else ""
+        tree.add(Text.assemble("DKIM ", (dkim.selector, "bold"), "  ",
+                               (dkim.status, style), key))
+    for result in report.ip_results:
+        style = "green" if result.result == "pass" else "bold red"
+        tree.add(Text.assemble(f"SPF for {report.ip} as {result.identity}: ",
+                               (result.result, style), f"  {result.reason}"))
+
+
+def _mx_line(label: str, mx: Any) -> Any:
+    from rich.text import Text
+
+    if mx.status == "ok":
+        return Text.assemble(f"{label} ", (", ".join(mx.hosts), "green"))
+    if mx.status == "null":
+        return Text.assemble(f"{label} ", ("null (0 .): takes no mail", "cyan"))
+    return Text(f"{label} {mx.status}", style="red")
+
+
+def _mail_from_cell(report: DomainReport) -> str:
+    if report.mail_from is None:
+        return "-"
+    spf = report.mail_from_spf.status if report.mail_from_spf else "unchecked"
+    mx = report.mail_from_mx.status if report.mail_from_mx else "unchecked"
+    if spf == "ok" and mx == "ok":
+        return "ok"
+    return " ".join(part for part in (f"SPF {spf}" if spf != "ok" else "",
+                                      f"MX {mx}" if mx != "ok" else "") if part)
+
+
+def _summary_table(reports: list[DomainReport]) -> Any:
+    from rich import box
+    from rich.table import Table
+
+    from mailzone.cli.output import escape
+
+    table = Table(title="mailzone check", box=box.SIMPLE_HEAD, expand=False, pad_edge=False)
+    table.add_column("domain", overflow="fold", min_width=12)
+    table.add_column("SPF", no_wrap=True)
+    table.add_column("lookups", no_wrap=True)
+    table.add_column("DMARC", no_wrap=True)
+    table.add_column("MX", no_wrap=True)
+    table.add_column("MAIL FROM", overflow="fold")
+    table.add_column("DKIM", no_wrap=True)
+    table.add_column("err", justify="right", no_wrap=True)
+    table.add_column("warn", justify="right", no_wrap=True)
+    for report in reports:
+        spf = report.spf
+        lookups = "" if spf.budget is None else f"{spf.budget.total}/{spf.budget.limit}"
+        if spf.budget is not None and spf.budget.void_lookups:
+            lookups += f" void {len(spf.budget.void_lookups)}"
+        dmarc = report.dmarc
+        dkim = "-"
+        if report.dkim:
+            good = sum(1 for d in report.dkim if d.status == "ok")
+            dkim = f"{good}/{len(report.dkim)}"
+        mx = report.mx
+        errors = sum(1 for f in report.findings if f.is_error)
+        warnings = len(report.findings) - errors
+        table.add_row(
+            escape(report.domain),
+            f"[{_SPF_STYLE.get(spf.status, '')}]{spf.status}[/]",
+            lookups,
+            escape(dmarc.policy or dmarc.status),
+            escape(f"{len(mx.hosts)} host" + ("s" if len(mx.hosts) != 1 else "")
+                   if mx.status == "ok" else mx.status),
+            escape(_mail_from_cell(report)),
+            dkim,
+            f"[bold red]{errors}[/]" if errors else "0",
+            f"[yellow]{warnings}[/]" if warnings else "0",
+        )
+    return table
+
+
+def _findings_table(report: DomainReport) -> Any:
+    from rich.table import Table
+
+    from mailzone.cli.output import SEVERITY_STYLE, escape
+
+    table = Table(title=f"{report.domain}: {report.status}", title_justify="left",
+                  expand=False)
+    table.add_column("severity", no_wrap=True)
+    table.add_column("code", no_wrap=True)
+    table.add_column("where", overflow="fold")
+    table.add_column("message", overflow="fold")
+    for finding in sorted(report.findings, key=lambda f: (not f.is_error, f.code)):
+        style = SEVERITY_STYLE[finding.severity]
+        table.add_row(f"[{style}]{finding.severity.value}[/]", finding.code,
+                      escape(finding.where), escape(finding.message))
+    return table
+
+
+def _footer(summary: dict[str, Any]) -> str:
+    dns = summary["dns"]
+    text = (f"{summary['domains']} domain{'s' if summary['domains'] != 1 else ''}: "
+            f"{summary['with_errors']} with errors, {summary['with_warnings_only']} with "
+            f"warnings only, {summary['clean']} clean; {summary['elapsed_s']:g} s.")
+    if "queries_sent" in dns:
+        text += (f" DNS: {dns['queries_sent']} queries sent, {dns['distinct_questions']} "
+                 f"distinct questions, {dns['questions_by_domains']} asked by the domains.")
+    return text
+

@@ -1,0 +1,179 @@
+"""``mailzone spf lint | eval | tree``: the SPF engine on the command line."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from mailzone.cli.output import console, escape, findings_table, print_json
+from mailzone.findings import has_errors
+
+
+def register(commands: Any) -> None:
+    spf = commands.add_parser("spf", help="lint, evaluate and budget SPF records")
+    sub = spf.add_subparsers(dest="spf_command", metavar="SUBCOMMAND",
+                             parser_class=type(spf))
+    sub.required = True
+
+    lint = sub.add_parser(
+        "lint",
+        help="findings for a record text; with a resolver, its whole lookup budget",
+        description="Findings for an SPF record text. With --zones or --nameserver, also "
+        "walk its include tree and report the lookup budget. Exit 1 when there is an error.",
+    )
+    lint.add_argument("record", metavar="RECORD", help="the record text, 'v=spf1 ...'")
+    lint.add_argument("--domain", metavar="NAME",
+                      help="the domain the record is published at (for a, mx and macros)")
+    _resolver_options(lint)
+    lint.add_argument("--json", action="store_true", help="JSON output for programs")
+    lint.set_defaults(run=run_lint)
+
+    evaluate = sub.add_parser(
+        "eval",
+        help="the check_host() result for a client address and sender",
+        description="Evaluate SPF (RFC 7208 check_host()) for mail from --sender at --ip. "
+        "An empty --sender checks the HELO identity.",
+    )
+    evaluate.add_argument("--ip", required=True, metavar="ADDR", help="the client's address")
+    evaluate.add_argument("--sender", required=True, metavar="ADDR",
+                          help="the MAIL FROM address ('' for the HELO identity)")
+    evaluate.add_argument("--helo", default="unknown", metavar="NAME",
+                          help="the HELO/EHLO name")
+    _resolver_options(evaluate)
+    evaluate.add_argument("--json", action="store_true", help="JSON output for programs")
+    evaluate.set_defaults(run=run_eval)
+
+    tree = sub.add_parser(
+        "tree",
+        help="the include tree of a domain with each term's cost and running total",
+    )
+    tree.add_argument("domain", metavar="DOMAIN")
+    _resolver_options(tree)
+    tree.add_argument("--json", action="store_true", help="JSON output for programs")
+    tree.set_defaults(run=run_tree)
+
+
+def _resolver_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--zones", metavar="DIR",
+                       help="answer from a directory of BIND zone files (offline)")
+    group.add_argument("--nameserver", metavar="HOST[:PORT]",
+                       help="ask this DNS server (default: the system's resolvers)")
+    parser.add_argument("--timeout", type=float, default=3.0, metavar="S",
+                        help="seconds per DNS query (default 3)")
+
+
+def _resolver(args: argparse.Namespace) -> Any:
+    from mailzone.dns.resolver import open_resolver
+
+    return open_resolver(args.zones, args.nameserver, timeout=args.timeout)
+
+
+def run_lint(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from mailzone.spf.lint import lint_record, lint_tree
+
+    budget = None
+    if args.zones or args.nameserver:
+        findings, budget = asyncio.run(lint_tree(args.record, _resolver(args),
+                                                 domain=args.domain))
+    else:
+        findings = lint_record(args.record, domain=args.domain)
+    if args.json:
+        lookups: dict[str, Any] | None = None
+        if budget is not None:
+            lookups = budget.to_json()
+        print_json({
+            "record": args.record,
+            "findings": [f.to_json() for f in findings],
+            "lookups": lookups if lookups is not None else _static_lookups(args.record),
+        })
+    else:
+        out = console()
+        out.print(f"[bold]{escape(args.record)}[/]")
+        if findings:
+            out.print(findings_table(findings))
+        else:
+            out.print("[green]no findings[/]")
+        if budget is not None:
+            from mailzone.cli.render import budget_tree
+
+            out.print(budget_tree(budget))
+    return 1 if has_errors(findings) else 0
+
+
+def _static_lookups(record: str) -> dict[str, Any]:
+    """The record's own lookup terms, when no resolver was given to follow includes."""
+    from mailzone.errors import SpfSyntaxError
+    from mailzone.spf.budget import static_costs
+    from mailzone.spf.parser import parse
+
+    try:
+        parsed = parse(record)
+    except SpfSyntaxError:
+        return {"total": None, "limit": 10, "terms": []}
+    costs = dict(static_costs(parsed, {}).parts)  # a redirect beside "all" costs nothing
+    terms = []
+    total = 0
+    for term in parsed.terms:
+        cost = costs.get(str(term), 0)
+        total += cost
+        terms.append({"term": str(term), "cost": cost, "total": total})
+    return {"total": total, "limit": 10, "terms": terms, "followed": False}
+
+
+def run_eval(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from mailzone.errors import UsageError
+    from mailzone.spf.check import check_identity, parse_ip
+
+    try:
+        parse_ip(args.ip)
+    except ValueError:
+        raise UsageError(f"--ip {args.ip!r} is not an IPv4 or IPv6 address") from None
+    if not args.sender and args.helo == "unknown":
+        raise UsageError("an empty --sender checks the HELO identity: give --helo NAME")
+    outcome = asyncio.run(check_identity(args.ip, args.sender, _resolver(args),
+                                         helo=args.helo))
+    if args.json:
+        print_json({
+            "result": outcome.result.value,
+            "explanation": outcome.explanation,
+            "lookups": outcome.lookups,
+            "void_lookups": outcome.void_lookups,
+            "domain": outcome.domain,
+            "mechanism": outcome.mechanism,
+            "reason": outcome.reason,
+        })
+        return 0
+    out = console()
+    style = {"pass": "bold green", "fail": "bold red", "softfail": "yellow",
+             "neutral": "cyan", "none": "dim", "temperror": "magenta",
+             "permerror": "bold magenta"}[outcome.result.value]
+    out.print(f"[{style}]{outcome.result.value}[/]  {escape(outcome.reason)}")
+    if outcome.explanation:
+        out.print(f"explanation: {escape(outcome.explanation)}")
+    out.print(f"lookups: {outcome.lookups} of 10   void lookups: {outcome.void_lookups} of 2")
+    return 0
+
+
+def run_tree(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from mailzone.spf.budget import walk
+
+    budget = asyncio.run(walk(_resolver(args), domain=args.domain))
+    findings = budget.root_findings() + budget.findings()
+    if args.json:
+        print_json({"domain": budget.root.domain, "findings": [f.to_json() for f in findings],
+                    "lookups": budget.to_json()})
+    else:
+        from mailzone.cli.render import budget_tree
+
+        out = console()
+        out.print(budget_tree(budget))
+        if findings:
+            out.print(findings_table(findings))
+    return 1 if has_errors(findings) else 0

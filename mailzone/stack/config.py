@@ -1,0 +1,769 @@
+"""The stack configuration ``mailzone:domains``, validated as a whole.
+
+The value is a list of domains, each a mapping with camelCase keys as Pulumi
+config writes them (the README documents every key). ``parse_domains``
+validates the whole list and either returns every domain, or raises
+``ConfigError`` whose ``problems`` hold every problem found, each with its path
+(``domains[1].senders[0]``) and a message naming the fix::
+
+    domains[1].senders[0]: unknown sender 'sendgird'; did you mean 'sendgrid'?
+
+Nothing is returned for a partly valid list: callers (the Pulumi program, the
+policy pack, ``mailzone plan``) declare nothing when the config is bad.
+
+Checks beyond the shape of each key: senders come from the catalogue (or are
+``{include: <domain>}``); ``spfAll`` is ``~all`` or ``-all``; the SPF record's
+offline lookup budget (the catalogue's include costs) stays within RFC 7208's
+10; ``keepTxt`` holds no SPF record; the DMARC record is valid (``dmarc.py``);
+the SES MAIL FROM subdomain is one DNS label; sender addresses are real
+mailboxes in the domain (``rules.sender``); no domain appears twice; unknown
+keys are errors with a "did you mean".
+"""
+
+from __future__ import annotations
+
+import difflib
+import ipaddress
+import json
+import re
+import types
+import typing
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+import yaml
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from mailzone.errors import ConfigError, DmarcSyntaxError
+from mailzone.findings import Finding, warning
+from mailzone.mail import catalogue
+from mailzone.mail.dmarc import (
+    Alignment,
+    DmarcRecord,
+    Policy,
+    check_record,
+    parse_dmarc,
+)
+from mailzone.mail.dmarc import format_dmarc as _format_dmarc
+from mailzone.names import domain_problem, is_host_label
+from mailzone.rules.sender import check_sender_address, check_sender_domain
+from mailzone.spf.budget import static_cost
+from mailzone.spf.check import RFC_LIMITS
+from mailzone.spf.lint import lint_record
+from mailzone.spf.parser import parse as parse_spf
+
+#: The stack config key this module reads, as ``<project>:<key>``.
+CONFIG_KEY = "mailzone:domains"
+#: The path prefix of every problem.
+ROOT = "domains"
+
+DEFAULT_TTL = 3600
+MIN_TTL = 60
+MAX_TTL = 86400
+LOOKUP_LIMIT = RFC_LIMITS.lookups
+
+_REGION = re.compile(r"^[a-z]{2}(?:-gov|-iso[a-z]*)?-[a-z]+-[0-9]+$")
+_ZONE_ID_ROUTE53 = re.compile(r"^(?:/hostedzone/)?Z[A-Z0-9]{1,31}$")
+_ZONE_ID_CLOUDFLARE = re.compile(r"^[0-9a-f]{32}$")
+_CONFIGURATION_SET = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+def _fail(message: str) -> PydanticCustomError:
+    return PydanticCustomError("mailzone", message)
+
+
+def _did_you_mean(value: str, options: Sequence[str]) -> str:
+    folded = {o.lower().replace("_", "").replace("-", ""): o for o in options}
+    key = value.lower().replace("_", "").replace("-", "")
+    if key in folded:
+        return f"; did you mean {folded[key]!r}?"
+    close = difflib.get_close_matches(value, list(options), n=1, cutoff=0.6)
+    if close:
+        return f"; did you mean {close[0]!r}?"
+    return f" (expected one of: {', '.join(options)})"
+
+
+def _name_problem(name: str, *, underscores: bool = False) -> str | None:
+    """``names.domain_problem`` worded for a config value: with the name first."""
+    problem = domain_problem(name, underscores=underscores)
+    return None if problem is None else f"{name!r} is {problem}"
+
+
+# -- senders -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SpfSender:
+    """One entry of ``senders``: a catalogue sender or a bare include.
+
+    ``lookups`` is what ``include:<include>`` costs (see ``catalogue``);
+    ``cost_known`` is False when an include outside the catalogue stated no
+    ``lookups`` and 1 (the include alone) was assumed.
+    """
+
+    include: str
+    lookups: int
+    key: str | None = None
+    cost_known: bool = True
+
+    @property
+    def term(self) -> str:
+        return f"include:{self.include}"
+
+    @property
+    def catalogue_entry(self) -> catalogue.Sender | None:
+        return catalogue.CATALOGUE[self.key] if self.key else None
+
+
+_INCLUDE_KEYS = ("include", "lookups")
+
+
+def _parse_sender(value: object) -> SpfSender:
+    if isinstance(value, str):
+        try:
+            entry = catalogue.lookup(value)
+        except catalogue.UnknownSenderError as exc:
+            if exc.suggestions:
+                raise _fail(exc.message) from None
+            raise _fail(f"{exc.message}; or write {{include: <domain>}}") from None
+        return SpfSender(include=entry.spf_include, lookups=entry.lookup_cost, key=entry.key)
+    if isinstance(value, Mapping):
+        unknown = [k for k in value if k not in _INCLUDE_KEYS]
+        if unknown:
+            bad = str(unknown[0])
+            hint = _did_you_mean(bad, _INCLUDE_KEYS)
+            raise _fail(f"unknown key {bad!r} in an include entry{hint}")
+        include = value.get("include")
+        if not isinstance(include, str) or not include.strip():
+            raise _fail("an include entry needs 'include: <domain>', such as 'spf.partner.example'")
+        include = include.strip().rstrip(".").lower()
+        if include.startswith(("ip4:", "ip6:")) or _is_ip(include):
+            raise _fail(
+                f"{include!r} is an IP address: literal IPs are never authorised (providers "
+                "change them); authorise the provider's SPF include domain instead"
+            )
+        if include.startswith("include:"):
+            include = include[len("include:"):]
+        problem = _name_problem(include, underscores=True)
+        if problem is not None:
+            raise _fail(f"include: {problem}")
+        known = catalogue.by_include(include)
+        lookups = value.get("lookups")
+        if lookups is not None and (
+            isinstance(lookups, bool) or not isinstance(lookups, int) or not 1 <= lookups <= 10
+        ):
+            raise _fail(
+                f"lookups: {lookups!r} is not a lookup count: give what include:{include} "
+                "costs, 1 (the include itself) to 10"
+            )
+        if known is not None:
+            return SpfSender(
+                include=include,
+                lookups=known.lookup_cost if lookups is None else lookups,
+                key=known.key,
+            )
+        return SpfSender(
+            include=include,
+            lookups=1 if lookups is None else lookups,
+            cost_known=lookups is not None,
+        )
+    raise _fail(
+        f"a sender is a catalogue key (such as 'amazon-ses') or {{include: <domain>}}, "
+        f"not {type(value).__name__} {value!r}"
+    )
+
+
+def _is_ip(text: str) -> bool:
+    try:
+        ipaddress.ip_network(text, strict=False)
+    except ValueError:
+        return False
+    return True
+
+
+Sender = Annotated[SpfSender, PlainValidator(_parse_sender)]
+
+
+def include_costs(senders: Sequence[SpfSender]) -> dict[str, int]:
+    """What writing ``include:<x>`` costs for each sender (the include and its tree)."""
+    return {s.include: s.lookups for s in senders}
+
+
+def spf_lookups(senders: Sequence[SpfSender]) -> int:
+    """The offline lookup cost of a record of these includes, by the SPF engine."""
+    text = " ".join(["v=spf1", *(s.term for s in senders), "-all"])
+    return static_cost(parse_spf(text), include_costs(senders))
+
+
+def _report_uri(uri: str) -> str:
+    uri = uri.strip()
+    if "@" in uri and ":" not in uri:
+        raise _fail(f"{uri!r} needs its scheme: write 'mailto:{uri}'")
+    if "," in uri or ";" in uri:
+        raise _fail(f"{uri!r}: give one URI per list item (no ',' or ';')")
+    try:
+        parse_dmarc(f"v=DMARC1; p=none; rua={uri}")
+    except DmarcSyntaxError as exc:
+        raise _fail(exc.message) from None
+    return uri
+
+
+ReportUri = Annotated[str, AfterValidator(_report_uri)]
+
+
+def _sender_address(address: str, info: ValidationInfo) -> str:
+    allowed = info.data.get("real_mailboxes") or ()
+    findings = check_sender_address(address, allowed_mailboxes=allowed)
+    domain = info.data.get("domain")
+    if not findings and isinstance(domain, str):
+        findings = check_sender_domain(address, [domain])
+    errors = [
+        f.message + (" (list it under realMailboxes)" if f.code == "sender-noreply" else "")
+        for f in findings
+        if f.is_error
+    ]
+    if errors:
+        raise _fail("; ".join(errors))
+    return address
+
+
+SenderAddress = Annotated[str, AfterValidator(_sender_address)]
+
+
+# -- models ------------------------------------------------------------------------
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class DnsConfig(_Model):
+    """``dns``: where the domain's records live."""
+
+    provider: str
+    zone_id: str | None = Field(default=None, alias="zoneId")
+    zone_name: str | None = Field(default=None, alias="zoneName")
+
+    @field_validator("provider")
+    @classmethod
+    def _provider(cls, value: str) -> str:
+        options = ("route53", "cloudflare")
+        if value.lower() in options:
+            return value.lower()
+        raise _fail(f"unknown DNS provider {value!r}{_did_you_mean(value, options)}")
+
+    @field_validator("zone_name")
+    @classmethod
+    def _zone_name(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        problem = _name_problem(value)
+        if problem:
+            raise _fail(problem)
+        return value.rstrip(".").lower()
+
+    @model_validator(mode="after")
+    def _zone(self) -> DnsConfig:
+        if self.provider == "cloudflare":
+            if self.zone_id is None:
+                raise _fail(
+                    "Cloudflare needs the zone id: add 'zoneId: <32 hex digits>' (the "
+                    "zone's Overview page shows it)"
+                )
+            if not _ZONE_ID_CLOUDFLARE.match(self.zone_id):
+                raise _fail(
+                    f"zoneId {self.zone_id!r} is not a Cloudflare zone id (32 lower-case hex "
+                    "digits, from the zone's Overview page)"
+                )
+            if self.zone_name is not None:
+                raise _fail("zoneName is for Route 53 only; Cloudflare uses zoneId")
+        elif self.zone_id is not None and not _ZONE_ID_ROUTE53.match(self.zone_id):
+            raise _fail(
+                f"zoneId {self.zone_id!r} is not a Route 53 hosted zone id (such as "
+                "'Z0123456789ABCDEFGHIJ'); or leave it out to find the zone by name"
+            )
+        return self
+
+    @property
+    def route53_zone_id(self) -> str | None:
+        if self.zone_id is None:
+            return None
+        return self.zone_id.removeprefix("/hostedzone/")
+
+
+class DmarcConfig(_Model):
+    """``dmarc``: the ``_dmarc.<domain>`` policy."""
+
+    policy: str
+    subdomain_policy: str | None = Field(default=None, alias="subdomainPolicy")
+    pct: int | None = Field(default=None, ge=0, le=100)
+    rua: list[ReportUri] = Field(default_factory=list)
+    ruf: list[ReportUri] = Field(default_factory=list)
+    adkim: str | None = None
+    aspf: str | None = None
+
+    @field_validator("policy", "subdomain_policy")
+    @classmethod
+    def _policy(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        options = tuple(p.value for p in Policy)
+        if value.lower() in options:
+            return value.lower()
+        raise _fail(f"unknown DMARC policy {value!r}{_did_you_mean(value, options)}")
+
+    @field_validator("adkim", "aspf")
+    @classmethod
+    def _alignment(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        words = {"r": "r", "s": "s", "relaxed": "r", "strict": "s"}
+        if value.lower() in words:
+            return words[value.lower()]
+        raise _fail(f"{value!r} is not an alignment mode: use r (relaxed) or s (strict)")
+
+    def record(self) -> DmarcRecord:
+        return DmarcRecord(
+            policy=Policy(self.policy),
+            subdomain_policy=None if self.subdomain_policy is None
+            else Policy(self.subdomain_policy),
+            pct=self.pct,
+            rua=tuple(self.rua),
+            ruf=tuple(self.ruf),
+            adkim=None if self.adkim is None else Alignment(self.adkim),
+            aspf=None if self.aspf is None else Alignment(self.aspf),
+        )
+
+    def text(self) -> str:
+        return _format_dmarc(self.record())
+
+
+class SesConfig(_Model):
+    """``ses``: the Amazon SES domain identity, its MAIL FROM domain and SMTP user."""
+
+    region: str
+    mail_from_subdomain: str | None = Field(default=None, alias="mailFromSubdomain")
+    smtp_user: bool = Field(default=False, alias="smtpUser")
+    configuration_set: str | None = Field(default=None, alias="configurationSet")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_region(cls, data: Any, info: ValidationInfo) -> Any:
+        default = (info.context or {}).get("default_region")
+        if isinstance(data, Mapping) and "region" not in data and default:
+            return {**data, "region": default}
+        return data
+
+    @field_validator("region")
+    @classmethod
+    def _region(cls, value: str) -> str:
+        if not _REGION.match(value):
+            raise _fail(f"{value!r} is not an AWS region name (such as 'eu-west-1')")
+        return value
+
+    @field_validator("mail_from_subdomain")
+    @classmethod
+    def _mail_from(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        label = value.lower()
+        if "." in label or not is_host_label(label):
+            raise _fail(
+                f"{value!r} is not a single DNS label: write one label such as 'bounce' "
+                "(letters, digits, '-'; the MAIL FROM domain becomes bounce.<domain>)"
+            )
+        if label in ("www", "_dmarc", "_domainkey"):
+            raise _fail(f"{value!r} is reserved for other records: choose e.g. 'bounce'")
+        return label
+
+    @field_validator("configuration_set")
+    @classmethod
+    def _configuration_set(cls, value: str | None) -> str | None:
+        if value is not None and not _CONFIGURATION_SET.match(value):
+            raise _fail(
+                f"{value!r} is not an SES configuration set name (letters, digits, '_', '-', "
+                "at most 64)"
+            )
+        return value
+
+
+class DomainConfig(_Model):
+    """One entry of ``mailzone:domains``."""
+
+    domain: str
+    dns: DnsConfig
+    senders: list[Sender] = Field(default_factory=list)
+    spf_all: str = Field(default="~all", alias="spfAll")
+    keep_txt: list[str] = Field(default_factory=list, alias="keepTxt")
+    dmarc: DmarcConfig | None = None
+    ses: SesConfig | None = None
+    real_mailboxes: list[str] = Field(default_factory=list, alias="realMailboxes")
+    sender_addresses: list[SenderAddress] = Field(default_factory=list, alias="senderAddresses")
+    ttl: int = Field(default=DEFAULT_TTL, ge=MIN_TTL, le=MAX_TTL)
+
+    @field_validator("domain")
+    @classmethod
+    def _domain(cls, value: str) -> str:
+        problem = _name_problem(value)
+        if problem:
+            raise _fail(problem)
+        return value.rstrip(".").lower()
+
+    @field_validator("senders")
+    @classmethod
+    def _senders(cls, value: list[SpfSender]) -> list[SpfSender]:
+        seen: dict[str, int] = {}
+        for index, sender in enumerate(value):
+            if sender.include in seen:
+                raise _fail(
+                    f"include:{sender.include} is listed twice (senders[{seen[sender.include]}] "
+                    f"and senders[{index}]): list each sender once"
+                )
+            seen[sender.include] = index
+        total = spf_lookups(value)
+        if total > LOOKUP_LIMIT:
+            costs = ", ".join(f"{s.key or s.include} {s.lookups}" for s in value)
+            raise _fail(
+                f"the SPF record needs {total} DNS lookups ({costs}; as of "
+                f"{catalogue.AS_OF.isoformat()}), over RFC 7208's limit of {LOOKUP_LIMIT}: "
+                "receivers would fail every message (permerror). Remove senders you no "
+                "longer use, or send some mail from a subdomain with its own SPF record"
+            )
+        return value
+
+    @field_validator("spf_all")
+    @classmethod
+    def _spf_all(cls, value: str) -> str:
+        if value in ("~all", "-all"):
+            return value
+        reasons = {
+            "+all": "+all authorises every host on the internet to send as this domain",
+            "all": "a bare all is +all: it authorises every host on the internet",
+            "?all": "?all (neutral) gives receivers no verdict, so it protects nothing",
+        }
+        reason = reasons.get(value.strip(), f"{value!r} is not an SPF all term")
+        raise _fail(f"{reason}; use '~all' (softfail) or '-all' (fail)")
+
+    @field_validator("keep_txt")
+    @classmethod
+    def _keep_txt(cls, value: list[str]) -> list[str]:
+        seen: set[str] = set()
+        for item in value:
+            if item.lower().startswith("v=spf1"):
+                raise _fail(
+                    "keepTxt holds an SPF record: the SPF record is managed from 'senders'; "
+                    "move its includes there and remove it from keepTxt"
+                )
+            if not item:
+                raise _fail("keepTxt has an empty value: remove it")
+            if item in seen:
+                raise _fail(f"keepTxt lists {item!r} twice: keep one")
+            seen.add(item)
+        return value
+
+    # -- derived --------------------------------------------------------------------
+
+    @property
+    def zone_name(self) -> str:
+        return self.dns.zone_name or self.domain
+
+    @property
+    def mail_from_domain(self) -> str | None:
+        if self.ses is None or self.ses.mail_from_subdomain is None:
+            return None
+        return f"{self.ses.mail_from_subdomain}.{self.domain}"
+
+    @property
+    def spf_includes(self) -> list[str]:
+        return [s.include for s in self.senders]
+
+    @property
+    def spf_lookups(self) -> int:
+        """The SPF record's offline lookup cost (see ``spf_lookups``)."""
+        return spf_lookups(self.senders)
+
+
+@dataclass(frozen=True, slots=True)
+class StackConfig:
+    """A stack's settings file, as far as mailzone reads it."""
+
+    path: Path
+    stack: str
+    domains: list[DomainConfig]
+    aws_region: str | None = None
+
+
+# -- problems ------------------------------------------------------------------------
+
+
+def _path(prefix: str, loc: Sequence[int | str]) -> str:
+    out = prefix
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return out
+
+
+def _unwrap_model(annotation: Any) -> type[BaseModel] | None:
+    """The model class inside ``X | None`` / ``list[X]`` annotations, if any."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType, list):
+        for arg in typing.get_args(annotation):
+            found = _unwrap_model(arg)
+            if found is not None:
+                return found
+    return None
+
+
+def _model_at(loc: Sequence[int | str]) -> type[BaseModel] | None:
+    model: type[BaseModel] | None = DomainConfig
+    for part in loc:
+        if isinstance(part, int) or model is None:
+            continue
+        field = next(
+            (f for name, f in model.model_fields.items() if (f.alias or name) == part), None
+        )
+        model = None if field is None else _unwrap_model(field.annotation)
+    return model
+
+
+def _keys(model: type[BaseModel]) -> list[str]:
+    return [f.alias or name for name, f in model.model_fields.items()]
+
+
+_TYPE_NAMES = {
+    "string_type": "text",
+    "int_type": "a whole number",
+    "int_parsing": "a whole number",
+    "int_from_float": "a whole number",
+    "bool_type": "true or false",
+    "bool_parsing": "true or false",
+    "list_type": "a list",
+    "model_type": "a mapping of keys",
+    "dict_type": "a mapping of keys",
+}
+
+
+def _problem(prefix: str, err: Mapping[str, Any]) -> tuple[str, str]:
+    loc: list[int | str] = list(err["loc"])
+    kind = err["type"]
+    value = err.get("input")
+    if kind == "extra_forbidden":
+        key = str(loc[-1])
+        model = _model_at(loc[:-1])
+        hint = _did_you_mean(key, _keys(model)) if model else ""
+        if key == "ttl" and loc[:-1] == ["dns"]:
+            hint = "; ttl is set per domain: move it to the domain's 'ttl'"
+        return _path(prefix, loc[:-1]), f"unknown key {key!r}{hint}"
+    if kind == "missing":
+        hint = {
+            "region": ": add 'region: <aws region>' (such as eu-west-1), or set aws:region "
+            "in the stack config",
+            "domain": ": add 'domain: <the domain mail is sent from>'",
+            "dns": ": add 'dns: {provider: route53}' or 'dns: {provider: cloudflare, zoneId: ...}'",
+            "provider": ": add 'provider: route53' or 'provider: cloudflare'",
+            "policy": ": add 'policy: none' to monitor, or quarantine / reject",
+        }.get(str(loc[-1]), "")
+        return _path(prefix, loc[:-1]), f"missing required key {loc[-1]!r}{hint}"
+    if kind == "mailzone":
+        return _path(prefix, loc), str(err["msg"])
+    if kind in _TYPE_NAMES:
+        return _path(prefix, loc), (
+            f"expected {_TYPE_NAMES[kind]}, got {type(value).__name__} {value!r}"
+        )
+    if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
+        field = loc[-1]
+        if field == "ttl":
+            return _path(prefix, loc), (
+                f"ttl {value!r} is out of range: use {MIN_TTL} to {MAX_TTL} seconds"
+            )
+        if field == "pct":
+            return _path(prefix, loc), f"pct {value!r} is out of range: use 0 to 100"
+    message = str(err["msg"])
+    return _path(prefix, loc), message[:1].lower() + message[1:]
+
+
+def _domain_problems(domain: DomainConfig, prefix: str) -> list[tuple[str, str]]:
+    """Checks that need the whole validated entry."""
+    problems = [(f"{prefix}.senders", message) for message in _spf_lint(domain)]
+    if domain.dmarc is not None:
+        for finding in check_record(domain.dmarc.record(), domain.domain):
+            if finding.is_error:
+                problems.append((f"{prefix}.dmarc", finding.message))
+    return problems
+
+
+def _spf_lint(domain: DomainConfig) -> list[str]:
+    """Error messages of the SPF engine's lint for the record this domain would publish."""
+    from mailzone.stack.desired import spf_record_text
+
+    findings = lint_record(spf_record_text(domain), domain=domain.domain)
+    # The lookup limit is judged above from the catalogue's costs.
+    return [f.message for f in findings if f.is_error and f.code != "spf-lookup-limit"]
+
+
+def parse_domains(raw: object, *, default_region: str | None = None) -> list[DomainConfig]:
+    """Validate the value of ``mailzone:domains`` as a whole.
+
+    ``raw`` is the decoded value (a list of mappings), or its JSON text as
+    ``pulumi config set`` stores it without ``--path``. ``default_region``
+    (the stack's ``aws:region``) applies to ``ses`` entries without a region.
+    Raises ``ConfigError`` with every problem; returns every domain otherwise.
+    """
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            raise ConfigError([(ROOT, f"{CONFIG_KEY} is text that is not JSON: {exc}")]) from None
+    if raw is None:
+        raise ConfigError([(
+            ROOT,
+            f"{CONFIG_KEY} is not set: add a list of domains under 'config:' in "
+            "Pulumi.<stack>.yaml (see the README, Configuration)",
+        )])
+    if not isinstance(raw, list):
+        raise ConfigError([(
+            ROOT,
+            f"{CONFIG_KEY} must be a list of domains (each '- domain: ...'), "
+            f"not {type(raw).__name__}",
+        )])
+    if not raw:
+        raise ConfigError([(ROOT, f"{CONFIG_KEY} is empty: add at least one domain")])
+    problems: list[tuple[str, str]] = []
+    domains: list[DomainConfig] = []
+    first_at: dict[str, int] = {}
+    context = {"default_region": default_region}
+    for index, entry in enumerate(raw):
+        prefix = f"{ROOT}[{index}]"
+        if not isinstance(entry, Mapping):
+            problems.append((
+                prefix,
+                f"expected a mapping ('domain: ...', 'dns: ...'), got {type(entry).__name__}",
+            ))
+            continue
+        name = entry.get("domain")
+        if isinstance(name, str) and domain_problem(name) is None:
+            key = name.rstrip(".").lower()
+            if key in first_at:
+                problems.append((
+                    f"{prefix}.domain",
+                    f"{key} is already configured at {ROOT}[{first_at[key]}]: each domain "
+                    "appears once; merge the two entries",
+                ))
+            else:
+                first_at[key] = index
+        try:
+            domain = DomainConfig.model_validate(entry, context=context)
+        except ValidationError as exc:
+            problems.extend(_problem(prefix, err) for err in exc.errors())
+            continue
+        problems.extend(_domain_problems(domain, prefix))
+        domains.append(domain)
+    if problems:
+        raise ConfigError(problems)
+    return domains
+
+
+def config_warnings(domains: Sequence[DomainConfig]) -> list[Finding]:
+    """Warnings for a valid config: worth reading, not worth refusing."""
+    findings: list[Finding] = []
+    for index, domain in enumerate(domains):
+        prefix = f"{ROOT}[{index}]"
+        for position, sender in enumerate(domain.senders):
+            if not sender.cost_known:
+                findings.append(warning(
+                    "config-include-cost-unknown",
+                    f"include:{sender.include} is not in the catalogue: its lookup cost is "
+                    "assumed to be 1; state it with 'lookups: <n>' so the budget is right",
+                    f"{prefix}.senders[{position}]",
+                ))
+        if domain.dmarc is None:
+            findings.append(warning(
+                "config-no-dmarc",
+                f"no dmarc for {domain.domain}: receivers get no policy and you get no "
+                "reports; add 'dmarc: {policy: none, rua: [mailto:<mailbox>]}' to start",
+                prefix,
+            ))
+        else:
+            findings.extend(
+                Finding(f.code, f.severity, f.message, f"{prefix}.dmarc")
+                for f in check_record(domain.dmarc.record(), domain.domain)
+                if not f.is_error
+            )
+        for position, address in enumerate(domain.sender_addresses):
+            findings.extend(
+                f for f in check_sender_address(
+                    address, allowed_mailboxes=domain.real_mailboxes,
+                    where=f"{prefix}.senderAddresses[{position}]",
+                )
+                if not f.is_error
+            )
+    return findings
+
+
+def stack_path(stack: str) -> Path:
+    """``Pulumi.<stack>.yaml`` in the current directory, or the stack file's path itself."""
+    if stack.endswith((".yaml", ".yml")) or "/" in stack:
+        return Path(stack)
+    return Path(f"Pulumi.{stack}.yaml")
+
+
+def load_stack_config(path: Path) -> StackConfig:
+    """Read ``Pulumi.<stack>.yaml`` and validate its ``mailzone:domains``.
+
+    Raises ``ConfigError`` when the file cannot be read (the problem's path is
+    the file) or the config is invalid (paths are ``domains[...]``).
+    """
+    stack = path.name
+    for suffix in (".yaml", ".yml"):
+        if stack.startswith("Pulumi.") and stack.endswith(suffix):
+            stack = stack[len("Pulumi."):-len(suffix)]
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(
+            [(str(path), f"cannot read the stack settings: {exc.strerror}")]
+        ) from None
+    try:
+        # libyaml's loader when present: 6x faster for stacks of many domains.
+        document = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except yaml.YAMLError as exc:
+        raise ConfigError([(str(path), f"not valid YAML: {exc}")]) from None
+    config = document.get("config") if isinstance(document, dict) else None
+    if not isinstance(config, dict):
+        raise ConfigError([(
+            str(path),
+            f"no 'config:' mapping: add 'config:' with '{CONFIG_KEY}' under it",
+        )])
+    region = config.get("aws:region")
+    aws_region = region if isinstance(region, str) else None
+    domains = parse_domains(config.get(CONFIG_KEY), default_region=aws_region)
+    return StackConfig(path=path, stack=stack, domains=domains, aws_region=aws_region)
+
+
+__all__ = [
+    "CONFIG_KEY",
+    "DmarcConfig",
+    "DnsConfig",
+    "DomainConfig",
+    "SesConfig",
+    "SpfSender",
+    "StackConfig",
+    "config_warnings",
+    "load_stack_config",
+    "parse_domains",
+]

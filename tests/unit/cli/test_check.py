@@ -1,0 +1,178 @@
+"""``mailzone check`` on the command line: usage, domain lists, formats, exit status.
+
+DNS here comes from the generated internet's zone files (``--zones``); the
+same command against NSD is in tests/integration/test_check.py.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from mailzone.cli.check import read_domain_list
+from mailzone.cli.main import main
+from mailzone.errors import UsageError
+from tests.internet.generate import GOOD_KINDS, Internet, generate
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+@pytest.fixture(scope="module")
+def internet(tmp_path_factory: pytest.TempPathFactory) -> Internet:
+    return generate(tmp_path_factory.mktemp("internet"))
+
+
+def check(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    status = main(["check", *argv])
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    ([], "no domains to check"),
+    (["localhost"], "'localhost' is not a domain to check: a single label"),
+    (["example.com", "--ip", "192.0.2.300"], "--ip '192.0.2.300' is not an IPv4 or IPv6"),
+    (["example.com", "--concurrency", "0"], "--concurrency 0: give 1 or more"),
+    (["example.com", "--timeout", "0"], "--timeout 0: give a number of seconds above 0"),
+    (["example.com", "--domain-timeout", "-1"], "--domain-timeout -1"),
+    (["example.com", "--max-queries", "0"], "--max-queries 0"),
+    (["example.com", "--retries", "-1"], "--retries -1"),
+    (["example.com", "--mail-from-subdomain", "a.b"], "give one label"),
+    (["--file", "/nonexistent/domains.txt"], "cannot read --file /nonexistent/domains.txt"),
+    (["example.com", "--file", "-"], "not both"),
+    (["--file", "-", "--stack", "dev"], "exclude each other"),
+    (["--stack", "/nonexistent/Pulumi.x.yaml"], "cannot read the stack settings"),
+    (["example.com", "--nameserver", "ns.example.com"], "is not an IP address"),
+])
+def test_bad_usage_exits_2_and_says_why(capsys: pytest.CaptureFixture[str], argv: list[str],
+                                        message: str) -> None:
+    status, out, err = check(capsys, *argv)
+    assert status == 2
+    assert out == ""
+    assert message in err
+
+
+@pytest.mark.parametrize("argv", [
+    ["example.com", "--format", "xml"],
+    ["example.com", "--zones", "z", "--nameserver", "192.0.2.53"],
+    ["example.com", "--concurrency", "many"],
+])
+def test_argument_errors_exit_2(argv: list[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["check", *argv])
+    assert info.value.code == 2
+
+
+def test_domain_lists() -> None:
+    targets = read_domain_list(
+        "# our domains\n\nexample.com  mail-from=bounce.example.com dkim=s1,s2\n"
+        "Example.ORG.   # trailing comment\nexample.net dkim=k1 dkim=k2\n", "list.txt")
+    assert [(t.domain, t.mail_from, t.dkim_selectors, t.origin) for t in targets] == [
+        ("example.com", "bounce.example.com", ("s1", "s2"), "list.txt:3"),
+        ("example.org", None, (), "list.txt:4"),
+        ("example.net", None, ("k1", "k2"), "list.txt:5"),
+    ]
+    with pytest.raises(UsageError, match=r"list.txt:2: 'selector=s1' is not understood"):
+        read_domain_list("example.com\nexample.org selector=s1\n", "list.txt")
+    with pytest.raises(UsageError, match=r"list.txt:1: 'bounce' is not a domain to check"):
+        read_domain_list("example.com mail-from=bounce\n", "list.txt")
+
+
+def test_offline_json_and_exit_status(capsys: pytest.CaptureFixture[str],
+                                      internet: Internet) -> None:
+    good = [s for s in internet.domains if s.kind in GOOD_KINDS]
+    bad = internet.of_kind("loop")[0]
+    status, out, _ = check(capsys, *(s.name for s in good), "--zones", str(internet.directory),
+                           "--format", "json")
+    assert status == 0
+    data = json.loads(out)
+    assert data["schema_version"] == 1
+    assert [d["domain"] for d in data["domains"]] == [s.name for s in good]
+    assert data["summary"]["clean"] == len(good) and data["summary"]["exit_status"] == 0
+    assert data["summary"]["dns"]["source"] == f"zones:{internet.directory}"
+    status, out, _ = check(capsys, bad.name, "--zones", str(internet.directory),
+                           "--format", "json")
+    assert status == 1
+    assert json.loads(out)["summary"]["domains_with_code"] == {"spf-loop": 1}
+
+
+def test_selectors_and_mail_from_from_the_options_and_the_list(
+        capsys: pytest.CaptureFixture[str], internet: Internet,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    spec = internet.of_kind("good")[0]
+    other = internet.of_kind("relay")[0]
+    monkeypatch.setattr(sys, "stdin", io.StringIO(
+        f"{spec.name} dkim={spec.selectors[1]}\n{other.name} mail-from={other.mail_from}\n"
+        f"{spec.name}\n"))
+    status, out, err = check(capsys, "--file", "-", "--zones", str(internet.directory),
+                             "--dkim-selector", "sel1", "--mail-from-subdomain", "mail",
+                             "--format", "json")
+    assert status == 0
+    assert f"{spec.name} is listed twice (<stdin>:1 and <stdin>:3); checked once" in err
+    first, second = json.loads(out)["domains"]
+    assert [d["selector"] for d in first["dkim"]] == [spec.selectors[1], "sel1"]
+    assert first["mail_from"]["domain"] == f"mail.{spec.name}"
+    assert second["mail_from"]["domain"] == other.mail_from
+
+
+def test_jsonl_one_line_per_domain_then_the_summary(capsys: pytest.CaptureFixture[str],
+                                                    internet: Internet) -> None:
+    names = [s.name for s in internet.domains[:6]]
+    status, out, _ = check(capsys, *names, "--zones", str(internet.directory),
+                           "--format", "jsonl", "--concurrency", "3")
+    assert status == 1
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert [line["type"] for line in lines] == ["domain"] * 6 + ["summary"]
+    assert sorted(line["domain"] for line in lines[:-1]) == sorted(names)
+    assert lines[-1]["with_errors"] == sum(1 for line in lines[:-1] if line["errors"])
+
+
+def test_text_for_many_domains_is_a_table_and_the_findings(
+        capsys: pytest.CaptureFixture[str], internet: Internet) -> None:
+    names = [s.name for s in internet.domains[:4]]
+    status, out, _ = check(capsys, *names, "--zones", str(internet.directory))
+    assert status == 1
+    assert "mailzone check" in out
+    for name in names:
+        assert name in out
+    assert "spf-lookup-limit" in out  # the findings of the faulty ones
+    assert "4 domains: 2 with errors, 0 with warnings only, 2 clean" in out
+    assert "include tree" not in out and "└── include:" not in out  # trees: --tree only
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_bar_on_a_terminal_only(capsys: pytest.CaptureFixture[str],
+                                         internet: Internet,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    names = [s.name for s in internet.domains[:3]]
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    status = main(["check", *names, "--zones", str(internet.directory), "--format", "json"])
+    out = capsys.readouterr().out
+    assert status == 1
+    assert json.loads(out)["summary"]["domains"] == 3  # stdout stays JSON
+    assert "checking" in terminal.getvalue()
+    quiet = Terminal()
+    monkeypatch.setattr(sys, "stderr", quiet)
+    main(["check", *names, "--zones", str(internet.directory), "--format", "json",
+          "--no-progress"])
+    assert quiet.getvalue() == ""
+
+
+@pytest.mark.slow
+def test_the_command_loads_nothing_heavy_until_it_runs() -> None:
+    code = ("import sys; from mailzone.cli.main import build_parser; build_parser(); "
+            "print(sorted(m for m in ('mailzone.audit.run', 'dns.resolver', 'dns.asyncquery', "
+            "'rich', 'pydantic', 'pulumi') if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            cwd=ROOT, check=True, timeout=60)
+    assert result.stdout.strip() == "[]"

@@ -1,0 +1,103 @@
+"""check_host() beyond the RFC suite: the limits as counted, identities, faults."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from mailzone.dns.memory import MemoryResolver
+from mailzone.dns.resolver import NotSynchronous, RdType, run_sync
+from mailzone.spf.check import Result, check_host_sync, check_identity
+
+TXT, A, MX = RdType.TXT, RdType.A, RdType.MX
+
+
+def chain(n: int) -> MemoryResolver:
+    """example.org includes n-1 records in a chain; only the last one matches."""
+    resolver = MemoryResolver()
+    for i in range(n):
+        nxt = f"include:c{i + 1}.example.net" if i + 1 < n else "ip4:192.0.2.10"
+        resolver.add("example.org" if i == 0 else f"c{i}.example.net", TXT,
+                     [f"v=spf1 {nxt} -all"])
+    return resolver
+
+
+@pytest.mark.parametrize(("depth", "result", "lookups"),
+                         [(11, Result.PASS, 10), (12, Result.PERMERROR, 11)])
+def test_ten_lookups_across_the_include_chain(depth: int, result: Result, lookups: int) -> None:
+    outcome = check_host_sync("192.0.2.10", "example.org", "app@example.org", chain(depth))
+    assert outcome.result is result
+    assert outcome.lookups == lookups
+
+
+def test_void_lookups_limit_is_two() -> None:
+    resolver = MemoryResolver({"example.org": {TXT: [
+        "v=spf1 a:v1.example.org a:v2.example.org ip4:192.0.2.1 -all"]}})
+    assert check_host_sync("192.0.2.1", "example.org", "a@example.org", resolver).result is \
+        Result.PASS
+    resolver = MemoryResolver({"example.org": {TXT: [
+        "v=spf1 a:v1.example.org a:v2.example.org exists:v3.example.org ip4:192.0.2.1 -all"]}})
+    outcome = check_host_sync("192.0.2.1", "example.org", "a@example.org", resolver)
+    assert (outcome.result, outcome.void_lookups) == (Result.PERMERROR, 3)
+    assert "void" in outcome.reason
+
+
+def test_more_than_ten_mx_names_is_a_permerror() -> None:
+    resolver = MemoryResolver({"example.org": {
+        TXT: ["v=spf1 mx -all"],
+        MX: [f"10 mx{i}.example.org" for i in range(11)],
+    }})
+    outcome = check_host_sync("192.0.2.1", "example.org", "a@example.org", resolver)
+    assert outcome.result is Result.PERMERROR
+    assert "11 MX names" in outcome.reason
+
+
+def test_mx_matches_through_the_exchange_addresses() -> None:
+    resolver = MemoryResolver({
+        "example.org": {TXT: ["v=spf1 mx/24 -all"], MX: ["10 mail.example.org"]},
+        "mail.example.org": {A: ["192.0.2.25"]},
+    })
+    outcome = check_host_sync("192.0.2.99", "example.org", "a@example.org", resolver)
+    assert (outcome.result, outcome.mechanism) == (Result.PASS, "mx/24")
+
+
+def test_helo_identity_when_the_reverse_path_is_empty() -> None:
+    resolver = MemoryResolver({"mta.example.org": {TXT: ["v=spf1 a -all"],
+                                                   A: ["192.0.2.5"]}})
+    outcome = run_sync(check_identity("192.0.2.5", "", resolver, helo="mta.example.org"))
+    assert (outcome.result, outcome.domain) == (Result.PASS, "mta.example.org")
+
+
+def test_a_server_that_does_not_answer_gives_temperror() -> None:
+    resolver = MemoryResolver({"example.org": {TXT: ["v=spf1 include:slow.example.net -all"]}},
+                              timeouts=["slow.example.net"])
+    outcome = check_host_sync("192.0.2.1", "example.org", "a@example.org", resolver)
+    assert outcome.result is Result.TEMPERROR
+    assert "slow.example.net" in outcome.reason
+
+
+def test_ipv4_mapped_client_is_treated_as_ipv4() -> None:
+    resolver = MemoryResolver({"example.org": {TXT: ["v=spf1 ip4:192.0.2.0/24 -all"]}})
+    outcome = check_host_sync("::ffff:192.0.2.7", "example.org", "a@example.org", resolver)
+    assert outcome.result is Result.PASS
+
+
+def test_explanation_from_exp_with_macros() -> None:
+    resolver = MemoryResolver({
+        "example.org": {TXT: ["v=spf1 -all exp=why.example.org"]},
+        "why.example.org": {TXT: ["%{i} may not send for %{d}; see https://example.org/spf"]},
+    })
+    outcome = check_host_sync("192.0.2.1", "example.org", "a@example.org", resolver)
+    assert outcome.result is Result.FAIL
+    assert outcome.explanation == ("192.0.2.1 may not send for example.org; "
+                                   "see https://example.org/spf")
+
+
+def test_run_sync_refuses_a_coroutine_that_suspends() -> None:
+    async def suspends() -> int:
+        await asyncio.sleep(0)
+        return 1
+
+    with pytest.raises(NotSynchronous):
+        run_sync(suspends())

@@ -1,0 +1,83 @@
+"""Findings for record texts: every code the engine reports without DNS."""
+
+from __future__ import annotations
+
+import pytest
+
+from mailzone.dns.txt import split_txt
+from mailzone.findings import CODES, Severity
+from mailzone.spf.lint import lint_record, lint_txt_values
+
+
+def codes(text: str, **kwargs: object) -> dict[str, Severity]:
+    return {f.code: f.severity for f in lint_record(text, **kwargs)}  # type: ignore[arg-type]
+
+
+def test_a_good_record_has_no_findings() -> None:
+    assert lint_record("v=spf1 include:amazonses.com include:_spf.google.com ~all") == []
+
+
+@pytest.mark.parametrize(
+    ("record", "code", "severity"),
+    [
+        ("v=spf1 ip4:192.0.2.1 -all", "spf-ip-literal", Severity.ERROR),
+        ("v=spf1 ip6:2001:db8::/32 -all", "spf-ip-literal", Severity.ERROR),
+        ("v=spf1 a:192.0.2.1 -all", "spf-ip-literal", Severity.ERROR),
+        ("v=spf1 mx:[2001:db8::1] -all", "spf-ip-literal", Severity.ERROR),
+        ("v=spf1 include:example.net +all", "spf-plus-all", Severity.ERROR),
+        ("v=spf1 include:example.net all", "spf-plus-all", Severity.ERROR),
+        ("v=spf1 include:example.net", "spf-no-all", Severity.WARNING),
+        ("v=spf1 ptr:example.net -all", "spf-ptr", Severity.WARNING),
+        ("v=spf1 include:example.net -all redirect=example.com", "spf-redirect-ignored",
+         Severity.WARNING),
+        ("v=spf1 include:example.net include:EXAMPLE.net -all", "spf-duplicate-include",
+         Severity.WARNING),
+        ("v=spf1 includ:example.net -all", "spf-syntax", Severity.ERROR),
+        ("v=spf1 exists:%{p}.example.net -all", "spf-deprecated-macro", Severity.WARNING),
+        ("v=spf1 x-owner=platform -all", "spf-unknown-modifier", Severity.WARNING),
+        ("v=spf1 " + " ".join(f"a:h{i}.example.net" for i in range(11)) + " -all",
+         "spf-lookup-limit", Severity.ERROR),
+    ],
+)
+def test_each_code(record: str, code: str, severity: Severity) -> None:
+    found = codes(record, domain="example.org")
+    assert found.get(code) is severity, found
+    assert code in CODES
+
+
+def test_ip_literal_message_names_the_term_and_the_fix() -> None:
+    (finding,) = lint_record("v=spf1 ip4:192.0.2.1 -all", domain="example.org")
+    assert "'ip4:192.0.2.1'" in finding.message
+    assert "include:" in finding.message
+    assert finding.where == "example.org"
+
+
+def test_an_ip_host_does_not_hide_other_findings() -> None:
+    found = codes("v=spf1 a:192.0.2.7 +all")
+    assert found == {"spf-ip-literal": Severity.ERROR, "spf-plus-all": Severity.ERROR}
+
+
+def test_sizes_warn_over_450_and_fail_over_512() -> None:
+    def record(n: int) -> str:
+        return "v=spf1 " + " ".join(f"include:s{i:02}.example.com" for i in range(n)) + " -all"
+
+    # Each include term is 23 octets plus a space; lookups are not the point here.
+    medium, large = record(19), record(22)
+    assert 450 < len(medium) <= 512 < len(large)
+    assert codes(medium)["spf-too-large"] is Severity.WARNING
+    assert codes(large)["spf-too-large"] is Severity.ERROR
+
+
+def test_strings_longer_than_255_octets() -> None:
+    text = "v=spf1 " + " ".join(
+        f"include:_spf-outbound-region-{i}.example.com" for i in range(7)) + " ~all"
+    assert len(text) > 260
+    assert "spf-string-too-long" in codes(text, strings=[text[:260], text[260:]])
+    assert "spf-string-too-long" not in codes(text, strings=split_txt(text))
+
+
+def test_multiple_records_at_a_name() -> None:
+    found = lint_txt_values(["v=spf1 -all", "site-verification=abc", "v=spf1 ~all"],
+                            domain="example.org")
+    assert [f.code for f in found] == ["spf-multiple-records"]
+    assert lint_txt_values(["v=spf1 -all", "site-verification=abc"]) == []

@@ -1,0 +1,420 @@
+"""mailzone:domains: validated as a whole, every problem with its path and fix."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from mailzone.errors import ConfigError
+from mailzone.stack.config import (
+    DomainConfig,
+    config_warnings,
+    include_costs,
+    load_stack_config,
+    parse_domains,
+)
+
+ROOT = Path(__file__).resolve().parents[3]
+
+# The issue's example entry.
+ISSUE_EXAMPLE: dict[str, Any] = {
+    "domain": "example.org",
+    "dns": {"provider": "route53"},
+    "senders": ["amazon-ses", "google-workspace", "mendix"],
+    "spfAll": "~all",
+    "keepTxt": ["site-verification=abc123"],
+    "dmarc": {"policy": "quarantine", "rua": ["mailto:dmarc@example.org"]},
+    "ses": {"mailFromSubdomain": "bounce", "smtpUser": True},
+    "senderAddresses": ["app@example.org"],
+}
+CLOUDFLARE: dict[str, Any] = {
+    "domain": "example.net",
+    "dns": {"provider": "cloudflare", "zoneId": "0123456789abcdef0123456789abcdef"},
+    "senders": ["sendgrid", "mailgun"],
+}
+
+
+def problems(raw: object, **kwargs: Any) -> list[tuple[str, str]]:
+    with pytest.raises(ConfigError) as info:
+        parse_domains(raw, **kwargs)
+    assert str(info.value) == "\n".join(f"{p}: {m}" for p, m in info.value.problems)
+    return info.value.problems
+
+
+def only(raw: object, **kwargs: Any) -> tuple[str, str]:
+    found = problems(raw, **kwargs)
+    assert len(found) == 1, found
+    return found[0]
+
+
+def entry(**changes: Any) -> dict[str, Any]:
+    data = copy.deepcopy(ISSUE_EXAMPLE)
+    for key, value in changes.items():
+        if value is None:
+            data.pop(key, None)
+        else:
+            data[key] = value
+    return data
+
+
+def test_the_issue_example_is_valid() -> None:
+    [domain] = parse_domains([ISSUE_EXAMPLE], default_region="eu-west-1")
+    assert domain.domain == "example.org"
+    assert domain.dns.provider == "route53"
+    assert domain.spf_includes == ["amazonses.com", "_spf.google.com", "_spf.mendix.com"]
+    assert domain.spf_lookups == 1 + 4 + 1
+    assert domain.spf_all == "~all"
+    assert domain.keep_txt == ["site-verification=abc123"]
+    assert domain.dmarc is not None and domain.dmarc.policy == "quarantine"
+    assert domain.ses is not None
+    assert domain.ses.region == "eu-west-1"
+    assert domain.ses.smtp_user is True
+    assert domain.mail_from_domain == "bounce.example.org"
+    assert domain.ttl == 3600
+    assert domain.zone_name == "example.org"
+
+
+def test_the_dev_stack_file_loads() -> None:
+    stack = load_stack_config(ROOT / "Pulumi.dev.yaml")
+    assert stack.stack == "dev"
+    assert [d.domain for d in stack.domains] == ["example.org", "example.net"]
+    route53, cloudflare = stack.domains
+    assert route53.dns.provider == "route53"
+    assert [s.key for s in route53.senders] == ["amazon-ses", "google-workspace", "mendix"]
+    assert route53.keep_txt and route53.ses is not None and route53.ses.smtp_user
+    assert route53.ses.mail_from_subdomain == "bounce"
+    assert cloudflare.dns.provider == "cloudflare" and cloudflare.dns.zone_id
+    assert [s.key for s in cloudflare.senders] == ["sendgrid", "mailgun"]
+
+
+def test_json_text_is_accepted() -> None:
+    [domain] = parse_domains(json.dumps([CLOUDFLARE]))
+    assert domain.domain == "example.net"
+
+
+def test_the_issue_message_for_a_misspelt_sender() -> None:
+    raw = [ISSUE_EXAMPLE, {**CLOUDFLARE, "senders": ["sendgird"]}]
+    assert only(raw, default_region="eu-west-1") == (
+        "domains[1].senders[0]", "unknown sender 'sendgird'; did you mean 'sendgrid'?"
+    )
+
+
+def test_every_problem_of_every_domain_is_reported() -> None:
+    raw = [
+        entry(
+            dns={"provider": "route54"},
+            senders=["sendgird", {"include": "192.0.2.10"}],
+            spfAll="+all",
+            dmarc={"polcy": "reject"},
+            ses={"mailFromSubdomain": "bounce.mail"},
+            senderAddresses=["noreply@example.org"],
+        ),
+        {**CLOUDFLARE, "dns": {"provider": "cloudflare"}, "ttl": 5},
+        "not a mapping",
+    ]
+    found = dict(problems(raw, default_region="eu-west-1"))
+    assert set(found) == {
+        "domains[0].dns.provider",
+        "domains[0].senders[0]",
+        "domains[0].senders[1]",
+        "domains[0].spfAll",
+        "domains[0].dmarc",
+        "domains[0].ses.mailFromSubdomain",
+        "domains[0].senderAddresses[0]",
+        "domains[1].dns",
+        "domains[1].ttl",
+        "domains[2]",
+    }
+    assert "did you mean 'route53'" in found["domains[0].dns.provider"]
+    assert "literal IPs are never authorised" in found["domains[0].senders[1]"]
+    assert "every host on the internet" in found["domains[0].spfAll"]
+    assert "single DNS label" in found["domains[0].ses.mailFromSubdomain"]
+    assert "no-reply" in found["domains[0].senderAddresses[0]"]
+    assert "realMailboxes" in found["domains[0].senderAddresses[0]"]
+    assert "zoneId" in found["domains[1].dns"]
+    assert "60 to 86400" in found["domains[1].ttl"]
+
+
+def test_unknown_keys_get_did_you_mean_at_every_level() -> None:
+    raw = [entry(
+        spf_all="-all",
+        dmarc={"policy": "reject", "subdomainPolcy": "reject"},
+        ses={"mailFromSubdomain": "bounce", "smtpuser": True},
+        dns={"provider": "route53", "zoneid": "Z0123456789ABCDEFGHIJ"},
+    )]
+    found = problems(raw, default_region="eu-west-1")
+    assert ("domains[0]", "unknown key 'spf_all'; did you mean 'spfAll'?") in found
+    assert (
+        "domains[0].dmarc", "unknown key 'subdomainPolcy'; did you mean 'subdomainPolicy'?"
+    ) in found
+    assert ("domains[0].ses", "unknown key 'smtpuser'; did you mean 'smtpUser'?") in found
+    assert ("domains[0].dns", "unknown key 'zoneid'; did you mean 'zoneId'?") in found
+    assert len(found) == 4
+
+
+def test_missing_keys_say_what_to_add() -> None:
+    path, message = only([{"dns": {"provider": "route53"}}])
+    assert path == "domains[0]"
+    assert message.startswith("missing required key 'domain'")
+
+
+@pytest.mark.parametrize(
+    ("spf_all", "reason"),
+    [
+        ("+all", "every host on the internet"),
+        ("all", "a bare all is +all"),
+        ("?all", "protects nothing"),
+        ("~al", "not an SPF all term"),
+    ],
+)
+def test_spf_all_is_softfail_or_fail(spf_all: str, reason: str) -> None:
+    path, message = only([{**CLOUDFLARE, "spfAll": spf_all}])
+    assert path == "domains[0].spfAll"
+    assert reason in message
+    assert "'~all'" in message and "'-all'" in message
+
+
+@pytest.mark.parametrize("spf_all", ["~all", "-all"])
+def test_softfail_and_fail_are_accepted(spf_all: str) -> None:
+    [domain] = parse_domains([{**CLOUDFLARE, "spfAll": spf_all}])
+    assert domain.spf_all == spf_all
+
+
+def test_duplicate_domains_are_rejected_even_written_differently() -> None:
+    raw = [CLOUDFLARE, {**CLOUDFLARE, "domain": "Example.NET."}]
+    assert only(raw) == (
+        "domains[1].domain",
+        "example.net is already configured at domains[0]: each domain appears once; "
+        "merge the two entries",
+    )
+
+
+def test_lookup_budget_over_ten_is_rejected_with_the_costs() -> None:
+    senders = ["google-workspace", "mailgun", "sendgrid", "amazon-ses", "mandrill"]
+    path, message = only([{**CLOUDFLARE, "senders": senders}])
+    assert path == "domains[0].senders"
+    assert "11 DNS lookups" in message
+    assert "google-workspace 4" in message and "mailgun 3" in message
+
+
+def test_lookup_budget_of_exactly_ten_is_accepted() -> None:
+    senders = ["google-workspace", "mailgun", "sendgrid", "amazon-ses"]
+    [domain] = parse_domains([{**CLOUDFLARE, "senders": senders}])
+    assert domain.spf_lookups == 10
+
+
+def test_stated_lookups_of_an_outside_include_count() -> None:
+    senders = ["google-workspace", "mailgun", {"include": "spf.partner.example", "lookups": 4}]
+    path, message = only([{**CLOUDFLARE, "senders": senders}])
+    assert path == "domains[0].senders"
+    assert "11 DNS lookups" in message
+    senders[2] = {"include": "spf.partner.example"}
+    [domain] = parse_domains([{**CLOUDFLARE, "senders": senders}])
+    assert domain.spf_lookups == 8
+    assert include_costs(domain.senders)["spf.partner.example"] == 1
+    warnings = [f.code for f in config_warnings([domain])]
+    assert "config-include-cost-unknown" in warnings
+
+
+def test_an_include_of_a_catalogue_domain_takes_its_cost() -> None:
+    [domain] = parse_domains([{**CLOUDFLARE, "senders": [{"include": "_spf.google.com"}]}])
+    assert domain.senders[0].key == "google-workspace"
+    assert domain.spf_lookups == 4
+
+
+def test_the_same_sender_twice_is_rejected() -> None:
+    path, message = only([{**CLOUDFLARE, "senders": ["gmail", "google-workspace"]}])
+    assert path == "domains[0].senders"
+    assert "listed twice" in message
+
+
+@pytest.mark.parametrize(
+    ("sender", "fragment"),
+    [
+        ({"include": "192.0.2.1"}, "IP address"),
+        ({"include": "2001:db8::1"}, "IP address"),
+        ({"include": "198.51.100.0/24"}, "IP address"),
+        ({"include": "ip4:203.0.113.5"}, "IP address"),
+        ({"include": "localhost"}, "single label"),
+        ({"include": "-bad.example"}, "invalid label"),
+        ({"include": "bad label.example"}, "invalid label"),
+        ({"inclde": "spf.partner.example"}, "did you mean 'include'"),
+        ({"include": "spf.partner.example", "lookups": 0}, "lookup count"),
+        (42, "catalogue key"),
+    ],
+)
+def test_bad_include_entries(sender: object, fragment: str) -> None:
+    path, message = only([{**CLOUDFLARE, "senders": [sender]}])
+    assert path == "domains[0].senders[0]"
+    assert fragment in message
+
+
+def test_keep_txt_must_not_hold_spf() -> None:
+    path, message = only([{**CLOUDFLARE, "keepTxt": ["v=spf1 include:sendgrid.net ~all"]}])
+    assert path == "domains[0].keepTxt"
+    assert "senders" in message
+
+
+def test_dmarc_problems() -> None:
+    raw = [{
+        **CLOUDFLARE,
+        "dmarc": {
+            "policy": "rejct",
+            "pct": 120,
+            "rua": ["dmarc@example.net", "mailto:nobody"],
+            "adkim": "x",
+        },
+    }]
+    found = dict(problems(raw))
+    assert "did you mean 'reject'" in found["domains[0].dmarc.policy"]
+    assert "0 to 100" in found["domains[0].dmarc.pct"]
+    assert "write 'mailto:dmarc@example.net'" in found["domains[0].dmarc.rua[0]"]
+    assert "mailbox@domain" in found["domains[0].dmarc.rua[1]"]
+    assert "r (relaxed) or s (strict)" in found["domains[0].dmarc.adkim"]
+
+
+def test_dmarc_text_and_warnings() -> None:
+    raw = [{
+        **CLOUDFLARE,
+        "dmarc": {"policy": "none", "rua": ["mailto:d@reports.example.com"], "aspf": "strict"},
+    }]
+    [domain] = parse_domains(raw)
+    assert domain.dmarc is not None
+    assert domain.dmarc.text() == "v=DMARC1; p=none; rua=mailto:d@reports.example.com; aspf=s"
+    found = {f.code: f for f in config_warnings([domain])}
+    assert found["dmarc-policy-none"].where == "domains[0].dmarc"
+    assert "example.net._report._dmarc.reports.example.com" in found["dmarc-rua-external"].message
+
+
+def test_ses_region_comes_from_the_entry_or_the_stack() -> None:
+    [domain] = parse_domains([entry(ses={"region": "us-west-2"})], default_region="eu-west-1")
+    assert domain.ses is not None and domain.ses.region == "us-west-2"
+    path, message = only([entry()])
+    assert path == "domains[0].ses"
+    assert "aws:region" in message
+    path, message = only([entry(ses={"region": "Ireland"})])
+    assert path == "domains[0].ses.region"
+
+
+@pytest.mark.parametrize("label", ["bounce.mail", "-bounce", "b" * 64, "bo unce", "_dmarc"])
+def test_mail_from_subdomain_must_be_one_valid_label(label: str) -> None:
+    path, _ = only([entry(ses={"region": "eu-west-1", "mailFromSubdomain": label})])
+    assert path == "domains[0].ses.mailFromSubdomain"
+
+
+def test_sender_addresses() -> None:
+    raw = [entry(
+        ses={"region": "eu-west-1"},
+        senderAddresses=[
+            "app@example.org",
+            "Billing <billing@example.org>",
+            "app@example.com",
+            "app",
+            "noreply@example.org",
+            "x@test.com",  # a placeholder-looking real domain: the check must reject it
+        ],
+    )]
+    found = dict(problems(raw))
+    assert set(found) == {
+        "domains[0].senderAddresses[2]",
+        "domains[0].senderAddresses[3]",
+        "domains[0].senderAddresses[4]",
+        "domains[0].senderAddresses[5]",
+    }
+    assert "example.com" in found["domains[0].senderAddresses[2]"]
+    assert "no domain" in found["domains[0].senderAddresses[3]"]
+    assert "placeholder" in found["domains[0].senderAddresses[5]"]
+
+
+def test_a_noreply_address_listed_as_a_real_mailbox_is_accepted() -> None:
+    raw = [entry(
+        ses={"region": "eu-west-1"},
+        senderAddresses=["noreply@example.org"],
+        realMailboxes=["noreply@example.org"],
+    )]
+    [domain] = parse_domains(raw)
+    assert domain.sender_addresses == ["noreply@example.org"]
+
+
+def test_dns_zone_ids() -> None:
+    route53 = entry(ses={"region": "eu-west-1"}, dns={"provider": "route53",
+                                                      "zoneId": "/hostedzone/Z0123456789ABC"})
+    [domain] = parse_domains([route53])
+    assert domain.dns.route53_zone_id == "Z0123456789ABC"
+    path, message = only([{**CLOUDFLARE, "dns": {"provider": "cloudflare", "zoneId": "nope"}}])
+    assert path == "domains[0].dns" and "32 lower-case hex" in message
+    path, message = only([{**CLOUDFLARE, "dns": {"provider": "route53", "zoneId": "nope"}}])
+    assert path == "domains[0].dns" and "Route 53" in message
+
+
+def test_ttl_under_dns_points_to_the_domain_ttl() -> None:
+    path, message = only([{**CLOUDFLARE, "dns": {**CLOUDFLARE["dns"], "ttl": 300}}])
+    assert path == "domains[0].dns"
+    assert "domain's 'ttl'" in message
+
+
+@pytest.mark.parametrize(
+    ("raw", "fragment"),
+    [
+        (None, "not set"),
+        ([], "empty"),
+        ({"domain": "example.org"}, "must be a list"),
+        ("[not json", "not JSON"),
+    ],
+)
+def test_the_top_level_shape(raw: object, fragment: str) -> None:
+    path, message = only(raw)
+    assert path == "domains"
+    assert fragment in message
+
+
+@pytest.mark.parametrize("name", ["192.0.2.1", "localhost", "exa mple.org", "-x.example.org"])
+def test_bad_domain_names(name: str) -> None:
+    path, _ = only([{**CLOUDFLARE, "domain": name}])
+    assert path == "domains[0].domain"
+
+
+def test_types_are_reported_with_the_value() -> None:
+    path, message = only([{**CLOUDFLARE, "ttl": "soon"}])
+    assert path == "domains[0].ttl"
+    assert "whole number" in message and "'soon'" in message
+
+
+def test_load_stack_config_reads_aws_region(tmp_path: Path) -> None:
+    path = tmp_path / "Pulumi.prod.yaml"
+    path.write_text(yaml.safe_dump({"config": {
+        "aws:region": "us-west-2", "mailzone:domains": [entry()],
+    }}))
+    stack = load_stack_config(path)
+    assert stack.stack == "prod"
+    assert stack.aws_region == "us-west-2"
+    assert stack.domains[0].ses is not None and stack.domains[0].ses.region == "us-west-2"
+
+
+def test_load_stack_config_errors(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="cannot read"):
+        load_stack_config(tmp_path / "Pulumi.missing.yaml")
+    bad = tmp_path / "Pulumi.bad.yaml"
+    bad.write_text("config: [unclosed\n")
+    with pytest.raises(ConfigError, match="not valid YAML"):
+        load_stack_config(bad)
+    empty = tmp_path / "Pulumi.empty.yaml"
+    empty.write_text("encryptionsalt: x\n")
+    with pytest.raises(ConfigError, match="no 'config:'"):
+        load_stack_config(empty)
+    unset = tmp_path / "Pulumi.unset.yaml"
+    unset.write_text("config:\n  aws:region: eu-west-1\n")
+    with pytest.raises(ConfigError, match="not set"):
+        load_stack_config(unset)
+
+
+def test_models_are_frozen() -> None:
+    [domain] = parse_domains([CLOUDFLARE])
+    assert isinstance(domain, DomainConfig)
+    with pytest.raises(ValueError):
+        domain.ttl = 60
