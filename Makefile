@@ -39,6 +39,7 @@ plan: $(VENV)/.core
 test: $(VENV)/.dev nsd
 	$(VENV)/bin/ruff check mailzone components policies tests bench examples __main__.py
 	$(VENV)/bin/mypy mailzone
+	$(VENV)/bin/lint-imports --no-cache
 	$(PY) -m pytest -q
 
 lint: $(VENV)/.dev

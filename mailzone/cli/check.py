@@ -236,7 +236,7 @@ def _options(args: argparse.Namespace) -> Any:
 
 
 def _resolver(args: argparse.Namespace) -> Any:
-    from mailzone.dns.resolver import open_resolver
+    from mailzone.dns.source import open_resolver
 
     return open_resolver(args.zones, args.nameserver, timeout=args.timeout,
                          retries=args.retries, concurrency=max(32, args.concurrency))

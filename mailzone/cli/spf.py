@@ -64,7 +64,7 @@ def _resolver_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _resolver(args: argparse.Namespace) -> Any:
-    from mailzone.dns.resolver import open_resolver
+    from mailzone.dns.source import open_resolver
 
     return open_resolver(args.zones, args.nameserver, timeout=args.timeout)
 

@@ -14,7 +14,7 @@ both simpler and much faster than ``asyncio.run`` for offline work.
 
 from __future__ import annotations
 
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Protocol, TypeVar, runtime_checkable
@@ -79,6 +79,24 @@ class Resolver(Protocol):
         ...
 
 
+@runtime_checkable
+class SyncResolver(Protocol):
+    """The synchronous face of a resolver that answers at once (memory, zone files).
+
+    Offline resolvers offer both faces; engines that run under ``run_sync`` ask
+    this one directly and save a coroutine per question (see ``sync_face``).
+    """
+
+    def answer(self, name: str, rdtype: RdType) -> Answer:
+        """Answer ``rdtype`` at ``name`` now. Raises ``DnsError`` like ``resolve``."""
+        ...
+
+
+def sync_face(resolver: Resolver) -> Callable[[str, RdType], Answer] | None:
+    """``resolver.answer`` when the resolver answers at once, else None."""
+    return resolver.answer if isinstance(resolver, SyncResolver) else None
+
+
 def normalize_name(name: str) -> str:
     """Lower case, no trailing dot: the form names take throughout the core."""
     return name.rstrip(".").lower()
@@ -101,33 +119,3 @@ def run_sync(coroutine: Coroutine[Any, Any, T]) -> T:
         return done.value  # type: ignore[no-any-return]
     coroutine.close()
     raise NotSynchronous("this resolver suspends; run the coroutine with asyncio instead")
-
-
-def open_resolver(
-    zones: str | None = None,
-    nameserver: str | None = None,
-    *,
-    timeout: float = 3.0,
-    retries: int = 1,
-    concurrency: int = 32,
-) -> Resolver:
-    """The resolver the command line asked for: a zone directory, or live DNS.
-
-    Live DNS asks ``nameserver`` (``HOST[:PORT]``) when given, else the system's
-    resolvers. The implementations are imported here, on demand, so that code
-    which only parses records never loads dnspython's resolver.
-    """
-    if zones is not None and nameserver is not None:
-        from mailzone.errors import UsageError
-
-        raise UsageError("--zones and --nameserver exclude each other: pick one")
-    if zones is not None:
-        from pathlib import Path
-
-        from mailzone.dns.zonedir import ZoneDirResolver
-
-        return ZoneDirResolver(Path(zones))
-    from mailzone.dns.live import LiveResolver
-
-    return LiveResolver(nameserver=nameserver, timeout=timeout, retries=retries,
-                        concurrency=concurrency)

@@ -15,8 +15,14 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import lru_cache
 
-from mailzone.dns.memory import MemoryResolver
-from mailzone.dns.resolver import Answer, RdType, Resolver, normalize_name, run_sync
+from mailzone.dns.resolver import (
+    Answer,
+    RdType,
+    Resolver,
+    normalize_name,
+    run_sync,
+    sync_face,
+)
 from mailzone.errors import DnsError, SpfSyntaxError
 from mailzone.spf.macro import MacroContext, expand, truncate_domain
 from mailzone.spf.parser import is_spf, parse, parse_explanation
@@ -415,7 +421,7 @@ async def check_host(
     if not at:
         local, sender_domain = "", sender
     sender = f"{local or 'postmaster'}@{sender_domain}"
-    answer_now = resolver.answer if isinstance(resolver, MemoryResolver) else None
+    answer_now = sync_face(resolver)
     evaluation = _Evaluation(resolver, address, sender, helo, receiver, limits, int(address),
                              answer_now)
     domain = normalize_name(domain)

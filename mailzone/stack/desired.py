@@ -92,11 +92,6 @@ class DesiredRecord:
         return isinstance(self.name, str) and all(isinstance(v, str) for v in self.values)
 
 
-def spf_record_text(domain: DomainConfig) -> str:
-    """The apex SPF record: ``v=spf1``, one include per sender, then ``spfAll``."""
-    return " ".join(["v=spf1", *(f"include:{i}" for i in domain.spf_includes), domain.spf_all])
-
-
 def split_txt_value(value: str) -> list[str]:
     """A TXT value as DNS character-strings of at most 255 octets each."""
     return split_txt(value)
@@ -166,7 +161,7 @@ def desired_records(domain: DomainConfig) -> list[DesiredRecord]:
             owner="SpfRecord",
             name=domain.domain,
             type="TXT",
-            values=(spf_record_text(domain),),
+            values=(domain.spf_record,),
             ttl=domain.ttl,
             keep=tuple(domain.keep_txt),
         )

@@ -18,7 +18,6 @@ from mailzone.stack.desired import (
     desired_records,
     quoted_txt,
     route53_txt,
-    spf_record_text,
     split_txt_value,
 )
 
@@ -73,8 +72,8 @@ def test_apex_spf_and_the_values_kept() -> None:
 
 def test_spf_text_follows_senders_order_and_all() -> None:
     config = domain(senders=["mailgun", {"include": "spf.partner.example"}], spfAll="-all")
-    assert spf_record_text(config) == "v=spf1 include:mailgun.org include:spf.partner.example -all"
-    assert str(parse(spf_record_text(config))) == spf_record_text(config)
+    assert config.spf_record == "v=spf1 include:mailgun.org include:spf.partner.example -all"
+    assert str(parse(config.spf_record)) == config.spf_record
 
 
 def test_dmarc_record() -> None:
@@ -159,7 +158,7 @@ def test_quoted_form_round_trips(value: str) -> None:
 
 def test_check_spf_record() -> None:
     config = domain()
-    text = spf_record_text(config)
+    text = config.spf_record
     assert [f for f in check_spf_record(text, include_costs(config.senders),
                                          domain="example.org") if f.is_error] == []
     found = check_spf_record("v=spf1 ip4:192.0.2.1 ~all", {}, domain="example.org")
