@@ -7,9 +7,27 @@ escaping the core is a bug.
 
 from __future__ import annotations
 
+from enum import IntEnum
+from typing import ClassVar
+
+
+class ExitStatus(IntEnum):
+    """The command line's exit statuses (``mailzone plan`` reads 2 as "changes")."""
+
+    OK = 0
+    FINDINGS = 1  # errors were found (plan: errors of any kind)
+    USAGE = 2  # bad usage or input (plan: changes)
+    INTERRUPTED = 130
+
 
 class MailzoneError(Exception):
-    """Base of every error the core raises on purpose."""
+    """Base of every error the core raises on purpose.
+
+    ``exit_status`` is what the command line exits with when the error reaches
+    it: defined here, once per type, and nowhere else.
+    """
+
+    exit_status: ClassVar[ExitStatus] = ExitStatus.USAGE
 
 
 class RecordSyntaxError(MailzoneError):
@@ -54,6 +72,19 @@ class DnsError(MailzoneError):
         self.rdtype = rdtype
         self.reason = reason
         super().__init__(f"{name} {rdtype}: {reason}")
+
+
+class QueryCapReached(DnsError):
+    """A question was not asked: the checks of one domain reached their cap of questions.
+
+    A cap exists for lookup bombs (include trees built to explode); reaching it is
+    a finding of its own, never an ordinary DNS failure.
+    """
+
+    def __init__(self, name: str, rdtype: str, cap: int) -> None:
+        self.cap = cap
+        super().__init__(name, rdtype,
+                         f"not asked: this domain's checks reached the cap of {cap} DNS questions")
 
 
 class ZoneFileError(MailzoneError):

@@ -37,6 +37,8 @@ from pulumi_policy import (  # noqa: E402
 
 from mailzone.dns.resolver import normalize_name  # noqa: E402
 from mailzone.findings import Finding  # noqa: E402
+from mailzone.mail.dmarc import is_dmarc_record  # noqa: E402
+from mailzone.registry import REGISTRY, Enforcement  # noqa: E402
 from mailzone.rules.coverage import check_dmarc_present, check_dmarc_value  # noqa: E402
 from mailzone.rules.mailhost import (  # noqa: E402
     IPNetwork,
@@ -47,7 +49,6 @@ from mailzone.rules.mailhost import (  # noqa: E402
 from mailzone.rules.records import (  # noqa: E402
     DnsRecord,
     check_single_spf,
-    is_dmarc_text,
     spf_values,
 )
 from mailzone.rules.sender import (  # noqa: E402
@@ -70,8 +71,6 @@ from policies import resources as rs  # noqa: E402
 
 PACK_NAME = "mailzone"
 
-# Codes lint_record reports that another policy of this pack owns.
-_OWNED_ELSEWHERE = frozenset({"spf-ip-literal", "spf-multiple-records", "spf-lookup-limit"})
 
 
 class PolicyConfigError(ValueError):
@@ -219,12 +218,14 @@ def _spf_no_ip_literals(resource: rs.Resource, record: DnsRecord,
 
 def _spf_valid(resource: rs.Resource, record: DnsRecord,
                config: Mapping[str, Any]) -> list[Finding]:
-    ignore = set(_strings(config, "spf-valid", "ignoreCodes")) | _OWNED_ELSEWHERE
+    ignore = set(_strings(config, "spf-valid", "ignoreCodes"))
     strings = {t.value: list(t.strings) for t in rs.route53_txt_strings(resource)}
     findings: list[Finding] = []
     at = f" at {record.fqdn}" if record.fqdn else ""
     for text in spf_values(record):
-        for finding in lint_record(text, domain=record.fqdn, strings=strings.get(text)):
+        lint = lint_record(text, domain=record.fqdn, strings=strings.get(text))
+        # The engine's findings that this policy owns (IP literals are spf-no-ip-literals').
+        for finding in REGISTRY.select(lint, policy="spf-valid"):
             if finding.is_error and finding.code not in ignore:
                 findings.append(Finding(
                     finding.code, finding.severity,
@@ -244,8 +245,7 @@ def _budget(resource: rs.Resource, record: DnsRecord, config: Mapping[str, Any],
         findings += check_lookup_budget(text, max_lookups=maximum, warn_at=warn_at,
                                         include_costs=costs, name=record.fqdn or "",
                                         label=resource.name)
-    wanted = "spf-lookup-headroom" if warn else "spf-lookup-limit"
-    return [f for f in findings if f.code == wanted]
+    return REGISTRY.select(findings, policy=policy)
 
 
 def _spf_include_only(resource: rs.Resource, record: DnsRecord,
@@ -297,11 +297,11 @@ def _mail_host_not_ip(args: ResourceValidationArgs, report: ReportViolation) -> 
 
 
 def _port_25(group: rs.SettingsGroup, where: str, config: Mapping[str, Any], *,
-             policy: str, code: str) -> list[Finding]:
+             policy: str) -> list[Finding]:
     local = _strings(config, policy, "localHosts")
     limit = _int(config, policy, "messagesPerDay", 1000)
     found = check_port_25(group.settings, label=group.label, local_hosts=local, daily_limit=limit)
-    return [f for f in found if f.code == code]
+    return REGISTRY.select(found, policy=policy)
 
 
 # --- senders, SES, DMARC (stack) ------------------------------------------------
@@ -407,7 +407,7 @@ def _dmarc_missing(args: StackValidationArgs, report: ReportViolation) -> None:
                    and r.type_upper in ("TXT", None)]
     names_unknown = any(
         r.fqdn is None and r.type_upper in ("TXT", None)
-        and (r.has_unknown_values or any(is_dmarc_text(v) for v in r.known_values()))
+        and (r.has_unknown_values or any(is_dmarc_record(v) for v in r.known_values()))
         for r in records
     )
     findings = check_dmarc_present(domains, dmarc_names, names_unknown=names_unknown,
@@ -419,13 +419,19 @@ def _dmarc_missing(args: StackValidationArgs, report: ReportViolation) -> None:
 
 MANDATORY = EnforcementLevel.MANDATORY
 ADVISORY = EnforcementLevel.ADVISORY
+_LEVELS = {Enforcement.MANDATORY: MANDATORY, Enforcement.ADVISORY: ADVISORY}
+
+
+def _declared(name: str) -> dict[str, Any]:
+    """A policy's name, description and enforcement, as the registry declares them."""
+    policy = REGISTRY.policy(name)
+    return {"name": policy.name, "description": policy.description,
+            "enforcement_level": _LEVELS[policy.enforcement]}
+
 
 POLICIES: list[ResourceValidationPolicy | StackValidationPolicy] = [
     ResourceValidationPolicy(
-        name="spf-no-ip-literals",
-        description="SPF records authorise senders with include:, never with hard-coded "
-                    "IP addresses (ip4:/ip6:, or a:/mx: naming an address).",
-        enforcement_level=MANDATORY,
+        **_declared("spf-no-ip-literals"),
         validate=_dns_policy(_spf_no_ip_literals),
         config_schema=PolicyConfigSchema(properties={
             "allowedNetworks": {**_STRINGS, "default": [],
@@ -438,10 +444,7 @@ POLICIES: list[ResourceValidationPolicy | StackValidationPolicy] = [
         }),
     ),
     ResourceValidationPolicy(
-        name="spf-valid",
-        description="SPF records must be valid: no error the SPF engine reports (grammar, "
-                    "+all, strings over 255 octets, answers over 512 octets).",
-        enforcement_level=MANDATORY,
+        **_declared("spf-valid"),
         validate=_dns_policy(_spf_valid),
         config_schema=PolicyConfigSchema(properties={
             "ignoreCodes": {**_STRINGS, "default": [],
@@ -449,10 +452,7 @@ POLICIES: list[ResourceValidationPolicy | StackValidationPolicy] = [
         }),
     ),
     ResourceValidationPolicy(
-        name="spf-lookup-budget",
-        description="An SPF record must stay within the DNS lookup budget (RFC 7208: 10), "
-                    "computed offline from the sender catalogue's include costs.",
-        enforcement_level=MANDATORY,
+        **_declared("spf-lookup-budget"),
         validate=_dns_policy(lambda r, rec, c: _budget(r, rec, c, "spf-lookup-budget",
                                                        warn=False)),
         config_schema=PolicyConfigSchema(properties={
@@ -464,10 +464,7 @@ POLICIES: list[ResourceValidationPolicy | StackValidationPolicy] = [
         }),
     ),
     ResourceValidationPolicy(
-        name="spf-lookup-budget-headroom",
-        description="Advisory: an SPF record close to the lookup budget breaks as soon as a "
-                    "provider adds a lookup to its own record.",
-        enforcement_level=ADVISORY,
+        **_declared("spf-lookup-budget-headroom"),
         validate=_dns_policy(lambda r, rec, c: _budget(r, rec, c, "spf-lookup-budget-headroom",
                                                        warn=True)),
         config_schema=PolicyConfigSchema(properties={
@@ -478,10 +475,7 @@ POLICIES: list[ResourceValidationPolicy | StackValidationPolicy] = [
         }),
     ),
     StackValidationPolicy(
-        name="spf-single-record",
-        description="Exactly one v=spf1 value per name across the whole stack, whichever "
-                    "provider or resource holds it.",
-        enforcement_level=MANDATORY,
+        **_declared("spf-single-record"),
         validate=_spf_single_record,
         config_schema=PolicyConfigSchema(properties={
             "ignoreNames": {**_STRINGS, "default": [],
@@ -489,10 +483,7 @@ POLICIES: list[ResourceValidationPolicy | StackValidationPolicy] = [
         }),
     ),
     ResourceValidationPolicy(
-        name="spf-include-only",
-        description="Advisory: SPF records should authorise senders only with include: "
-                    "(plus all and redirect=).",
-        enforcement_level=ADVISORY,
+        **_declared("spf-include-only"),
         validate=_dns_policy(_spf_include_only),
         config_schema=PolicyConfigSchema(properties={
             "allowedMechanisms": {**_STRINGS, "default": list(DEFAULT_ALLOWED_MECHANISMS),
@@ -501,10 +492,7 @@ POLICIES: list[ResourceValidationPolicy | StackValidationPolicy] = [
         }),
     ),
     ResourceValidationPolicy(
-        name="mail-host-not-ip",
-        description="Mail hosts are names: MX exchanges and SMTP host settings must not be "
-                    "IP addresses.",
-        enforcement_level=MANDATORY,
+        **_declared("mail-host-not-ip"),
         validate=_mail_host_not_ip,
         config_schema=PolicyConfigSchema(properties={
             "allowedNetworks": {**_STRINGS, "default": [],
@@ -515,12 +503,8 @@ POLICIES: list[ResourceValidationPolicy | StackValidationPolicy] = [
         }),
     ),
     ResourceValidationPolicy(
-        name="smtp-port-not-25",
-        description="SMTP submission uses port 587 (STARTTLS) or 465 (TLS); port 25 towards "
-                    "anything but the local host is rate-limited or blocked by cloud platforms.",
-        enforcement_level=MANDATORY,
-        validate=_settings_policy(lambda g, w, c: _port_25(g, w, c, policy="smtp-port-not-25",
-                                                           code="smtp-port-25")),
+        **_declared("smtp-port-not-25"),
+        validate=_settings_policy(lambda g, w, c: _port_25(g, w, c, policy="smtp-port-not-25")),
         config_schema=PolicyConfigSchema(properties={
             "localHosts": {**_STRINGS, "default": [],
                            "description": "host names that count as a local relay, beside "
@@ -528,23 +512,16 @@ POLICIES: list[ResourceValidationPolicy | StackValidationPolicy] = [
         }),
     ),
     ResourceValidationPolicy(
-        name="smtp-port-local-relay",
-        description="Advisory: a local relay on port 25 is fine for low volume; above about "
-                    "1000 messages a day use an external sending service.",
-        enforcement_level=ADVISORY,
+        **_declared("smtp-port-local-relay"),
         validate=_settings_policy(lambda g, w, c: _port_25(g, w, c,
-                                                           policy="smtp-port-local-relay",
-                                                           code="smtp-local-relay")),
+                                                           policy="smtp-port-local-relay")),
         config_schema=PolicyConfigSchema(properties={
             "messagesPerDay": {"type": "integer", "minimum": 1, "default": 1000},
             "localHosts": {**_STRINGS, "default": []},
         }),
     ),
     StackValidationPolicy(
-        name="sender-address",
-        description="Sender addresses are real mailboxes in a domain this stack sends from: "
-                    "a domain, no noreply, no placeholder domains.",
-        enforcement_level=MANDATORY,
+        **_declared("sender-address"),
         validate=_sender_address,
         config_schema=PolicyConfigSchema(properties={
             "allowedMailboxes": {**_STRINGS, "default": [],
@@ -559,10 +536,7 @@ POLICIES: list[ResourceValidationPolicy | StackValidationPolicy] = [
         }),
     ),
     StackValidationPolicy(
-        name="ses-identity-complete",
-        description="Every SES domain identity has its three DKIM CNAMEs in the stack, and "
-                    "every MAIL FROM domain its MX and SPF record.",
-        enforcement_level=MANDATORY,
+        **_declared("ses-identity-complete"),
         validate=_ses_identity_complete,
         config_schema=PolicyConfigSchema(properties={
             "externalDomains": {**_STRINGS, "default": [],
@@ -570,9 +544,7 @@ POLICIES: list[ResourceValidationPolicy | StackValidationPolicy] = [
         }),
     ),
     ResourceValidationPolicy(
-        name="dmarc-valid",
-        description="DMARC records must be valid (RFC 7489) and published at _dmarc.<domain>.",
-        enforcement_level=MANDATORY,
+        **_declared("dmarc-valid"),
         validate=_dns_policy(_dmarc_valid),
         config_schema=PolicyConfigSchema(properties={
             "minimumPolicy": {"type": "string", "enum": ["none", "quarantine", "reject"],
@@ -580,9 +552,7 @@ POLICIES: list[ResourceValidationPolicy | StackValidationPolicy] = [
         }),
     ),
     StackValidationPolicy(
-        name="dmarc-missing",
-        description="Advisory: every domain the stack sends from should have a DMARC record.",
-        enforcement_level=ADVISORY,
+        **_declared("dmarc-missing"),
         validate=_dmarc_missing,
         config_schema=PolicyConfigSchema(properties={
             "externalDomains": {**_STRINGS, "default": [],

@@ -50,18 +50,53 @@ from typing import Any
 
 from mailzone.dns.resolver import Answer, RdType, Resolver, normalize_name
 from mailzone.dns.txt import MAX_STRING, octets
-from mailzone.errors import DnsError, SpfSyntaxError
-from mailzone.findings import Finding, error, has_errors, unique, warning
+from mailzone.errors import DnsError, QueryCapReached, SpfSyntaxError
+from mailzone.findings import Finding, Severity, has_errors, unique
 from mailzone.mail.dkim import dkim_name, parse_dkim_tags, rsa_key_bits
 from mailzone.mail.dmarc import (
     Alignment,
     DmarcSyntaxError,
     authorisation_name,
     external_destinations,
+    is_dmarc_record,
     organisational_domain,
     parse_dmarc,
     record_name,
     validate_dmarc,
+)
+from mailzone.registry import (
+    CHECK_DNS_ERROR,
+    CHECK_INTERNAL_ERROR,
+    CHECK_IP_RESULT,
+    CHECK_QUERY_CAP,
+    CHECK_TIMEOUT,
+    CHECK_TXT_ANSWER_SIZE,
+    DKIM_KEY_TYPE,
+    DKIM_MISSING,
+    DKIM_MULTIPLE,
+    DKIM_NOT_CHECKED,
+    DKIM_REVOKED,
+    DKIM_SHA1,
+    DKIM_SYNTAX,
+    DKIM_TESTING,
+    DKIM_WEAK_KEY,
+    DMARC_MISSING,
+    DMARC_MULTIPLE,
+    DMARC_RUA_UNAUTHORISED,
+    DMARC_SPF_UNALIGNED,
+    MX_HOST_VOID,
+    MX_IP_LITERAL,
+    MX_MAIL_FROM_MISSING,
+    MX_MAIL_FROM_NULL,
+    MX_MISSING,
+    MX_NULL_MIXED,
+    MX_NULL_SPF,
+    REGISTRY,
+    SPF_DNS_ERROR,
+    SPF_IP_LITERAL,
+    SPF_MISSING,
+    Face,
+    Rule,
 )
 from mailzone.spf.budget import Budget, walk
 from mailzone.spf.check import check_host
@@ -69,47 +104,11 @@ from mailzone.spf.lint import UDP_SIZE, lint_txt_values
 from mailzone.spf.parser import is_spf, parse
 from mailzone.spf.terms import Kind, Qualifier
 
-#: The codes this module adds to those of ``mailzone.findings.CODES`` (spf-*) and
-#: ``mailzone.mail.dmarc.CODES`` (dmarc-*). Stable: scripts match on them.
-CODES: dict[str, str] = {
-    "spf-missing": "the domain (or its MAIL FROM domain) publishes no v=spf1 record",
-    "dmarc-missing": "no DMARC record at _dmarc.<domain> nor at the organisational domain",
-    "dmarc-multiple": "more than one DMARC record: receivers apply none (RFC 7489 6.6.3)",
-    "dmarc-rua-unauthorised": (
-        "a report destination outside the domain does not publish "
-        "<domain>._report._dmarc.<dest>: receivers send it no reports"
-    ),
-    "dmarc-spf-unaligned": "the MAIL FROM domain cannot align with the domain for SPF",
-    "mx-missing": "no MX: mail to the domain goes to its address records, if any",
-    "mx-null-mixed": "a null MX beside other MX records (RFC 7505 3)",
-    "mx-null-spf": "a null MX says the domain takes no mail, but its SPF authorises senders",
-    "mx-host-void": "an MX exchange has no A or AAAA record: mail to it cannot be delivered",
-    "mx-ip-literal": "an MX exchange is written as an address, which MX does not allow",
-    "mx-mail-from-missing": "the MAIL FROM domain has no MX: bounces cannot come back",
-    "mx-mail-from-null": "the MAIL FROM domain has a null MX: bounces cannot come back",
-    "dkim-missing": "no DKIM key record at <selector>._domainkey.<domain>",
-    "dkim-multiple": "more than one TXT record at a DKIM key name",
-    "dkim-syntax": "the DKIM key record does not follow RFC 6376 3.6.1",
-    "dkim-revoked": "the DKIM key record has an empty p=: the key is revoked",
-    "dkim-key-type": "a key type (k=) verifiers do not know",
-    "dkim-weak-key": "an RSA key under 1024 bits (error) or under 2048 bits (warning)",
-    "dkim-testing": "t=y: verifiers treat signatures as a test",
-    "dkim-sha1": "h= allows only sha1, which verifiers reject (RFC 8301)",
-    "dkim-not-checked": "an SES identity's Easy DKIM tokens were not given: DKIM not checked",
-    "check-dns-error": "a DNS lookup failed (timeout, SERVFAIL, REFUSED, ...)",
-    "check-timeout": "the domain's checks did not finish within the time bound",
-    "check-query-cap": "the domain's checks needed more DNS questions than allowed",
-    "check-ip-result": "mail from the --ip address does not get SPF pass",
-    "check-txt-answer-size": "the whole TXT answer at a name is over 512 octets",
-    "check-internal-error": "a check failed unexpectedly (a bug): the others still ran",
-}
-
 DEFAULT_DOMAIN_TIMEOUT = 30.0
 #: Distinct questions one area of one domain may ask. RFC 7208 allows 10 lookups; a tree
 #: ten times larger is still reported in full, beyond that it is a lookup bomb.
 DEFAULT_QUERY_CAP = 100
 MAX_MX_HOSTS = 10
-_QUERY_CAP_REASON = "not asked: this domain's checks reached the cap of {cap} DNS questions"
 
 
 
@@ -365,7 +364,7 @@ class _Capped:
         key = (normalize_name(name), RdType(rdtype))
         if key not in self.keys:
             if len(self.keys) >= self.cap:
-                raise DnsError(key[0], key[1].value, _QUERY_CAP_REASON.format(cap=self.cap))
+                raise QueryCapReached(key[0], key[1].value, self.cap)
             self.keys.add(key)
         return await self.domain.ask(key)
 
@@ -373,10 +372,6 @@ class _Capped:
 def _retrieve(future: asyncio.Future[Answer]) -> None:
     if not future.cancelled():
         future.exception()
-
-
-def _is_cap_error(text: str) -> bool:
-    return "reached the cap of" in text
 
 
 # -- the checks ------------------------------------------------------------------------
@@ -405,7 +400,7 @@ async def _check_spf(
         answer = await resolver.resolve(name, RdType.TXT)
     except DnsError as exc:
         facts.status, facts.reason = "temperror", f"DNS lookup failed: {exc}"
-        findings.append(_dns_finding("spf-dns-error", exc, name, "SPF: temperror"))
+        findings.append(_dns_finding(SPF_DNS_ERROR, exc, name, "SPF: temperror"))
         return
     facts.values = [value for value in answer.records if is_spf(value)]
     facts.txt_answer_octets = _txt_answer_octets(name, answer.records)
@@ -414,8 +409,7 @@ async def _check_spf(
         facts.status = "none"
         facts.reason = f"{name} " + ("does not exist" if answer.nxdomain else
                                      "publishes no v=spf1 record")
-        findings.append(error(
-            "spf-missing",
+        findings.append(SPF_MISSING.error(
             f"{role}{facts.reason}: receivers get SPF none and cannot tell your mail from "
             "forgeries. Publish 'v=spf1 include:<your sender> -all', or 'v=spf1 -all' if "
             "no mail is sent from it",
@@ -429,8 +423,7 @@ async def _check_spf(
         findings.extend(lint)
         return
     if (facts.txt_answer_octets > UDP_SIZE and octets(facts.values[0]) <= UDP_SIZE):
-        findings.append(warning(
-            "check-txt-answer-size",
+        findings.append(CHECK_TXT_ANSWER_SIZE.warning(
             f"the TXT answer at {name} is about {facts.txt_answer_octets} octets with all "
             f"{len(answer.records)} values: over {UDP_SIZE} receivers without EDNS get it "
             "truncated and must ask again over TCP. Remove TXT values no longer needed",
@@ -438,25 +431,19 @@ async def _check_spf(
         ))
     budget = await walk(resolver, domain=name)
     facts.budget = budget
-    # The tree's figures supersede the record's own (as mailzone.spf.lint.lint_tree does).
-    findings.extend(f for f in lint if f.code not in ("spf-lookup-limit",
-                                                      "spf-duplicate-include"))
-    capped = [e for e in budget.dns_errors if _is_cap_error(e)]
-    findings.extend(
-        f for f in budget.findings()
-        if not (f.code == "spf-dns-error" and _is_cap_error(f.message))
-    )
+    # The text's findings; the tree's budget counts the lookups and repeated includes.
+    findings.extend(lint)
+    capped = budget.capped
+    findings.extend(budget.findings())
     for ip in budget.ip_literals:
         if ip.own and ip.domain != name:
-            findings.append(error(
-                "spf-ip-literal",
+            findings.append(SPF_IP_LITERAL.error(
                 f"'{ip.term}' in {ip.domain}, a record of your own included by {name}, "
                 "hard-codes a mail server address: authorise senders with include:",
                 ip.domain,
             ))
     if capped:
-        findings.append(error(
-            "check-query-cap",
+        findings.append(CHECK_QUERY_CAP.error(
             f"the include tree of {name} needed more than {resolver.cap} DNS questions, "
             "so the walk stopped there (the lookup count is what it reached). A tree that "
             "large is a lookup bomb: receivers stop after 10 lookups with permerror",
@@ -468,7 +455,7 @@ async def _check_spf(
 def _spf_status(budget: Budget, capped: list[str]) -> tuple[str, str]:
     """What a receiver gets from the tree, whatever the client (RFC 7208 4.6.4, 2.6)."""
     root = budget.root
-    dns_errors = [e for e in budget.dns_errors if not _is_cap_error(e)]
+    dns_errors = budget.dns_errors
     if root.status == "dns-error":
         return "temperror", f"DNS lookup failed: {root.detail}"
     if root.status in ("syntax", "multiple"):
@@ -504,13 +491,10 @@ def _bad_node(node: Any) -> str | None:
     return None
 
 
-def _dns_finding(code: str, exc: DnsError, where: str, consequence: str) -> Finding:
-    if _is_cap_error(exc.reason):
-        return error("check-query-cap", f"{exc.name} {exc.rdtype}: {exc.reason}", where)
-    return error(code, f"{exc.name} {exc.rdtype}: {exc.reason} ({consequence})", where)
-
-
-_DMARC_PREFIX = re.compile(r"^\s*v\s*=\s*dmarc1\s*(;|$)", re.IGNORECASE)
+def _dns_finding(rule: Rule, exc: DnsError, where: str, consequence: str) -> Finding:
+    if isinstance(exc, QueryCapReached):
+        return CHECK_QUERY_CAP.error(f"{exc.name} {exc.rdtype}: {exc.reason}", where)
+    return rule.error(f"{exc.name} {exc.rdtype}: {exc.reason} ({consequence})", where)
 
 
 async def _check_dmarc(
@@ -526,13 +510,12 @@ async def _check_dmarc(
             records = await _dmarc_records(resolver, source)
     except DnsError as exc:
         facts.status = "dns-error"
-        findings.append(_dns_finding("check-dns-error", exc, facts.name,
+        findings.append(_dns_finding(CHECK_DNS_ERROR, exc, facts.name,
                                      "the DMARC policy is unknown"))
         return
     if not records:
         facts.status = "missing"
-        findings.append(error(
-            "dmarc-missing",
+        findings.append(DMARC_MISSING.error(
             f"no DMARC record at {facts.name}"
             + (f" nor at {record_name(source)}" if source != domain else "")
             + ": receivers apply no policy to mail that fails SPF and DKIM, and you get no "
@@ -542,8 +525,7 @@ async def _check_dmarc(
         return
     if len(records) > 1:
         facts.status = "multiple"
-        findings.append(error(
-            "dmarc-multiple",
+        findings.append(DMARC_MULTIPLE.error(
             f"{len(records)} DMARC records at {record_name(source)}: receivers apply none of "
             "them (RFC 7489 6.6.3). Keep one",
             record_name(source),
@@ -551,7 +533,8 @@ async def _check_dmarc(
         return
     text = records[0]
     facts.record, facts.source = text, record_name(source)
-    judged = validate_dmarc(text, source)
+    # A subdomain without a record of its own gets the organisational domain's sp=.
+    judged = validate_dmarc(text, source, inherited=source != domain)
     try:
         parsed = parse_dmarc(text)
     except DmarcSyntaxError:
@@ -562,25 +545,22 @@ async def _check_dmarc(
     facts.policy = parsed.policy.value if parsed.policy else None
     facts.subdomain_policy = parsed.subdomain_policy.value if parsed.subdomain_policy else None
     facts.pct = parsed.pct
-    if source != domain:
-        # A subdomain gets the organisational domain's sp= (or p=): judge that policy only.
-        judged = [f for f in judged if f.code not in ("dmarc-subdomain-weaker",)]
-    # Whether outside destinations authorise reports is known live: say which do not.
-    findings.extend(f for f in judged if f.code != "dmarc-rua-external")
+    # Whether outside destinations authorise reports is known live (dmarc-rua-unauthorised,
+    # below), so check runs its own set of the record's rules.
+    findings.extend(REGISTRY.select(judged, face=Face.CHECK))
     for dest in external_destinations(parsed, source):
         name = authorisation_name(source, dest)
         try:
             answer = await resolver.resolve(name, RdType.TXT)
         except DnsError as exc:
             facts.destinations[dest] = None
-            findings.append(_dns_finding("check-dns-error", exc, facts.name,
+            findings.append(_dns_finding(CHECK_DNS_ERROR, exc, facts.name,
                                          f"whether {dest} takes reports is unknown"))
             continue
-        authorised = any(_DMARC_PREFIX.match(value) for value in answer.records)
+        authorised = any(is_dmarc_record(value) for value in answer.records)
         facts.destinations[dest] = authorised
         if not authorised:
-            findings.append(error(
-                "dmarc-rua-unauthorised",
+            findings.append(DMARC_RUA_UNAUTHORISED.error(
                 f"reports go to {dest}, outside {source}, but {name} publishes no "
                 "'v=DMARC1' record: receivers send that destination nothing (RFC 7489 7.1). "
                 f"Ask {dest} to publish it, or send reports to a mailbox in {source}",
@@ -593,8 +573,7 @@ async def _check_dmarc(
         if not same_org or (strict and normalize_name(mail_from) != domain):
             why = ("aspf=s needs the MAIL FROM domain to equal the From domain"
                    if same_org else "it is in another organisational domain")
-            findings.append(warning(
-                "dmarc-spf-unaligned",
+            findings.append(DMARC_SPF_UNALIGNED.warning(
                 f"mail with MAIL FROM {mail_from} never aligns with {domain} for SPF ({why}): "
                 "DMARC then rests on DKIM alone. Use a MAIL FROM subdomain of the domain "
                 "and aspf=r",
@@ -604,7 +583,7 @@ async def _check_dmarc(
 
 async def _dmarc_records(resolver: _Capped, domain: str) -> list[str]:
     answer = await resolver.resolve(record_name(domain), RdType.TXT)
-    return [value for value in answer.records if _DMARC_PREFIX.match(value)]
+    return [value for value in answer.records if is_dmarc_record(value)]
 
 
 def _is_null_mx(record: str) -> bool:
@@ -620,14 +599,13 @@ async def _check_mx(
         answer = await resolver.resolve(name, RdType.MX)
     except DnsError as exc:
         facts.status = "dns-error"
-        findings.append(_dns_finding("check-dns-error", exc, name,
+        findings.append(_dns_finding(CHECK_DNS_ERROR, exc, name,
                                      "where mail to it goes is unknown"))
         return
     if answer.void:
         facts.status = "missing"
         if mail_from:
-            findings.append(error(
-                "mx-mail-from-missing",
+            findings.append(MX_MAIL_FROM_MISSING.error(
                 f"the MAIL FROM domain {name} has no MX: bounces and complaints sent to it "
                 "cannot be delivered (SES then falls back to its own MAIL FROM domain and "
                 "SPF no longer aligns). Publish the MX your sending service documents",
@@ -639,16 +617,14 @@ async def _check_mx(
     if nulls:
         facts.status = "null"
         if len(answer.records) > 1:
-            findings.append(error(
-                "mx-null-mixed",
+            findings.append(MX_NULL_MIXED.error(
                 f"{name} has a null MX ('0 .') beside {len(answer.records) - 1} other MX "
                 "records: RFC 7505 says a null MX must be the only one. Remove one or the "
                 "other",
                 name,
             ))
         if mail_from:
-            findings.append(error(
-                "mx-mail-from-null",
+            findings.append(MX_MAIL_FROM_NULL.error(
                 f"the MAIL FROM domain {name} has a null MX: bounces sent to it are "
                 "refused. Publish the MX your sending service documents",
                 name,
@@ -658,8 +634,7 @@ async def _check_mx(
     facts.hosts = answer.mx_hosts()
     for host in facts.hosts[:MAX_MX_HOSTS]:
         if _is_address(host):
-            findings.append(error(
-                "mx-ip-literal",
+            findings.append(MX_IP_LITERAL.error(
                 f"the MX exchange {host!r} of {name} is an address: MX names a host, and "
                 "senders look {host!r} up as a name. Publish an A record for a name and "
                 "point the MX at it",
@@ -688,13 +663,12 @@ async def _mx_host(
             if addresses:
                 break
     except DnsError as exc:
-        findings.append(_dns_finding("check-dns-error", exc, facts.name,
+        findings.append(_dns_finding(CHECK_DNS_ERROR, exc, facts.name,
                                      f"whether MX host {host} can take mail is unknown"))
         return
     facts.addresses[host] = addresses
     if not addresses:
-        findings.append(error(
-            "mx-host-void",
+        findings.append(MX_HOST_VOID.error(
             f"the MX exchange {host} of {facts.name} has no A or AAAA record: mail to "
             f"{facts.name} through it cannot be delivered. Fix the exchange's name or "
             "publish its address",
@@ -713,13 +687,12 @@ async def _check_dkim(
         answer = await resolver.resolve(name, RdType.TXT)
     except DnsError as exc:
         facts.status = "dns-error"
-        findings.append(_dns_finding("check-dns-error", exc, name,
+        findings.append(_dns_finding(CHECK_DNS_ERROR, exc, name,
                                      "verifiers cannot check signatures: temperror"))
         return
     if answer.void:
         facts.status = "missing"
-        findings.append(error(
-            "dkim-missing",
+        findings.append(DKIM_MISSING.error(
             f"no DKIM key at {name}" + (" (no such name)" if answer.nxdomain else "")
             + f": mail signed with selector {facts.selector!r} fails DKIM. Publish the key "
             "your sending service gives (a TXT record, or the CNAME it documents)",
@@ -728,8 +701,7 @@ async def _check_dkim(
         return
     if len(answer.records) > 1:
         facts.status = "multiple"
-        findings.append(error(
-            "dkim-multiple",
+        findings.append(DKIM_MULTIPLE.error(
             f"{len(answer.records)} TXT records at {name}: verifiers may pick any of them. "
             "Keep the one key record",
             name,
@@ -744,15 +716,14 @@ async def _check_dkim(
             raise ValueError("no p= tag (the public key)")
     except ValueError as exc:
         facts.status = "syntax"
-        findings.append(error("dkim-syntax", f"{name}: {exc} (RFC 6376 3.6.1)", name))
+        findings.append(DKIM_SYNTAX.error(f"{name}: {exc} (RFC 6376 3.6.1)", name))
         return
     key_type = tags.get("k", "rsa").lower()
     facts.key_type = key_type
     key_text = re.sub(r"\s+", "", tags["p"])
     if not key_text:
         facts.status = "revoked"
-        findings.append(error(
-            "dkim-revoked",
+        findings.append(DKIM_REVOKED.error(
             f"{name} has an empty p=: the key is revoked and signatures with selector "
             f"{facts.selector!r} fail. Publish the current key or stop signing with it",
             name,
@@ -762,7 +733,7 @@ async def _check_dkim(
         key = base64.b64decode(key_text, validate=True)
     except (binascii.Error, ValueError):
         facts.status = "syntax"
-        findings.append(error("dkim-syntax", f"{name}: p= is not base64", name))
+        findings.append(DKIM_SYNTAX.error(f"{name}: p= is not base64", name))
         return
     facts.status = "ok"
     if key_type == "rsa":
@@ -770,19 +741,17 @@ async def _check_dkim(
             facts.key_bits = rsa_key_bits(key)
         except ValueError as exc:
             facts.status = "syntax"
-            findings.append(error("dkim-syntax", f"{name}: p= is not an RSA public key "
+            findings.append(DKIM_SYNTAX.error(f"{name}: p= is not an RSA public key "
                                   f"({exc})", name))
             return
         if facts.key_bits < 1024:
-            findings.append(error(
-                "dkim-weak-key",
+            findings.append(DKIM_WEAK_KEY.error(
                 f"{name} holds a {facts.key_bits}-bit RSA key: verifiers reject keys under "
                 "1024 bits (RFC 8301). Rotate to a 2048-bit key",
                 name,
             ))
         elif facts.key_bits < 2048:
-            findings.append(warning(
-                "dkim-weak-key",
+            findings.append(DKIM_WEAK_KEY.warning(
                 f"{name} holds a {facts.key_bits}-bit RSA key: RFC 8301 asks for 2048 "
                 "bits. Rotate to a 2048-bit key",
                 name,
@@ -791,29 +760,26 @@ async def _check_dkim(
         facts.key_bits = 256
         if len(key) != 32:
             facts.status = "syntax"
-            findings.append(error("dkim-syntax", f"{name}: an ed25519 key is 32 octets, "
+            findings.append(DKIM_SYNTAX.error(f"{name}: an ed25519 key is 32 octets, "
                                   f"not {len(key)}", name))
             return
     else:
         facts.status = "syntax"
-        findings.append(error(
-            "dkim-key-type",
+        findings.append(DKIM_KEY_TYPE.error(
             f"{name} has k={key_type}: verifiers know rsa and ed25519 only",
             name,
         ))
         return
     flags = [flag.strip() for flag in tags.get("t", "").split(":")]
     if "y" in flags:
-        findings.append(warning(
-            "dkim-testing",
+        findings.append(DKIM_TESTING.warning(
             f"{name} has t=y: verifiers treat its signatures as a test. Remove t=y once "
             "signing works",
             name,
         ))
     hashes = [h.strip().lower() for h in tags["h"].split(":")] if "h" in tags else []
     if hashes and "sha256" not in hashes:
-        findings.append(error(
-            "dkim-sha1",
+        findings.append(DKIM_SHA1.error(
             f"{name} has h={tags['h']}: verifiers reject sha1 signatures (RFC 8301). "
             "Allow sha256",
             name,
@@ -843,8 +809,7 @@ def _cross_checks(report: DomainReport, findings: list[Finding]) -> None:
     mx = report.mx
     sends = _spf_sends(spf.record)
     if mx.status == "null" and sends:
-        findings.append(error(
-            "mx-null-spf",
+        findings.append(MX_NULL_SPF.error(
             f"{report.domain} has a null MX (it takes no mail, so bounces and replies "
             f"cannot come back) but its SPF record authorises senders: '{spf.record}'. "
             "Publish 'v=spf1 -all' if it sends no mail, or real MX hosts if it does",
@@ -852,15 +817,13 @@ def _cross_checks(report: DomainReport, findings: list[Finding]) -> None:
         ))
     if mx.status == "missing":
         if sends:
-            findings.append(error(
-                "mx-missing",
+            findings.append(MX_MISSING.error(
                 f"{report.domain} sends mail (its SPF authorises senders) but has no MX: "
                 "replies go to its address records, if any. Publish MX hosts that take mail",
                 report.domain,
             ))
         else:
-            findings.append(warning(
-                "mx-missing",
+            findings.append(MX_MISSING.warning(
                 f"{report.domain} has no MX: senders try its address records. If it takes "
                 "no mail, publish a null MX ('MX 0 .') with 'v=spf1 -all'",
                 report.domain,
@@ -908,8 +871,7 @@ class Audit:
                 except asyncio.CancelledError:
                     raise
                 except Exception as exc:  # a bug must not take the run down
-                    found.append(error(
-                        "check-internal-error",
+                    found.append(CHECK_INTERNAL_ERROR.error(
                         f"the {name} check failed unexpectedly: {type(exc).__name__}: {exc}. "
                         "Please report this; the other checks ran",
                         domain,
@@ -949,8 +911,7 @@ class Audit:
         for name in sections:
             findings.extend(parts.get(name, []))
         if not target.dkim_selectors and target.ses_identity:
-            findings.append(warning(
-                "dkim-not-checked",
+            findings.append(DKIM_NOT_CHECKED.warning(
                 f"{domain} signs with SES Easy DKIM, whose three tokens are stack outputs "
                 "that only the Pulumi CLI can read: DKIM was not checked. Pass them with "
                 "--dkim-selector TOKEN (see 'pulumi stack output')",
@@ -971,8 +932,7 @@ class Audit:
         self, report: DomainReport, unfinished: list[str], findings: list[Finding]
     ) -> None:
         bound = self.options.domain_timeout
-        findings.append(error(
-            "check-timeout",
+        findings.append(CHECK_TIMEOUT.error(
             f"the checks of {report.domain} did not finish within {bound:g} s "
             f"(unfinished: {', '.join(unfinished)}); their results are unknown, as a receiver "
             "would find them: temperror. Check the name servers, or raise --domain-timeout",
@@ -1018,9 +978,9 @@ class Audit:
                 # they check for bounces (empty MAIL FROM) and HELO, a lesser worry.
                 primary = identity == identities[0]
                 role = "MAIL FROM" if identity == report.mail_from else "domain"
-                make = error if primary else warning
-                findings.append(make(
-                    "check-ip-result",
+                severity = Severity.ERROR if primary else Severity.WARNING
+                findings.append(CHECK_IP_RESULT.finding(
+                    severity,
                     f"mail from {ip} with {role} {identity} gets SPF {outcome.result.value}: "
                     f"{outcome.reason}",
                     identity,

@@ -15,11 +15,11 @@ from collections.abc import Sequence
 from types import ModuleType
 
 from mailzone import __version__
-from mailzone.errors import MailzoneError, UsageError
+from mailzone.errors import ExitStatus, MailzoneError
 
-EXIT_OK = 0
-EXIT_FINDINGS = 1
-EXIT_USAGE = 2
+EXIT_OK = ExitStatus.OK
+EXIT_FINDINGS = ExitStatus.FINDINGS
+EXIT_USAGE = ExitStatus.USAGE
 
 
 class _Parser(argparse.ArgumentParser):
@@ -65,14 +65,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         status: int = args.run(args)
-    except UsageError as exc:
-        sys.stderr.write(f"mailzone: {exc}\n")
-        return EXIT_USAGE
     except MailzoneError as exc:
         sys.stderr.write(f"mailzone: {exc}\n")
-        return EXIT_USAGE
+        return exc.exit_status
     except KeyboardInterrupt:
-        return 130
+        return ExitStatus.INTERRUPTED
     return status
 
 

@@ -72,14 +72,14 @@ def _resolver(args: argparse.Namespace) -> Any:
 def run_lint(args: argparse.Namespace) -> int:
     import asyncio
 
-    from mailzone.spf.lint import lint_record, lint_tree
+    from mailzone.spf.lint import lint_offline, lint_tree
 
     budget = None
     if args.zones or args.nameserver:
         findings, budget = asyncio.run(lint_tree(args.record, _resolver(args),
                                                  domain=args.domain))
     else:
-        findings = lint_record(args.record, domain=args.domain)
+        findings = lint_offline(args.record, domain=args.domain)
     if args.json:
         lookups: dict[str, Any] | None = None
         if budget is not None:

@@ -19,8 +19,19 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from mailzone.errors import DmarcSyntaxError as DmarcSyntaxError  # callers may catch it here
-from mailzone.findings import Finding, error, warning
+from mailzone.findings import Finding
 from mailzone.names import domain_problem
+from mailzone.registry import (
+    DMARC_NO_POLICY,
+    DMARC_NO_RUA,
+    DMARC_PCT_PARTIAL,
+    DMARC_POLICY_NONE,
+    DMARC_RUA_EXTERNAL,
+    DMARC_SUBDOMAIN_WEAKER,
+    DMARC_SYNTAX,
+    DMARC_UNKNOWN_TAG,
+    DMARC_URI_SCHEME,
+)
 
 VERSION = "DMARC1"
 
@@ -72,6 +83,24 @@ class DmarcRecord:
 
     def __str__(self) -> str:
         return format_dmarc(self)
+
+
+# RFC 7489 6.4 (dmarc-version) and 6.6.3: a record is a TXT value that starts, with
+# nothing before it, with the v tag ("v" either case, spaces around "=") naming
+# exactly DMARC1; anything else at _dmarc.<domain> is discarded. What follows the
+# version (a ';', a space, the end) is the record's own grammar's business.
+_VERSION_TAG = re.compile(r"[vV][ \t]*=[ \t]*DMARC1(?![^ \t;])")
+
+
+def is_dmarc_record(text: str) -> bool:
+    """Whether receivers take the TXT value ``text`` as a DMARC record at all.
+
+    ``" v=DMARC1; p=reject"`` (a leading space), ``"v=DMARC10"`` and ``"v=dmarc1"``
+    are not: receivers discard them, so a domain publishing only those has none.
+    ``"v = DMARC1;"`` and ``"v=DMARC1 p=none"`` are (the second with a syntax error).
+    Every face asks this one function: plan, check, the pack and the components.
+    """
+    return _VERSION_TAG.match(text) is not None
 
 
 def record_name(domain: str) -> str:
@@ -193,6 +222,10 @@ def parse_dmarc(text: str) -> DmarcRecord:
     """Parse the text of a DMARC record. Raises ``DmarcSyntaxError`` with a position."""
     if not isinstance(text, str):
         raise DmarcSyntaxError(f"a DMARC record is text, not {type(text).__name__}")
+    if text[:1] in (" ", "\t"):
+        raise DmarcSyntaxError(
+            f"a DMARC record starts with 'v={VERSION}', with nothing before it: receivers "
+            "discard one that does not (RFC 7489 6.6.3)", text, 0)
     segments = _segments(text)
     first_at, first = segments[0]
     name, eq, value = first.partition("=")
@@ -307,35 +340,38 @@ def authorisation_name(domain: str, destination: str) -> str:
     return f"{domain.rstrip('.').lower()}._report._dmarc.{destination.rstrip('.').lower()}"
 
 
-def check_record(record: DmarcRecord, domain: str) -> list[Finding]:
-    """Findings for a parsed record published for ``domain``."""
+def check_record(record: DmarcRecord, domain: str, *, inherited: bool = False) -> list[Finding]:
+    """Findings for a parsed record published for ``domain``.
+
+    ``inherited``: the record is judged for a subdomain of ``domain`` that has none of
+    its own, so its ``sp=`` is the policy that applies and how it compares with ``p=``
+    is the parent's business (no ``dmarc-subdomain-weaker``).
+    """
     where = record_name(domain)
     findings: list[Finding] = []
     if record.policy is None:
         findings.append(
-            error(
-                "dmarc-no-policy",
+            DMARC_NO_POLICY.error(
                 "the record has no p= tag: add p=none to monitor, then quarantine or reject",
                 where,
             )
         )
     elif record.policy is Policy.NONE:
         findings.append(
-            warning(
-                "dmarc-policy-none",
+            DMARC_POLICY_NONE.warning(
                 "p=none only monitors: receivers deliver spoofed mail as usual. Once the "
                 "reports show your senders pass, move to p=quarantine, then p=reject",
                 where,
             )
         )
     if (
-        record.policy is not None
+        not inherited
+        and record.policy is not None
         and record.subdomain_policy is not None
         and _STRENGTH[record.subdomain_policy] < _STRENGTH[record.policy]
     ):
         findings.append(
-            warning(
-                "dmarc-subdomain-weaker",
+            DMARC_SUBDOMAIN_WEAKER.warning(
                 f"sp={record.subdomain_policy.value} is weaker than p={record.policy.value}: "
                 "spoofed mail from subdomains is treated more leniently than from the domain",
                 where,
@@ -343,8 +379,7 @@ def check_record(record: DmarcRecord, domain: str) -> list[Finding]:
         )
     if record.pct is not None and record.pct < 100 and record.policy is not Policy.NONE:
         findings.append(
-            warning(
-                "dmarc-pct-partial",
+            DMARC_PCT_PARTIAL.warning(
                 f"pct={record.pct} applies the policy to {record.pct}% of failing mail "
                 "only: raise it to 100 once the rollout is done",
                 where,
@@ -352,8 +387,7 @@ def check_record(record: DmarcRecord, domain: str) -> list[Finding]:
         )
     if not record.rua:
         findings.append(
-            warning(
-                "dmarc-no-rua",
+            DMARC_NO_RUA.warning(
                 "no rua= destination: you receive no aggregate reports and cannot see "
                 "who sends as your domain; add rua=mailto:<a mailbox you read>",
                 where,
@@ -362,16 +396,14 @@ def check_record(record: DmarcRecord, domain: str) -> list[Finding]:
     for uri in (*record.rua, *record.ruf):
         if uri_domain(uri) is None:
             findings.append(
-                warning(
-                    "dmarc-uri-scheme",
+                DMARC_URI_SCHEME.warning(
                     f"{uri!r} is not a mailto: URI: most receivers only send reports by mail",
                     where,
                 )
             )
     for dest in external_destinations(record, domain):
         findings.append(
-            warning(
-                "dmarc-rua-external",
+            DMARC_RUA_EXTERNAL.warning(
                 f"reports go to {dest!r}, outside {domain.rstrip('.').lower()!r}: receivers "
                 f"only send them if {dest!r} publishes a TXT record 'v=DMARC1' at "
                 f"{authorisation_name(domain, dest)!r} (RFC 7489 7.1)",
@@ -380,8 +412,7 @@ def check_record(record: DmarcRecord, domain: str) -> list[Finding]:
         )
     for name, _ in record.unknown:
         findings.append(
-            warning(
-                "dmarc-unknown-tag",
+            DMARC_UNKNOWN_TAG.warning(
                 f"the tag {name!r} is not an RFC 7489 tag and is ignored by receivers",
                 where,
             )
@@ -389,25 +420,15 @@ def check_record(record: DmarcRecord, domain: str) -> list[Finding]:
     return findings
 
 
-def validate_dmarc(text: str, domain: str) -> list[Finding]:
-    """Findings for the DMARC record ``text`` published for ``domain`` (never raises)."""
+def validate_dmarc(text: str, domain: str, *, inherited: bool = False) -> list[Finding]:
+    """Findings for the DMARC record ``text`` published for ``domain`` (never raises).
+
+    ``inherited`` as for ``check_record``.
+    """
     try:
         record = parse_dmarc(text)
     except DmarcSyntaxError as exc:
-        return [error("dmarc-syntax", exc.describe(), record_name(domain))]
-    return check_record(record, domain)
+        return [DMARC_SYNTAX.error(exc.describe(), record_name(domain))]
+    return check_record(record, domain, inherited=inherited)
 
 
-CODES: dict[str, str] = {
-    "dmarc-syntax": "the DMARC record does not follow RFC 7489 6.4",
-    "dmarc-no-policy": "the DMARC record has no p= tag",
-    "dmarc-policy-none": "p=none only monitors; spoofed mail is delivered",
-    "dmarc-subdomain-weaker": "sp= is weaker than p=",
-    "dmarc-pct-partial": "pct below 100 applies the policy to part of the failing mail",
-    "dmarc-no-rua": "no aggregate report destination",
-    "dmarc-uri-scheme": "a report URI that is not mailto:",
-    "dmarc-rua-external": (
-        "a report destination outside the domain needs <domain>._report._dmarc.<dest>"
-    ),
-    "dmarc-unknown-tag": "a tag RFC 7489 does not define (ignored by receivers)",
-}

@@ -56,13 +56,24 @@ from typing import TYPE_CHECKING, Any
 from mailzone.dns.resolver import RdType, Resolver, normalize_name, run_sync
 from mailzone.dns.txt import split_txt
 from mailzone.errors import DnsError, SpfSyntaxError
-from mailzone.findings import Finding, Severity, error, has_errors, unique, warning
+from mailzone.findings import Finding, Severity, has_errors, unique
 from mailzone.mail import catalogue
-from mailzone.mail.dmarc import validate_dmarc
+from mailzone.mail.dmarc import is_dmarc_record, validate_dmarc
 from mailzone.plan.lock import Lock, LockEntry, describe_change
+from mailzone.registry import (
+    PLAN_CNAME_CONFLICT,
+    PLAN_DNS_ERROR,
+    PLAN_INCLUDE_CHANGED,
+    PLAN_INCLUDE_COST,
+    PLAN_INCLUDE_UNRESOLVED,
+    PLAN_VALUE_LOST,
+    REGISTRY,
+    SPF_VALID_POLICY,
+    Face,
+)
 from mailzone.rules.coverage import check_dmarc_present
 from mailzone.rules.mailhost import check_mx_exchange
-from mailzone.rules.records import DnsRecord, check_single_spf, is_dmarc_text, spf_values
+from mailzone.rules.records import DnsRecord, check_single_spf, spf_values
 from mailzone.rules.ses import MailFromDomain, SesIdentity, check_ses_identities
 from mailzone.rules.spfpolicy import (
     check_include_only,
@@ -84,21 +95,7 @@ EXIT_NO_CHANGES = 0
 EXIT_ERRORS = 1
 EXIT_CHANGES = 2
 
-# Codes the spf-valid rule leaves to other rules of the pack (as the pack does).
-_OWNED_ELSEWHERE = frozenset({"spf-ip-literal", "spf-multiple-records", "spf-lookup-limit"})
 
-#: The plan's own finding codes.
-CODES: dict[str, str] = {
-    "plan-value-lost": "a published value `pulumi up` would delete (add it to keepTxt)",
-    "plan-cname-conflict": "a managed name is a CNAME, which can hold no other record",
-    "plan-dns-error": "the current records could not be read",
-    "plan-include-changed": "a sender's SPF include resolves differently than at the last plan",
-    "plan-include-cost": "an include costs a different number of lookups than the catalogue says",
-    "plan-include-unresolved": (
-        "an include the catalogue has no records for could not be resolved; its catalogue "
-        "cost was used"
-    ),
-}
 
 
 class Action(StrEnum):
@@ -350,7 +347,7 @@ def _kind(rdtype: str, value: str) -> str:
     if rdtype == "TXT":
         if is_spf(value):
             return "spf"
-        if is_dmarc_text(value):
+        if is_dmarc_record(value):
             return "dmarc"
         return "txt"
     return rdtype
@@ -472,8 +469,7 @@ def settle_uncaptured(budget: Budget) -> list[Finding]:
         budget.missing = [m for m in budget.missing if m != node.domain]
         budget.dns_errors = [e for e in budget.dns_errors
                              if not e.startswith(f"{node.domain} ")]
-        found.append(warning(
-            "plan-include-unresolved",
+        found.append(PLAN_INCLUDE_UNRESOLVED.warning(
             f"include:{node.domain} ({sender.name}) gave no SPF record from this source; the "
             f"catalogue holds its cost ({sender.lookup_cost} as of "
             f"{catalogue.AS_OF.isoformat()}) but not its records, so that cost was used. "
@@ -521,7 +517,7 @@ class _Walks:
             cached = (budget, [*notes, *budget.findings()])
             self.cache[key] = cached
         budget, findings = cached
-        return budget, [Finding(f.code, f.severity, f.message, domain) for f in findings]
+        return budget, [f.at(domain) for f in findings]
 
     async def include(self, include: str) -> Budget:
         return await walk(self.resolver, domain=include)
@@ -588,9 +584,8 @@ def spf_rule_findings(
 ) -> list[Finding]:
     """The pack's SPF rules (with their default config) for one SPF value at ``name``."""
     found = check_spf_ip_literals(text, name=name, label=label, where=name)
-    for finding in lint_record(text, domain=name, strings=split_txt(text)):
-        if finding.is_error and finding.code not in _OWNED_ELSEWHERE:
-            found.append(finding)
+    lint = lint_record(text, domain=name, strings=split_txt(text))
+    found += [f for f in REGISTRY.select(lint, policy=SPF_VALID_POLICY.name) if f.is_error]
     found += check_lookup_budget(text, include_costs=include_costs, name=name, label=label,
                                  where=name)
     found += check_include_only(text, name=name, label=label, where=name)
@@ -641,7 +636,7 @@ def pack_findings(
     else:
         for text in dmarc_values:
             found += [f for f in validate_dmarc(text, domain.domain) if f.is_error]
-    dmarc_names = [dmarc_name] if any(is_dmarc_text(v) for v in dmarc_values) else []
+    dmarc_names = [dmarc_name] if any(is_dmarc_record(v) for v in dmarc_values) else []
     found += check_dmarc_present({domain.domain: (domain.domain, domain.domain)}, dmarc_names)
     if domain.ses is not None:
         identity = SesIdentity(domain.domain, where=domain.domain, label="SesDomainIdentity")
@@ -692,10 +687,10 @@ async def plan_domain(
     published_dmarc: list[str] = []
     if domain.dmarc is None:
         got = await _published(resolver, f"_dmarc.{domain.domain}", "TXT")
-        published_dmarc = [v for v in got.values if is_dmarc_text(v)]
+        published_dmarc = [v for v in got.values if is_dmarc_record(v)]
     findings += pack_findings(domain, records, published_dmarc)
-    # The pack's dmarc-missing says what the config's no-dmarc warning says.
-    kept_config = [f for f in config_findings if f.code != "config-no-dmarc"]
+    # The config's findings that a plan reports (its dmarc-missing says config-no-dmarc).
+    kept_config = REGISTRY.select(config_findings, face=Face.PLAN)
     return DomainPlan(domain.domain, provider, tuple(records),
                       tuple(unique([*kept_config, *findings])))
 
@@ -720,8 +715,7 @@ async def _plan_record(
     values = [str(v) for v in record.values]
     got = await _published(resolver, name, record.type)
     if got.failure is not None:
-        findings.append(error(
-            "plan-dns-error",
+        findings.append(PLAN_DNS_ERROR.error(
             f"the {record.type} records at {name} could not be read ({got.failure}); the "
             "plan cannot say what changes there. Retry, or give --nameserver",
             name,
@@ -730,8 +724,7 @@ async def _plan_record(
                           Action.UNKNOWN, tuple(PlannedValue(v, ValueStatus.ADD)
                                                 for v in values))
     if got.cname is not None:
-        findings.append(error(
-            "plan-cname-conflict",
+        findings.append(PLAN_CNAME_CONFLICT.error(
             f"{name} is a CNAME to {got.cname}: a name with a CNAME can hold no other "
             f"record (RFC 1034 3.6.2), so the {record.type} record cannot be written. "
             "Remove the CNAME first, or manage the records at its target",
@@ -740,8 +733,7 @@ async def _plan_record(
     planned = plan_values(provider, record.type, values, record.keep, got.values)
     for value in planned:
         if value.status is ValueStatus.LOST:
-            findings.append(error(
-                "plan-value-lost",
+            findings.append(PLAN_VALUE_LOST.error(
                 f"{name} {record.type} {value.value!r} is published now and `pulumi up` "
                 f"would delete it: Route 53 writes the whole record set. If it must stay "
                 "(a site verification token, say), add it to keepTxt; if it should go, "
@@ -807,8 +799,7 @@ async def resolve_includes(
             if before is not None and (dict(before.records) != records
                                        or before.lookups != lookups):
                 changed = True
-                found.append(warning(
-                    "plan-include-changed",
+                found.append(PLAN_INCLUDE_CHANGED.warning(
                     f"include:{include} changed since the last plan "
                     f"({describe_change(before, records, lookups)}). Check the budgets "
                     "below; the lock records the new tree",
@@ -816,8 +807,7 @@ async def resolve_includes(
                 ))
             if catalogue_cost is not None and lookups != catalogue_cost and (
                     entry is not None and entry.tree):
-                found.append(warning(
-                    "plan-include-cost",
+                found.append(PLAN_INCLUDE_COST.warning(
                     f"include:{include} costs {lookups} lookups as resolved, the catalogue "
                     f"says {catalogue_cost} (as of {catalogue.AS_OF.isoformat()}): the offline "
                     "budget (config validation, the policy pack) counts the catalogue's figure",
@@ -828,7 +818,7 @@ async def resolve_includes(
                                      catalogue_cost, records, before, changed))
         for domain_name in domains:
             per_domain.setdefault(domain_name, []).extend(
-                Finding(f.code, f.severity, f.message, f"include:{include}") for f in found)
+                f.at(f"include:{include}") for f in found)
     return reports, per_domain, Lock(new)
 
 
@@ -916,7 +906,6 @@ def plan_offline(
 
 
 __all__ = [
-    "CODES",
     "Action",
     "DomainPlan",
     "IncludeReport",

@@ -11,9 +11,10 @@ from collections.abc import Collection, Mapping
 
 from mailzone.dns.resolver import normalize_name
 from mailzone.errors import DmarcSyntaxError
-from mailzone.findings import Finding, error, warning
-from mailzone.mail.dmarc import parse_dmarc, validate_dmarc
-from mailzone.rules.records import is_dmarc_text, under
+from mailzone.findings import Finding
+from mailzone.mail.dmarc import is_dmarc_record, parse_dmarc, validate_dmarc
+from mailzone.registry import DMARC_MISSING, DMARC_POLICY_TOO_WEAK, DMARC_WRONG_NAME, REGISTRY
+from mailzone.rules.records import under
 
 
 def dmarc_covers(domain: str, names: Collection[str]) -> bool:
@@ -43,8 +44,7 @@ def check_dmarc_present(
     for domain, (where, label) in sorted(sending_domains.items()):
         if under(domain, external_domains) or dmarc_covers(domain, names):
             continue
-        findings.append(warning(
-            "dmarc-missing",
+        findings.append(DMARC_MISSING.warning(
             f"{label or domain}: {domain} sends mail but no DMARC record covers it in this "
             f"stack: receivers cannot tell spoofed mail from yours. Publish TXT "
             f"'v=DMARC1; p=none; rua=mailto:<a mailbox you read>' at _dmarc.{domain}, then "
@@ -83,17 +83,16 @@ def check_dmarc_value(
     name = normalize_name(name)
     who = label or name
     if not name.startswith("_dmarc."):
-        if not is_dmarc_text(text):
+        if not is_dmarc_record(text):
             return []
-        return [error(
-            "dmarc-wrong-name",
+        return [DMARC_WRONG_NAME.error(
             f"{who}: a DMARC record at {name} is never read: receivers look for it at "
             f"_dmarc.{name}. Move it there",
             where or name,
         )]
     domain = name[len("_dmarc."):]
     findings = [
-        error(f.code, f"{who}: {name}: {f.message}", where or f.where)
+        REGISTRY[f.code].error(f"{who}: {name}: {f.message}", where or f.where)
         for f in validate_dmarc(text, domain) if f.is_error
     ]
     try:
@@ -101,8 +100,7 @@ def check_dmarc_value(
     except DmarcSyntaxError:
         return findings
     if record.policy is not None and _STRENGTH[record.policy.value] < _STRENGTH[minimum_policy]:
-        findings.append(error(
-            "dmarc-policy-too-weak",
+        findings.append(DMARC_POLICY_TOO_WEAK.error(
             f"{who}: {name} has p={record.policy.value}; this stack requires at least "
             f"p={minimum_policy}. Raise p= once the aggregate reports show your senders pass",
             where or name,
@@ -110,8 +108,3 @@ def check_dmarc_value(
     return findings
 
 
-CODES: dict[str, str] = {
-    "dmarc-missing": "a sending domain with no DMARC record covering it in the stack",
-    "dmarc-wrong-name": "a v=DMARC1 value published somewhere other than _dmarc.<domain>",
-    "dmarc-policy-too-weak": "p= is weaker than the configured minimum",
-}

@@ -12,8 +12,9 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Collection, Iterable
 
-from mailzone.findings import Finding, error
+from mailzone.findings import Finding
 from mailzone.names import ip_literal
+from mailzone.registry import MAIL_HOST_IP_LITERAL
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -70,8 +71,7 @@ def check_mx_exchange(
         return []
     at = f" at {name}" if name else ""
     return [
-        error(
-            "mail-host-ip-literal",
+        MAIL_HOST_IP_LITERAL.error(
             f"{label or 'the record'}: the MX{at} points at the IP address {exchange!r}; an "
             "MX exchange must be a host name (RFC 5321 5.1). Point it at the mail "
             "provider's MX host name (or an A/AAAA record of your own that holds the "
@@ -101,8 +101,7 @@ def check_smtp_host(
     if (allow_loopback and address.is_loopback) or in_networks(address, allowed_networks):
         return []
     return [
-        error(
-            "mail-host-ip-literal",
+        MAIL_HOST_IP_LITERAL.error(
             f"{label or 'the setting'}: {key} is the IP address {host!r}; SMTP providers "
             "renumber their servers and TLS certificates name hosts, not addresses. Set "
             "it to the provider's submission host name (for example "

@@ -17,7 +17,8 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 from mailzone.dns.resolver import normalize_name
-from mailzone.findings import Finding, error
+from mailzone.findings import Finding
+from mailzone.registry import SPF_MULTIPLE_RECORDS
 
 Value = str | None
 
@@ -58,10 +59,6 @@ class DnsRecord:
 def is_spf_text(text: str) -> bool:
     """``v=spf1`` followed by a space or the end (RFC 7208 4.5), case-insensitive."""
     return text[:6].lower() == "v=spf1" and (len(text) == 6 or text[6] == " ")
-
-
-def is_dmarc_text(text: str) -> bool:
-    return text.strip()[:8].lower() == "v=dmarc1"
 
 
 def spf_values(record: DnsRecord) -> list[str]:
@@ -110,8 +107,7 @@ def check_single_spf(
         )
         for record, _count in holders:
             findings.append(
-                error(
-                    "spf-multiple-records",
+                SPF_MULTIPLE_RECORDS.error(
                     f"{name} has {total} v=spf1 values in this stack ({labels}): receivers "
                     "return permerror and SPF fails for every message. Merge them into one "
                     "record with all the include: terms and a single all",

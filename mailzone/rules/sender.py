@@ -20,8 +20,15 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 
-from mailzone.findings import Finding, error
+from mailzone.findings import Finding
 from mailzone.names import domain_problem
+from mailzone.registry import (
+    SENDER_INVALID,
+    SENDER_NO_DOMAIN,
+    SENDER_NOREPLY,
+    SENDER_PLACEHOLDER_DOMAIN,
+    SENDER_UNMANAGED_DOMAIN,
+)
 
 # Real, registered domains that look like placeholders. They are the *rejected*
 # inputs of this rule; nothing in this project may use them otherwise.
@@ -91,8 +98,7 @@ def check_sender_address(
     value = extract_address(address)
     if not value:
         return [
-            error(
-                "sender-no-domain",
+            SENDER_NO_DOMAIN.error(
                 "the sender address is empty: use a real mailbox in a domain you "
                 "control, such as 'mail@<your domain>'",
                 where,
@@ -100,8 +106,7 @@ def check_sender_address(
         ]
     if any(ch.isspace() for ch in value) or value.count("@") > 1:
         return [
-            error(
-                "sender-invalid",
+            SENDER_INVALID.error(
                 f"{value!r} is not an email address (it has spaces or more than one '@'): "
                 "write a single 'mailbox@domain'",
                 where,
@@ -110,8 +115,7 @@ def check_sender_address(
     local, at, domain = value.partition("@")
     if not at or not domain:
         return [
-            error(
-                "sender-no-domain",
+            SENDER_NO_DOMAIN.error(
                 f"{value!r} has no domain: receivers cannot check SPF and bounces go "
                 f"nowhere; write '{local or 'mailbox'}@<a domain you control>'",
                 where,
@@ -119,16 +123,14 @@ def check_sender_address(
         ]
     if not local:
         return [
-            error(
-                "sender-invalid",
+            SENDER_INVALID.error(
                 f"{value!r} has no mailbox before the '@': write 'mailbox@{domain}'",
                 where,
             )
         ]
     if not _LOCAL.match(local):
         return [
-            error(
-                "sender-invalid",
+            SENDER_INVALID.error(
                 f"{value!r} has an invalid mailbox part {local!r}: use letters, digits "
                 "and . _ + - only",
                 where,
@@ -137,8 +139,7 @@ def check_sender_address(
     problem = _domain_problem(domain)
     if problem is not None:
         return [
-            error(
-                "sender-invalid",
+            SENDER_INVALID.error(
                 f"{value!r} has an invalid domain: {problem}; use a domain you control",
                 where,
             )
@@ -149,8 +150,7 @@ def check_sender_address(
     allowed = {extract_address(m).lower() for m in allowed_mailboxes}
     if is_noreply(local) and f"{local.lower()}@{domain}" not in allowed:
         findings.append(
-            error(
-                "sender-noreply",
+            SENDER_NOREPLY.error(
                 f"{value!r} is a no-reply address: bounces and replies to it are lost. "
                 f"Send from a real, read mailbox (such as 'mail@{domain}'), or, if "
                 f"{value!r} is one, add it to the allowed mailboxes",
@@ -160,8 +160,7 @@ def check_sender_address(
     placeholder = _matches(domain, placeholder_domains)
     if placeholder is not None:
         findings.append(
-            error(
-                "sender-placeholder-domain",
+            SENDER_PLACEHOLDER_DOMAIN.error(
                 f"{value!r} uses {placeholder!r}, a placeholder-looking domain that "
                 "belongs to someone else: send from a domain you control (documentation "
                 "and tests use example.com, example.org or example.net)",
@@ -193,8 +192,7 @@ def check_sender_domain(
         return []
     known = ", ".join(sorted({d.rstrip(".").lower() for d in sending_domains})) or "none"
     return [
-        error(
-            "sender-unmanaged-domain",
+        SENDER_UNMANAGED_DOMAIN.error(
             f"{value!r} sends from {domain!r}, which has no SES identity and no managed "
             f"SPF record here (domains sent from: {known}): add the domain's identity "
             "and SPF record, or send from one of those domains",
@@ -203,10 +201,3 @@ def check_sender_domain(
     ]
 
 
-CODES: dict[str, str] = {
-    "sender-invalid": "the sender is not a single 'mailbox@domain' address",
-    "sender-no-domain": "the sender address has no domain: SPF cannot be checked, bounces are lost",
-    "sender-noreply": "a noreply-style sender that is not allow-listed as a real mailbox",
-    "sender-placeholder-domain": "a placeholder-looking real domain (domain.com, test.com, ...)",
-    "sender-unmanaged-domain": "the sender's domain has no SES identity or managed SPF record",
-}

@@ -21,7 +21,8 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from mailzone.dns.resolver import normalize_name
-from mailzone.findings import Finding, error
+from mailzone.findings import Finding
+from mailzone.registry import SES_DKIM_MISSING, SES_MAIL_FROM_MX_MISSING, SES_MAIL_FROM_SPF_MISSING
 from mailzone.rules.records import DnsRecord, spf_values, under
 
 DKIM_RECORDS = 3
@@ -99,8 +100,7 @@ def check_ses_identities(
         if identity.byodkim_selector:
             name = f"{normalize_name(identity.byodkim_selector)}._domainkey.{domain}"
             if not any(r.fqdn == name and r.type_upper in ("TXT", None) for r in records):
-                findings.append(error(
-                    "ses-dkim-missing",
+                findings.append(SES_DKIM_MISSING.error(
                     f"{identity.label or domain}: the SES identity {domain} signs with its own "
                     f"DKIM key (selector {identity.byodkim_selector!r}) but no TXT record "
                     f"{name} is in the stack: add the public key there",
@@ -136,8 +136,7 @@ def check_ses_identities(
                 ", ".join(f"{t}{suffix} -> {t}.dkim.amazonses.com" for t in missing)
                 if missing else f"<token>{suffix} -> <token>.dkim.amazonses.com, one per token"
             )
-            findings.append(error(
-                "ses-dkim-missing",
+            findings.append(SES_DKIM_MISSING.error(
                 f"{identity.label or domain}: the SES identity {domain} has {found} of its "
                 f"{DKIM_RECORDS} DKIM CNAMEs in the stack, so SES cannot verify it or sign its "
                 f"mail. Add CNAME {expected} (the tokens are the identity's DKIM "
@@ -158,8 +157,7 @@ def check_ses_identities(
             for r in at_name + unnamed
         )
         if not has_mx:
-            findings.append(error(
-                "ses-mail-from-mx-missing",
+            findings.append(SES_MAIL_FROM_MX_MISSING.error(
                 f"{who}: the MAIL FROM domain {name} has no MX record towards "
                 "feedback-smtp.<region>.amazonses.com in the stack; SES falls back to "
                 f"amazonses.com and bounces are lost. Add MX '10 feedback-smtp.<region>."
@@ -176,8 +174,7 @@ def check_ses_identities(
                 "an SPF record without include:amazonses.com" if has_spf
                 else "no SPF record in the stack"
             )
-            findings.append(error(
-                "ses-mail-from-spf-missing",
+            findings.append(SES_MAIL_FROM_SPF_MISSING.error(
                 f"{who}: the MAIL FROM domain {name} has {problem}, so SPF fails for mail "
                 f"SES sends. Publish TXT 'v=spf1 include:{SES_SPF_INCLUDE} ~all' at {name}",
                 mail_from.where,
@@ -185,10 +182,3 @@ def check_ses_identities(
     return findings
 
 
-CODES: dict[str, str] = {
-    "ses-dkim-missing": "an SES domain identity lacks its DKIM records in the stack",
-    "ses-mail-from-mx-missing": (
-        "a MAIL FROM domain has no MX towards feedback-smtp.<region>.amazonses.com"
-    ),
-    "ses-mail-from-spf-missing": "a MAIL FROM domain has no SPF record with include:amazonses.com",
-}

@@ -24,7 +24,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from urllib.parse import urlsplit
 
-from mailzone.findings import Finding, error, warning
+from mailzone.findings import Finding
+from mailzone.registry import SMTP_LOCAL_RELAY, SMTP_PORT_25
 from mailzone.rules.mailhost import is_local_host
 
 SMTP_PORT_FORBIDDEN = 25
@@ -232,21 +233,18 @@ def _port_finding(
         "rate-limit or block outbound port 25"
     )
     if not host_names:
-        return error(
-            "smtp-port-25",
+        return SMTP_PORT_25.error(
             f"{who}: {key}={value} and no SMTP host beside it: port 25 towards an "
             f"unnamed host. {fix}",
             where or key,
         )
     remote = [h for h in host_names if not is_local_host(h, local_hosts)]
     if remote:
-        return error(
-            "smtp-port-25",
+        return SMTP_PORT_25.error(
             f"{who}: {key}={value} sends to {', '.join(sorted(set(remote)))} on port 25. {fix}",
             where or key,
         )
-    return warning(
-        "smtp-local-relay",
+    return SMTP_LOCAL_RELAY.warning(
         f"{who}: {key}={value} sends through a local relay on "
         f"{', '.join(sorted(set(host_names)))}:25. That is fine for low volume; above about "
         f"{daily_limit} messages a day use an external sending service on port 587 or 465",
@@ -254,8 +252,3 @@ def _port_finding(
     )
 
 
-CODES: dict[str, str] = {
-    "smtp-port-25": "SMTP port 25 towards anything but the local host",
-    "smtp-local-relay": "port 25 to a local relay: use an external service at volume",
-    "mail-host-ip-literal": "an IP address where a mail host name belongs (MX, SMTP host)",
-}

@@ -21,8 +21,14 @@ from functools import cache
 
 from mailzone.dns.resolver import normalize_name
 from mailzone.errors import SpfSyntaxError
-from mailzone.findings import Finding, error, warning
+from mailzone.findings import Finding
 from mailzone.mail import catalogue
+from mailzone.registry import (
+    SPF_IP_LITERAL,
+    SPF_LOOKUP_HEADROOM,
+    SPF_LOOKUP_LIMIT,
+    SPF_NOT_INCLUDE_ONLY,
+)
 from mailzone.rules.mailhost import IPNetwork, in_networks
 from mailzone.spf.budget import StaticCost, static_costs
 from mailzone.spf.check import RFC_LIMITS
@@ -109,8 +115,7 @@ def check_spf_ip_literals(
                 "Workspace, include:sendgrid.net for SendGrid); providers change their "
                 "addresses during maintenance and an include follows them"
             )
-        findings.append(error(
-            "spf-ip-literal",
+        findings.append(SPF_IP_LITERAL.error(
             f"{who}: the SPF record{at} hard-codes the address '{ip_term.term}'; {fix}",
             where or name,
         ))
@@ -142,8 +147,7 @@ def check_include_only(
             continue
         if term_name in allowed_names:
             continue
-        findings.append(warning(
-            "spf-not-include-only",
+        findings.append(SPF_NOT_INCLUDE_ONLY.warning(
             f"{who}: the SPF record{at} uses '{term}'; this pack allows only "
             f"{', '.join(sorted(allowed_names)) or 'nothing'}. Authorise each sending "
             "service with its include: (its addresses and hosts are its to change), or "
@@ -194,8 +198,7 @@ def check_lookup_budget(
         if estimate.unknown_includes else ""
     )
     if estimate.total > max_lookups:
-        return [error(
-            "spf-lookup-limit",
+        return [SPF_LOOKUP_LIMIT.error(
             f"{who}: the SPF record{at} needs {estimate.total} DNS lookups ({spent}{unknown}); "
             f"the limit is {max_lookups} and receivers return permerror past "
             f"{RFC_LOOKUP_LIMIT}. Remove a sender, or move one to a subdomain with its own "
@@ -203,8 +206,7 @@ def check_lookup_budget(
             where or name,
         )]
     if warn_at is not None and estimate.total >= warn_at:
-        return [warning(
-            "spf-lookup-headroom",
+        return [SPF_LOOKUP_HEADROOM.warning(
             f"{who}: the SPF record{at} needs {estimate.total} of {max_lookups} DNS lookups "
             f"({spent}{unknown}); a provider adding one include to its record can push it "
             "over the limit. Keep room, or move a sender to a subdomain",
@@ -213,9 +215,3 @@ def check_lookup_budget(
     return []
 
 
-CODES: dict[str, str] = {
-    "spf-ip-literal": "ip4:/ip6: terms or an IP literal as a host: authorise senders with include:",
-    "spf-not-include-only": "a mechanism other than include/all/redirect (house policy)",
-    "spf-lookup-limit": "more DNS lookups than the configured maximum (RFC 7208: 10)",
-    "spf-lookup-headroom": "the lookups are close to the maximum",
-}

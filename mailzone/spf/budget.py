@@ -18,8 +18,20 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from mailzone.dns.resolver import RdType, Resolver, normalize_name
-from mailzone.errors import DnsError, SpfSyntaxError
-from mailzone.findings import Finding, error, warning
+from mailzone.errors import DnsError, QueryCapReached, SpfSyntaxError
+from mailzone.findings import Finding
+from mailzone.registry import (
+    SPF_DNS_ERROR,
+    SPF_DUPLICATE_INCLUDE,
+    SPF_INCLUDE_MISSING,
+    SPF_LOOKUP_LIMIT,
+    SPF_LOOP,
+    SPF_MISSING,
+    SPF_MULTIPLE_RECORDS,
+    SPF_MX_LIMIT,
+    SPF_SYNTAX,
+    SPF_VOID_LIMIT,
+)
 from mailzone.spf.check import RFC_LIMITS
 from mailzone.spf.parser import is_spf, parse
 from mailzone.spf.terms import Kind, Mechanism, Modifier, Record
@@ -85,6 +97,9 @@ class Budget:
     loops: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
     dns_errors: list[str] = field(default_factory=list)
+    # Questions not asked because the caller's cap of questions was reached (a lookup
+    # bomb): the caller reports those, not as DNS failures.
+    capped: list[str] = field(default_factory=list)
     mx_over_limit: list[str] = field(default_factory=list)
     ip_literals: list[IpLiteral] = field(default_factory=list)
     includes: dict[str, int] = field(default_factory=dict)  # include target -> occurrences
@@ -110,28 +125,25 @@ class Budget:
             heavy = sorted(self.root.children, key=lambda n: -n.cost)[:3]
             # What each include costs the record: the include itself and its tree.
             spent = ", ".join(f"{n.via} ({1 + n.cost})" for n in heavy)
-            found.append(error(
-                "spf-lookup-limit",
+            found.append(SPF_LOOKUP_LIMIT.error(
                 f"the tree needs {self.total} DNS-querying terms; receivers stop at "
                 f"{self.limit} and return permerror. Most is spent in: {spent}. "
                 "Remove senders you no longer use, or move some to a subdomain.",
                 where,
             ))
         if len(self.void_lookups) > self.void_limit:
-            found.append(error(
-                "spf-void-limit",
+            found.append(SPF_VOID_LIMIT.error(
                 f"{len(self.void_lookups)} lookups return nothing "
                 f"({', '.join(self.void_lookups)}); receivers allow {self.void_limit}. "
                 "Remove the terms that point at names without records.",
                 where,
             ))
         for loop in self.loops:
-            found.append(error("spf-loop", f"include loop: {loop}", where))
+            found.append(SPF_LOOP.error(f"include loop: {loop}", where))
         for name in self.missing:
             if name == self.root.domain:
                 continue  # the record under check itself: root_findings() says so
-            found.append(error(
-                "spf-include-missing",
+            found.append(SPF_INCLUDE_MISSING.error(
                 f"{name} publishes no SPF record; an include of it is a permerror. "
                 "Fix the name or remove the term.",
                 where,
@@ -140,28 +152,24 @@ class Budget:
             if node is self.root:
                 continue
             if node.status == "multiple":
-                found.append(error(
-                    "spf-multiple-records",
+                found.append(SPF_MULTIPLE_RECORDS.error(
                     f"{node.via}: {node.domain} publishes {node.detail}; the include "
                     "is a permerror",
                     where,
                 ))
             elif node.status == "syntax":
-                found.append(error(
-                    "spf-syntax", f"{node.via}: {node.detail}; the include is a permerror",
-                    where))
+                found.append(SPF_SYNTAX.error(
+                    f"{node.via}: {node.detail}; the include is a permerror", where))
         for failure in self.dns_errors:
-            found.append(error("spf-dns-error", f"DNS lookup failed: {failure}", where))
+            found.append(SPF_DNS_ERROR.error(f"DNS lookup failed: {failure}", where))
         for name in self.mx_over_limit:
-            found.append(error(
-                "spf-mx-limit",
+            found.append(SPF_MX_LIMIT.error(
                 f"{name} has more than 10 MX names; an mx term for it is a permerror",
                 where,
             ))
         for target, count in self.includes.items():
             if count > 1:
-                found.append(warning(
-                    "spf-duplicate-include",
+                found.append(SPF_DUPLICATE_INCLUDE.warning(
                     f"include:{target} is evaluated {count} times in the tree; each costs "
                     "lookups again. Keep one.",
                     where,
@@ -182,18 +190,17 @@ class Budget:
         """What is wrong with the published record itself, when the walk began at a domain."""
         root = self.root
         if root.status == "missing":
-            return [error(
-                "spf-missing",
+            return [SPF_MISSING.error(
                 f"{root.domain} publishes no SPF record ({root.detail}): receivers get none. "
                 "Publish 'v=spf1 include:<your sender> -all'",
                 root.domain,
             )]
         if root.status == "multiple":
-            return [error("spf-multiple-records",
+            return [SPF_MULTIPLE_RECORDS.error(
                           f"{root.domain} publishes {root.detail}: merge them into one",
                           root.domain)]
         if root.status == "syntax":
-            return [error("spf-syntax", f"{root.detail}: receivers return permerror",
+            return [SPF_SYNTAX.error(f"{root.detail}: receivers return permerror",
                           root.domain)]
         return []
 
@@ -205,6 +212,7 @@ class Budget:
             "loops": self.loops,
             "missing": self.missing,
             "dns_errors": self.dns_errors,
+            "capped": self.capped,
             "ip_literals": [
                 {"domain": ip.domain, "term": ip.term, "own": ip.own} for ip in self.ip_literals
             ],
@@ -227,12 +235,16 @@ class _Walker:
         self.budget = budget
         self.root_domain = root_domain
 
+    def _failed(self, exc: DnsError) -> None:
+        capped = isinstance(exc, QueryCapReached)
+        (self.budget.capped if capped else self.budget.dns_errors).append(str(exc))
+
     async def record_of(self, node: Node) -> Record | None:
         try:
             answer = await self.resolver.resolve(node.domain, RdType.TXT)
         except DnsError as exc:
             node.status, node.detail = "dns-error", str(exc)
-            self.budget.dns_errors.append(str(exc))
+            self._failed(exc)
             return None
         records = [text for text in answer.records if is_spf(text)]
         if not records:
@@ -339,7 +351,7 @@ class _Walker:
             if answer.void and rdtype is RdType.A:
                 answer = await self.resolver.resolve(target, RdType.AAAA)
         except DnsError as exc:
-            self.budget.dns_errors.append(str(exc))
+            self._failed(exc)
             return f"DNS error: {exc.reason}"
         if answer.void:
             self.budget.void_lookups.append(f"{term}")

@@ -1,8 +1,11 @@
 """Judge an SPF record: the findings every part of mailzone reports.
 
 ``lint_record`` looks at a record text alone (no DNS): grammar, IP literals,
-``+all``, a missing ``all``, ``ptr``, a redirect beside ``all``, duplicate
-includes, string and answer sizes, and the lookups the record itself spends.
+``+all``, a missing ``all``, ``ptr``, a redirect beside ``all``, string and answer
+sizes. What a record costs is the budget's business, counted the most exact way
+the caller can: ``lint_duplicate_includes`` and ``lint_own_lookups`` from the
+text alone (``lint_offline`` is all three), the catalogue's include costs
+(``rules.spfpolicy``), or the walked tree (``Budget.findings``).
 ``lint_txt_values`` looks at all TXT values of one name (one SPF record only).
 ``lint_tree`` adds the lookup budget of the whole include tree through a resolver.
 """
@@ -15,8 +18,24 @@ from collections.abc import Sequence
 from mailzone.dns.resolver import Resolver
 from mailzone.dns.txt import MAX_STRING, octets
 from mailzone.errors import SpfSyntaxError
-from mailzone.findings import Finding, error, warning
+from mailzone.findings import Finding
+from mailzone.registry import (
+    SPF_DEPRECATED_MACRO,
+    SPF_DUPLICATE_INCLUDE,
+    SPF_IP_LITERAL,
+    SPF_LOOKUP_LIMIT,
+    SPF_MULTIPLE_RECORDS,
+    SPF_NO_ALL,
+    SPF_PLUS_ALL,
+    SPF_PTR,
+    SPF_REDIRECT_IGNORED,
+    SPF_STRING_TOO_LONG,
+    SPF_SYNTAX,
+    SPF_TOO_LARGE,
+    SPF_UNKNOWN_MODIFIER,
+)
 from mailzone.spf.budget import Budget, static_cost, walk
+from mailzone.spf.check import RFC_LIMITS
 from mailzone.spf.literals import ip_literal_terms, split_term
 from mailzone.spf.parser import is_spf, parse
 from mailzone.spf.terms import Kind, Qualifier, Record
@@ -52,8 +71,7 @@ def lint_record(
         if literal is None:
             kept.append(term)
             continue
-        found.append(error(
-            "spf-ip-literal",
+        found.append(SPF_IP_LITERAL.error(
             f"'{term}' names the host by its address {literal.network.network_address}, "
             f"which the grammar does not allow (receivers return permerror); {INCLUDE_HINT}",
             where,
@@ -62,29 +80,26 @@ def lint_record(
         # Lint the rest of the record even when a term named an address.
         record = parse(" ".join(kept))
     except SpfSyntaxError as exc:
-        found.append(error("spf-syntax", f"{exc.describe()}: receivers return permerror",
+        found.append(SPF_SYNTAX.error(f"{exc.describe()}: receivers return permerror",
                            where))
         return found
     found.extend(_lint_parsed(record, where))
     for string in strings or ():
         if octets(string) > MAX_STRING:
-            found.append(error(
-                "spf-string-too-long",
+            found.append(SPF_STRING_TOO_LONG.error(
                 f"a TXT string of {octets(string)} octets; each string holds at most "
                 f"{MAX_STRING}: split the value into several strings",
                 where,
             ))
     size = octets(text)
     if size > UDP_SIZE:
-        found.append(error(
-            "spf-too-large",
+        found.append(SPF_TOO_LARGE.error(
             f"the record is {size} octets; over {UDP_SIZE} the answer may not fit a UDP "
             "response. Remove senders or move some to a subdomain.",
             where,
         ))
     elif size > SAFE_SIZE:
-        found.append(warning(
-            "spf-too-large",
+        found.append(SPF_TOO_LARGE.warning(
             f"the record is {size} octets; keep it under {SAFE_SIZE} so the whole answer "
             f"fits {UDP_SIZE}",
             where,
@@ -96,72 +111,99 @@ def _lint_parsed(record: Record, where: str) -> list[Finding]:
     found: list[Finding] = []
     for mechanism in record.mechanisms:
         if mechanism.kind in (Kind.IP4, Kind.IP6):
-            found.append(error(
-                "spf-ip-literal",
+            found.append(SPF_IP_LITERAL.error(
                 f"'{mechanism}' hard-codes a mail server address; {INCLUDE_HINT}",
                 where,
             ))
         elif mechanism.kind is Kind.PTR:
-            found.append(warning(
-                "spf-ptr",
+            found.append(SPF_PTR.warning(
                 f"'{mechanism}': ptr is slow and unreliable, and RFC 7208 5.5 says not to use "
                 "it; use include: or a instead",
                 where,
             ))
         if mechanism.domain is not None and "p" in mechanism.domain.letters:
-            found.append(warning(
-                "spf-deprecated-macro",
+            found.append(SPF_DEPRECATED_MACRO.warning(
                 f"'{mechanism}' uses the %{{p}} macro, which RFC 7208 7.3 says not to use",
                 where,
             ))
     all_term = record.all
     if all_term is not None and all_term.qualifier is Qualifier.PASS:
-        found.append(error(
-            "spf-plus-all",
+        found.append(SPF_PLUS_ALL.error(
             f"'{all_term}' lets every host on the internet send as this domain; "
             "end with ~all or -all",
             where,
         ))
     if all_term is None and record.redirect is None:
-        found.append(warning(
-            "spf-no-all",
+        found.append(SPF_NO_ALL.warning(
             "the record has no 'all' and no redirect=: mail from other hosts gets neutral. "
             "End it with ~all or -all",
             where,
         ))
     if all_term is not None and record.redirect is not None:
-        found.append(warning(
-            "spf-redirect-ignored",
+        found.append(SPF_REDIRECT_IGNORED.warning(
             f"'{record.redirect}' is never used because the record has '{all_term}'; "
             "remove one of them",
             where,
         ))
     for modifier in record.modifiers:
         if modifier.name not in KNOWN_MODIFIERS:
-            found.append(warning(
-                "spf-unknown-modifier",
+            found.append(SPF_UNKNOWN_MODIFIER.warning(
                 f"'{modifier}' is not a modifier receivers know; they ignore it",
                 where,
             ))
+    return found
+
+
+def lint_duplicate_includes(text: str, *, domain: str | None = None) -> list[Finding]:
+    """``spf-duplicate-include`` for an include the record itself repeats (no DNS).
+
+    A walked tree counts repeats across the whole tree instead (``Budget.findings``).
+    A record that does not parse has none (``lint_record`` reports the grammar).
+    """
+    try:
+        record = parse(text)
+    except SpfSyntaxError:
+        return []
     includes = Counter(
         str(m.domain).lower() for m in record.mechanisms if m.kind is Kind.INCLUDE
     )
-    for target, count in includes.items():
-        if count > 1:
-            found.append(warning(
-                "spf-duplicate-include",
-                f"include:{target} appears {count} times; each costs lookups again. Keep one.",
-                where,
-            ))
-    lookups = static_cost(record, {})  # the record's own terms, includes at 1
-    if lookups > 10:
-        found.append(error(
-            "spf-lookup-limit",
-            f"the record itself has {lookups} DNS-querying terms; receivers stop at 10 "
-            "and return permerror",
-            where,
-        ))
-    return found
+    return [
+        SPF_DUPLICATE_INCLUDE.warning(
+            f"include:{target} appears {count} times; each costs lookups again. Keep one.",
+            domain or "",
+        )
+        for target, count in includes.items() if count > 1
+    ]
+
+
+def lint_own_lookups(text: str, *, domain: str | None = None) -> list[Finding]:
+    """``spf-lookup-limit`` for a record whose own terms exceed 10 (includes at 1, no DNS).
+
+    The figure without any include's tree: ``mailzone spf lint`` without a resolver.
+    The catalogue's costs (``rules.spfpolicy.check_lookup_budget``) and a walked tree
+    (``Budget.findings``) count more exactly where they are known.
+    """
+    try:
+        record = parse(text)
+    except SpfSyntaxError:
+        return []
+    lookups = static_cost(record, {})
+    if lookups <= RFC_LIMITS.lookups:
+        return []
+    return [SPF_LOOKUP_LIMIT.error(
+        f"the record itself has {lookups} DNS-querying terms; receivers stop at "
+        f"{RFC_LIMITS.lookups} and return permerror",
+        domain or "",
+    )]
+
+
+def lint_offline(
+    text: str, *, domain: str | None = None, strings: Sequence[str] | None = None
+) -> list[Finding]:
+    """Everything the engine can say of a record without DNS: the text and its own budget."""
+    return [*lint_record(text, domain=domain, strings=strings),
+            *lint_duplicate_includes(text, domain=domain),
+            *lint_own_lookups(text, domain=domain)]
 
 
 def lint_txt_values(values: Sequence[str], *, domain: str = "") -> list[Finding]:
@@ -169,8 +211,7 @@ def lint_txt_values(values: Sequence[str], *, domain: str = "") -> list[Finding]
     spf = [value for value in values if is_spf(value)]
     found: list[Finding] = []
     if len(spf) > 1:
-        found.append(error(
-            "spf-multiple-records",
+        found.append(SPF_MULTIPLE_RECORDS.error(
             f"{len(spf)} v=spf1 records at this name; receivers return permerror. "
             "Merge them into one.",
             domain,
@@ -185,13 +226,10 @@ async def lint_tree(
 ) -> tuple[list[Finding], Budget | None]:
     """``lint_record`` plus the lookup budget of the whole tree through ``resolver``."""
     found = lint_record(text, domain=domain)
-    if any(f.code == "spf-syntax" for f in found):
-        return found, None
     try:
         budget = await walk(resolver, domain=domain, record=text)
     except SpfSyntaxError:
         return found, None
-    # The record's own count is superseded by the tree's.
-    found = [f for f in found if f.code not in ("spf-lookup-limit", "spf-duplicate-include")]
+    # The tree counts the lookups and repeated includes of the record and below.
     found.extend(budget.findings())
     return found, budget

@@ -48,7 +48,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from mailzone.errors import ConfigError, DmarcSyntaxError
-from mailzone.findings import Finding, warning
+from mailzone.findings import Finding
 from mailzone.mail import catalogue
 from mailzone.mail.dmarc import (
     Alignment,
@@ -59,6 +59,7 @@ from mailzone.mail.dmarc import (
 )
 from mailzone.mail.dmarc import format_dmarc as _format_dmarc
 from mailzone.names import domain_problem, is_host_label
+from mailzone.registry import CONFIG_INCLUDE_COST_UNKNOWN, CONFIG_NO_DMARC, SENDER_NOREPLY
 from mailzone.rules.sender import check_sender_address, check_sender_domain
 from mailzone.spf.budget import static_cost
 from mailzone.spf.check import RFC_LIMITS
@@ -231,7 +232,7 @@ def _sender_address(address: str, info: ValidationInfo) -> str:
     if not findings and isinstance(domain, str):
         findings = check_sender_domain(address, [domain])
     errors = [
-        f.message + (" (list it under realMailboxes)" if f.code == "sender-noreply" else "")
+        f.message + (" (list it under realMailboxes)" if f.code == SENDER_NOREPLY.code else "")
         for f in findings
         if f.is_error
     ]
@@ -614,9 +615,9 @@ def _domain_problems(domain: DomainConfig, prefix: str) -> list[tuple[str, str]]
 
 def _spf_lint(domain: DomainConfig) -> list[str]:
     """Error messages of the SPF engine's lint for the record this domain would publish."""
+    # The lookup budget is judged with the senders, from the catalogue's costs.
     findings = lint_record(domain.spf_record, domain=domain.domain)
-    # The lookup limit is judged above from the catalogue's costs.
-    return [f.message for f in findings if f.is_error and f.code != "spf-lookup-limit"]
+    return [f.message for f in findings if f.is_error]
 
 
 def parse_domains(raw: object, *, default_region: str | None = None) -> list[DomainConfig]:
@@ -688,22 +689,20 @@ def config_warnings(domains: Sequence[DomainConfig]) -> list[Finding]:
         prefix = f"{ROOT}[{index}]"
         for position, sender in enumerate(domain.senders):
             if not sender.cost_known:
-                findings.append(warning(
-                    "config-include-cost-unknown",
+                findings.append(CONFIG_INCLUDE_COST_UNKNOWN.warning(
                     f"include:{sender.include} is not in the catalogue: its lookup cost is "
                     "assumed to be 1; state it with 'lookups: <n>' so the budget is right",
                     f"{prefix}.senders[{position}]",
                 ))
         if domain.dmarc is None:
-            findings.append(warning(
-                "config-no-dmarc",
+            findings.append(CONFIG_NO_DMARC.warning(
                 f"no dmarc for {domain.domain}: receivers get no policy and you get no "
                 "reports; add 'dmarc: {policy: none, rua: [mailto:<mailbox>]}' to start",
                 prefix,
             ))
         else:
             findings.extend(
-                Finding(f.code, f.severity, f.message, f"{prefix}.dmarc")
+                f.at(f"{prefix}.dmarc")
                 for f in check_record(domain.dmarc.record(), domain.domain)
                 if not f.is_error
             )

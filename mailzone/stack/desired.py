@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 from mailzone.dns.txt import split_txt
 from mailzone.findings import Finding
 from mailzone.rules.spfpolicy import check_lookup_budget
-from mailzone.spf.lint import lint_record
+from mailzone.spf.lint import lint_duplicate_includes, lint_record
 
 if TYPE_CHECKING:
     from mailzone.stack.config import DomainConfig
@@ -126,12 +126,12 @@ def check_spf_record(
     (``spf-ip-literal``), grammar (``spf-syntax``) and a budget over 10
     (``spf-lookup-limit``, the policy pack's offline budget).
     """
-    findings = [
-        f for f in lint_record(text, domain=domain, strings=split_txt_value(text))
-        if f.code != "spf-lookup-limit"
+    return [
+        *lint_record(text, domain=domain, strings=split_txt_value(text)),
+        *lint_duplicate_includes(text, domain=domain),
+        *check_lookup_budget(text, warn_at=None, include_costs=include_costs, name=domain,
+                             where=domain),
     ]
-    return findings + check_lookup_budget(text, warn_at=None, include_costs=include_costs,
-                                          name=domain, where=domain)
 
 
 def mail_from_mx(region: str) -> str:

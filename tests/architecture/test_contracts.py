@@ -75,6 +75,8 @@ FAULTS = {
     "the SPF engine imports the rules": (
         "mailzone/spf/lint.py", "from mailzone.rules.records import DnsRecord",
         {LAYERS, ACYCLIC}),
+    "the registry imports the SPF engine": (
+        "mailzone/registry.py", "from mailzone.spf.parser import parse", {LAYERS, ACYCLIC}),
     "components import the pack": (
         "components/records.py", "from policies import resources", {INDEPENDENT}),
 }

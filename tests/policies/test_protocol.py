@@ -11,6 +11,7 @@ import pytest
 from google.protobuf import json_format
 from pulumi.runtime.proto import analyzer_pb2
 
+from mailzone.registry import REGISTRY
 from tests.policies.harness import PACK_DIR, Pack, of
 from tests.policies.shapes import R53, r53
 
@@ -49,6 +50,14 @@ def test_analyzer_info_lists_every_rule_with_its_level_and_kind(pack: Pack) -> N
     found = {p.name: (_LEVELS[p.enforcementLevel], _TYPES[p.policy_type]) for p in info.policies}
     assert found == RULES
     assert all(p.description for p in info.policies)
+
+
+def test_the_pack_serves_the_policies_the_registry_declares(pack: Pack) -> None:
+    served = {p.name: (p.description, _LEVELS[p.enforcementLevel], _TYPES[p.policy_type])
+              for p in pack.info().policies}
+    declared = {p.name: (p.description, p.enforcement.value, "stack" if p.stack else "resource")
+                for p in REGISTRY.policies()}
+    assert served == declared
 
 
 def test_every_policy_has_a_config_schema_with_defaults(pack: Pack) -> None:
