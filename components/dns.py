@@ -1,4 +1,8 @@
-"""DNS backends: one small interface, two providers.
+"""DNS backends: one small interface, one class per provider.
+
+The record encoding (TXT quoting, 255-octet strings) and record-set semantics are
+the core's, one module per provider in ``mailzone.providers``; a backend here only
+declares that provider's Pulumi resources.
 
 A component hands a backend a ``RecordSpec`` (a ``mailzone.stack.desired.DesiredRecord``
 with its known-after-apply parts rendered as Pulumi outputs) and the backend
@@ -27,7 +31,9 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_cloudflare as cloudflare
 
-from mailzone.stack.desired import DesiredRecord, KnownAfterApply, quoted_txt, route53_txt
+from mailzone.providers import cloudflare as cloudflare_provider
+from mailzone.providers import route53 as route53_provider
+from mailzone.stack.desired import DesiredRecord, KnownAfterApply
 
 COMMENT = "managed by mailzone"
 
@@ -94,7 +100,7 @@ class DnsBackend(ABC):
 
 
 class Route53Backend(DnsBackend):
-    provider = "route53"
+    provider = route53_provider.PROVIDER.name
 
     def __init__(self, zone_id: pulumi.Input[str]) -> None:
         self.zone_id = zone_id
@@ -104,7 +110,7 @@ class Route53Backend(DnsBackend):
         """The ``records`` of the record set: TXT values in Route 53's quoted form."""
         values: list[pulumi.Input[str]] = [*spec.values, *spec.keep]
         if spec.type == "TXT":
-            return [_map(v, route53_txt) for v in values]
+            return [_map(v, route53_provider.PROVIDER.encode_txt) for v in values]
         return values
 
     def declare(
@@ -124,7 +130,7 @@ class Route53Backend(DnsBackend):
 
 
 class CloudflareBackend(DnsBackend):
-    provider = "cloudflare"
+    provider = cloudflare_provider.PROVIDER.name
 
     def __init__(self, zone_id: pulumi.Input[str]) -> None:
         self.zone_id = zone_id
@@ -138,7 +144,7 @@ class CloudflareBackend(DnsBackend):
             priority: float | None = None
             content: pulumi.Input[str] = value
             if spec.type == "TXT":
-                content = _map(value, quoted_txt)
+                content = _map(value, cloudflare_provider.PROVIDER.encode_txt)
             elif spec.type == "MX":
                 if not isinstance(value, str):
                     raise ValueError(f"{spec.key}: an MX value must be known before apply")

@@ -35,6 +35,7 @@ from components.ses import (
     SesSmtpCredentials,
     SesSmtpCredentialsArgs,
 )
+from mailzone.providers import DnsProvider
 from mailzone.stack.config import DomainConfig, include_costs
 from mailzone.stack.desired import desired_records
 
@@ -125,12 +126,12 @@ class MailDomain(pulumi.ComponentResource):
         self.register_outputs(self.exports())
 
     def _backend(self, config: DomainConfig) -> DnsBackend:
-        if config.dns.provider == "cloudflare":
+        if config.dns.provider is DnsProvider.CLOUDFLARE:
             assert config.dns.zone_id is not None  # the config requires it
             return CloudflareBackend(config.dns.zone_id)
         zone_id: pulumi.Input[str]
-        if config.dns.route53_zone_id is not None:
-            zone_id = config.dns.route53_zone_id
+        if config.dns.provider_zone_id is not None:
+            zone_id = config.dns.provider_zone_id
         else:
             zone = aws.route53.get_zone_output(
                 name=config.zone_name,

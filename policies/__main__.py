@@ -219,7 +219,7 @@ def _spf_no_ip_literals(resource: rs.Resource, record: DnsRecord,
 def _spf_valid(resource: rs.Resource, record: DnsRecord,
                config: Mapping[str, Any]) -> list[Finding]:
     ignore = set(_strings(config, "spf-valid", "ignoreCodes"))
-    strings = {t.value: list(t.strings) for t in rs.route53_txt_strings(resource)}
+    strings = rs.txt_strings(resource)
     findings: list[Finding] = []
     at = f" at {record.fqdn}" if record.fqdn else ""
     for text in spf_values(record):

@@ -2,8 +2,10 @@
 
 The pack inspects resources by type token and by the property names the engine
 sends (camelCase, as in the providers' schemas), so it never imports
-``pulumi_aws`` or ``pulumi_cloudflare``. This module is the only place that
-knows those shapes; everything it returns is plain data for ``mailzone.rules``.
+``pulumi_aws`` or ``pulumi_cloudflare``. DNS record and zone resources are read
+by their provider's module in the core (``mailzone.providers``); this module
+knows the other shapes (SES identities, application settings). Everything it
+returns is plain data for ``mailzone.rules``.
 
 Unknown values: during a preview, a property computed from another resource
 (a DKIM token, a zone id) reaches the pack as one of the engine's unknown
@@ -31,16 +33,13 @@ from pulumi_policy.proxy import (
     UnknownValueError,
 )
 
+from mailzone.providers import PROVIDERS, RECORD_TYPES, for_record_type
+from mailzone.providers.base import UNKNOWN, prop_text
 from mailzone.rules.records import DnsRecord
 from mailzone.rules.ses import MailFromDomain, SesIdentity
 from mailzone.rules.smtp import Setting, settings_from
 
 # Type tokens.
-ROUTE53_RECORD: Final = "aws:route53/record:Record"
-ROUTE53_ZONE: Final = "aws:route53/zone:Zone"
-CLOUDFLARE_DNS_RECORD: Final = "cloudflare:index/dnsRecord:DnsRecord"  # provider v6
-CLOUDFLARE_RECORD: Final = "cloudflare:index/record:Record"  # provider v5
-CLOUDFLARE_ZONE: Final = "cloudflare:index/zone:Zone"
 SESV2_IDENTITY: Final = "aws:sesv2/emailIdentity:EmailIdentity"
 SESV2_MAIL_FROM: Final = "aws:sesv2/emailIdentityMailFromAttributes:EmailIdentityMailFromAttributes"
 SES_DOMAIN_IDENTITY: Final = "aws:ses/domainIdentity:DomainIdentity"
@@ -51,7 +50,7 @@ LAMBDA_FUNCTION: Final = "aws:lambda/function:Function"
 ECS_TASK_DEFINITION: Final = "aws:ecs/taskDefinition:TaskDefinition"
 SSM_PARAMETER: Final = "aws:ssm/parameter:Parameter"
 
-DNS_TYPES: Final = frozenset({ROUTE53_RECORD, CLOUDFLARE_DNS_RECORD, CLOUDFLARE_RECORD})
+DNS_TYPES: Final = RECORD_TYPES  # every provider's record resources (mailzone.providers)
 SETTINGS_TYPES: Final = frozenset({LAMBDA_FUNCTION, ECS_TASK_DEFINITION, SSM_PARAMETER})
 
 _SENTINELS: Final = frozenset({
@@ -63,23 +62,6 @@ _SENTINELS: Final = frozenset({
     UNKNOWN_ARCHIVE_VALUE,
     UNKNOWN_OBJECT_VALUE,
 })
-
-
-class _Unknown:
-    """A value the engine does not know yet (preview)."""
-
-    _instance: _Unknown | None = None
-
-    def __new__(cls) -> _Unknown:
-        if cls._instance is None:
-            cls._instance = super().__new__(cls)
-        return cls._instance
-
-    def __repr__(self) -> str:
-        return "UNKNOWN"
-
-
-UNKNOWN: Final = _Unknown()
 
 
 def plain(value: Any) -> Any:
@@ -109,15 +91,7 @@ def plain(value: Any) -> Any:
     return value
 
 
-def text(value: Any) -> str | None:
-    """A string property: None when unknown or absent; numbers as their text."""
-    if value is UNKNOWN or value is None:
-        return None
-    if isinstance(value, bool):
-        return str(value).lower()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
+text = prop_text  # a string property: None when unknown or absent
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,83 +104,7 @@ class Resource:
     props: Mapping[str, Any] = field(default_factory=dict)
 
 
-# --- TXT quoting --------------------------------------------------------------
-
-
-def unquote_txt(value: str) -> tuple[str, list[str]]:
-    """The joined text and the character-strings of a TXT value in zone-file form.
-
-    ``"v=spf1 include:a.example" " ~all"`` -> (``v=spf1 include:a.example ~all``,
-    [two strings]). Backslash escapes (``\\"``, ``\\\\``, ``\\DDD``) are decoded.
-    A value not in quotes is one string, as written.
-    """
-    stripped = value.strip()
-    if not stripped.startswith('"'):
-        return value, [value]
-    strings: list[str] = []
-    i = 0
-    n = len(stripped)
-    while i < n:
-        while i < n and stripped[i] in " \t":
-            i += 1
-        if i >= n:
-            break
-        if stripped[i] != '"':
-            # Unquoted trailing garbage: keep it verbatim as one more string.
-            strings.append(stripped[i:])
-            break
-        i += 1
-        chunk: list[str] = []
-        while i < n and stripped[i] != '"':
-            ch = stripped[i]
-            if ch == "\\" and i + 1 < n:
-                digits = stripped[i + 1 : i + 4]
-                if len(digits) == 3 and digits.isdigit():
-                    chunk.append(chr(int(digits)))
-                    i += 4
-                    continue
-                chunk.append(stripped[i + 1])
-                i += 2
-                continue
-            chunk.append(ch)
-            i += 1
-        strings.append("".join(chunk))
-        i += 1  # the closing quote
-    return "".join(strings), strings
-
-
-def route53_txt(value: str) -> tuple[str, list[str]]:
-    """A Route 53 TXT value as the provider takes it.
-
-    The provider quotes a plain value itself; a long value is split by the
-    program with ``""`` between the strings (``first""second``), and a value
-    may also arrive in zone-file form (``"a" "b"``).
-    """
-    if value.strip().startswith('"'):
-        return unquote_txt(value)
-    if '""' in value:
-        strings = value.split('""')
-        return "".join(strings), strings
-    return value, [value]
-
-
-def _mx_exchange(value: str) -> str:
-    """``"10 mail.example.com"`` -> ``"mail.example.com"``; a bare host stays."""
-    parts = value.split()
-    if len(parts) == 2 and parts[0].isdigit():
-        return parts[1]
-    return value.strip()
-
-
 # --- DNS records --------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class TxtStrings:
-    """The character-strings of a Route 53 TXT value, for the 255-octet check."""
-
-    value: str
-    strings: tuple[str, ...]
 
 
 def qualify(name: str | None, zone: str | None) -> str | None:
@@ -227,77 +125,36 @@ def qualify(name: str | None, zone: str | None) -> str | None:
 def dns_record(resource: Resource, zones: Mapping[str, str] | None = None) -> DnsRecord | None:
     """The record set a DNS resource declares, or None for other types.
 
-    ``zones`` maps zone ids to zone names (from the stack's zone resources) to
-    make relative names absolute.
+    The resource's provider (``mailzone.providers``) reads its properties; ``zones``
+    maps zone ids to zone names (from the stack's zone resources) to make relative
+    names absolute.
     """
-    props = resource.props
-    if resource.type not in DNS_TYPES:
+    provider = for_record_type(resource.type)
+    if provider is None:
         return None
-    zone_id = text(props.get("zoneId"))
-    zone = (zones or {}).get(zone_id) if zone_id else None
-    rdtype = text(props.get("type"))
-    name = qualify(text(props.get("name")), zone)
-    values: tuple[str | None, ...] | None
-    group = ""
-    if resource.type == ROUTE53_RECORD:
-        records = props.get("records")
-        group = text(props.get("setIdentifier")) or ""
-        if records is UNKNOWN:
-            values = None
-        elif records is None:
-            values = ()  # an alias record: no values of its own
-        else:
-            values = tuple(_value(rdtype, v, route53=True) for v in records)
-    else:
-        raw = props.get("content")
-        if raw is None and resource.type == CLOUDFLARE_RECORD:
-            raw = props.get("value")
-        values = (_value(rdtype, raw, route53=False),) if raw is not None else ()
-    return DnsRecord(name, rdtype, values, where=resource.urn, label=resource.name, group=group)
+    declared = provider.declared(resource.type, resource.props)
+    zone = (zones or {}).get(declared.zone_id) if declared.zone_id else None
+    return DnsRecord(qualify(declared.name, zone), declared.rdtype, declared.values,
+                     where=resource.urn, label=resource.name, group=declared.group)
 
 
-def _value(rdtype: str | None, raw: Any, *, route53: bool) -> str | None:
-    value = text(raw)
-    if value is None:
-        return None
-    kind = (rdtype or "").upper()
-    if kind in ("TXT", "SPF"):
-        return route53_txt(value)[0] if route53 else unquote_txt(value)[0]
-    if kind == "MX":
-        return _mx_exchange(value)
-    return value.strip()
-
-
-def route53_txt_strings(resource: Resource) -> list[TxtStrings]:
-    """Each TXT value of a Route 53 record with its character-strings."""
-    if resource.type != ROUTE53_RECORD:
-        return []
-    records = resource.props.get("records")
-    if not isinstance(records, list):
-        return []
-    out: list[TxtStrings] = []
-    for raw in records:
-        value = text(raw)
-        if value is not None:
-            joined, strings = route53_txt(value)
-            out.append(TxtStrings(joined, tuple(strings)))
-    return out
+def txt_strings(resource: Resource) -> dict[str, tuple[str, ...]]:
+    """Joined TXT text -> its character-strings, where the resource's provider states them."""
+    provider = for_record_type(resource.type)
+    if provider is None:
+        return {}
+    return dict(provider.declared(resource.type, resource.props).strings or {})
 
 
 def zone_names(resources: Iterable[Resource]) -> dict[str, str]:
     """Zone id -> zone name for the zones declared in the stack (known values only)."""
     zones: dict[str, str] = {}
     for resource in resources:
-        if resource.type == ROUTE53_ZONE:
-            zone_id = text(resource.props.get("zoneId")) or text(resource.props.get("id"))
-            name = text(resource.props.get("name"))
-        elif resource.type == CLOUDFLARE_ZONE:
-            zone_id = text(resource.props.get("id"))
-            name = text(resource.props.get("name")) or text(resource.props.get("zone"))
-        else:
-            continue
-        if zone_id and name:
-            zones[zone_id] = name
+        for provider in PROVIDERS.values():
+            if resource.type in provider.zone_types:
+                found = provider.zone(resource.type, resource.props)
+                if found is not None:
+                    zones[found[0]] = found[1]
     return zones
 
 

@@ -1,9 +1,11 @@
-"""TXT character-strings: split a value into <=255-octet strings and join them back.
+"""TXT character-strings: split a value into <=255-octet strings, join, quote, unquote.
 
 DNS stores a TXT record as a sequence of character-strings of at most 255
 octets each; receivers of SPF join them with nothing between (RFC 7208 3.3).
 Splitting prefers the last space within the limit, so each string ends on a
 term boundary and stays readable, and joining restores the text exactly.
+``quote_txt`` writes the zone-file form (``"part1" "part2"``) and ``unquote_txt``
+reads it back; a provider's own form lives in its module (``mailzone.providers``).
 """
 
 from __future__ import annotations
@@ -46,3 +48,55 @@ def join_txt(strings: Iterable[str]) -> str:
 
 def octets(text: str) -> int:
     return len(text.encode("utf-8"))
+
+
+def escape_string(part: str) -> str:
+    """One character-string's text with ``\\`` and ``"`` escaped, as inside quotes."""
+    return part.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def quote_txt(value: str) -> str:
+    """A TXT value in zone-file form: ``"part1" "part2"``, each part <= 255 octets."""
+    return " ".join(f'"{escape_string(part)}"' for part in split_txt(value))
+
+
+def unquote_txt(value: str) -> tuple[str, tuple[str, ...]]:
+    """The joined text and the character-strings of a TXT value in zone-file form.
+
+    ``"v=spf1 include:a.example" " ~all"`` -> (``v=spf1 include:a.example ~all``,
+    the two strings). Backslash escapes (``\\"``, ``\\\\``, ``\\DDD``) are decoded.
+    A value not in quotes is one string, as written.
+    """
+    stripped = value.strip()
+    if not stripped.startswith('"'):
+        return value, (value,)
+    strings: list[str] = []
+    i = 0
+    n = len(stripped)
+    while i < n:
+        while i < n and stripped[i] in " \t":
+            i += 1
+        if i >= n:
+            break
+        if stripped[i] != '"':
+            # Unquoted trailing garbage: keep it verbatim as one more string.
+            strings.append(stripped[i:])
+            break
+        i += 1
+        chunk: list[str] = []
+        while i < n and stripped[i] != '"':
+            ch = stripped[i]
+            if ch == "\\" and i + 1 < n:
+                digits = stripped[i + 1 : i + 4]
+                if len(digits) == 3 and digits.isdigit():
+                    chunk.append(chr(int(digits)))
+                    i += 4
+                    continue
+                chunk.append(stripped[i + 1])
+                i += 2
+                continue
+            chunk.append(ch)
+            i += 1
+        strings.append("".join(chunk))
+        i += 1  # the closing quote
+    return "".join(strings), tuple(strings)

@@ -53,6 +53,7 @@ from enum import StrEnum
 from functools import lru_cache, partial
 from typing import TYPE_CHECKING, Any
 
+from mailzone import providers
 from mailzone.dns.resolver import RdType, Resolver, normalize_name, run_sync
 from mailzone.dns.txt import split_txt
 from mailzone.errors import DnsError, SpfSyntaxError
@@ -60,6 +61,7 @@ from mailzone.findings import Finding, Severity, has_errors, unique
 from mailzone.mail import catalogue
 from mailzone.mail.dmarc import is_dmarc_record, validate_dmarc
 from mailzone.plan.lock import Lock, LockEntry, describe_change
+from mailzone.providers import RecordSets
 from mailzone.registry import (
     PLAN_CNAME_CONFLICT,
     PLAN_DNS_ERROR,
@@ -367,13 +369,15 @@ def _index_of(rdtype: str, values: Sequence[str], value: str) -> int | None:
 
 
 def plan_values(
-    provider: str,
+    provider_name: str,
     rdtype: str,
     desired: Sequence[str],
     keep: Sequence[str],
     published: Sequence[str],
 ) -> list[PlannedValue]:
     """What becomes of every value at one name and type (see the module's docstring)."""
+    provider = providers.provider(provider_name)
+    whole_set = provider.record_sets is RecordSets.WHOLE_SET
     remaining = list(published)
     out: list[PlannedValue] = []
     missing: list[str] = []
@@ -390,20 +394,21 @@ def plan_values(
         if index is not None:
             remaining.pop(index)
             out.append(PlannedValue(value, ValueStatus.KEPT, "keepTxt"))
-        elif provider == "route53":
+        elif whole_set:
             out.append(PlannedValue(value, ValueStatus.ADD, "keepTxt"))
     replaced_kinds = [_kind(rdtype, v) for v in missing]
     for value in remaining:
         kind = _kind(rdtype, value)
-        if provider == "route53":
+        if whole_set:
             if kind in replaced_kinds or kind in (_kind(rdtype, v) for v in desired):
                 out.append(PlannedValue(value, ValueStatus.REMOVE))
             else:
                 out.append(PlannedValue(
                     value, ValueStatus.LOST,
-                    "Route 53 writes the whole record set: add it to keepTxt to keep it"))
+                    f"{provider.title} writes the whole record set: add it to keepTxt to "
+                    "keep it"))
         elif kind in replaced_kinds:
-            replaced_kinds.remove(kind)  # one Cloudflare record updated in place
+            replaced_kinds.remove(kind)  # one record per value: updated in place
             out.append(PlannedValue(value, ValueStatus.REMOVE))
         else:
             out.append(PlannedValue(value, ValueStatus.UNMANAGED))
@@ -735,7 +740,8 @@ async def _plan_record(
         if value.status is ValueStatus.LOST:
             findings.append(PLAN_VALUE_LOST.error(
                 f"{name} {record.type} {value.value!r} is published now and `pulumi up` "
-                f"would delete it: Route 53 writes the whole record set. If it must stay "
+                f"would delete it: {providers.provider(provider).title} writes the whole record "
+                "set. If it must stay "
                 "(a site verification token, say), add it to keepTxt; if it should go, "
                 "remove it first on purpose",
                 name,
@@ -754,13 +760,9 @@ async def _plan_record(
                 _, tree_findings = await walks.record(text, name)
                 findings.extend(tree_findings)
     note = ""
-    if action is Action.UPDATE and provider == "route53":
-        note = ("Route 53 refuses to overwrite a record set the stack does not own: import "
-                "it first (README: Components) if it was created outside this stack")
-    elif action is Action.UPDATE and provider == "cloudflare" and any(
-            v.status is ValueStatus.REMOVE for v in planned):
-        note = ("Cloudflare: the replaced value's record must be the stack's (import it if it "
-                "was created by hand), else it stays beside the new one")
+    if action is Action.UPDATE:
+        note = providers.provider(provider).replace_note(
+            any(v.status is ValueStatus.REMOVE for v in planned))
     return RecordPlan(record.key, record.owner, name, record.type, record.ttl, action,
                       tuple(planned), spf, note)
 

@@ -59,6 +59,7 @@ from mailzone.mail.dmarc import (
 )
 from mailzone.mail.dmarc import format_dmarc as _format_dmarc
 from mailzone.names import domain_problem, is_host_label
+from mailzone.providers import PROVIDERS, DnsProvider, Provider
 from mailzone.registry import CONFIG_INCLUDE_COST_UNKNOWN, CONFIG_NO_DMARC, SENDER_NOREPLY
 from mailzone.rules.sender import check_sender_address, check_sender_domain
 from mailzone.spf.budget import static_cost
@@ -77,8 +78,6 @@ MAX_TTL = 86400
 LOOKUP_LIMIT = RFC_LIMITS.lookups
 
 _REGION = re.compile(r"^[a-z]{2}(?:-gov|-iso[a-z]*)?-[a-z]+-[0-9]+$")
-_ZONE_ID_ROUTE53 = re.compile(r"^(?:/hostedzone/)?Z[A-Z0-9]{1,31}$")
-_ZONE_ID_CLOUDFLARE = re.compile(r"^[0-9a-f]{32}$")
 _CONFIGURATION_SET = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
@@ -254,16 +253,18 @@ class _Model(BaseModel):
 class DnsConfig(_Model):
     """``dns``: where the domain's records live."""
 
-    provider: str
+    provider: DnsProvider
     zone_id: str | None = Field(default=None, alias="zoneId")
     zone_name: str | None = Field(default=None, alias="zoneName")
 
-    @field_validator("provider")
+    @field_validator("provider", mode="before")
     @classmethod
-    def _provider(cls, value: str) -> str:
-        options = ("route53", "cloudflare")
-        if value.lower() in options:
-            return value.lower()
+    def _provider(cls, value: object) -> DnsProvider:
+        if not isinstance(value, str):
+            raise _fail(f"expected text, got {type(value).__name__} {value!r}")
+        options = tuple(p.value for p in DnsProvider)
+        if value.strip().lower() in options:
+            return DnsProvider(value.strip().lower())
         raise _fail(f"unknown DNS provider {value!r}{_did_you_mean(value, options)}")
 
     @field_validator("zone_name")
@@ -278,31 +279,20 @@ class DnsConfig(_Model):
 
     @model_validator(mode="after")
     def _zone(self) -> DnsConfig:
-        if self.provider == "cloudflare":
-            if self.zone_id is None:
-                raise _fail(
-                    "Cloudflare needs the zone id: add 'zoneId: <32 hex digits>' (the "
-                    "zone's Overview page shows it)"
-                )
-            if not _ZONE_ID_CLOUDFLARE.match(self.zone_id):
-                raise _fail(
-                    f"zoneId {self.zone_id!r} is not a Cloudflare zone id (32 lower-case hex "
-                    "digits, from the zone's Overview page)"
-                )
-            if self.zone_name is not None:
-                raise _fail("zoneName is for Route 53 only; Cloudflare uses zoneId")
-        elif self.zone_id is not None and not _ZONE_ID_ROUTE53.match(self.zone_id):
-            raise _fail(
-                f"zoneId {self.zone_id!r} is not a Route 53 hosted zone id (such as "
-                "'Z0123456789ABCDEFGHIJ'); or leave it out to find the zone by name"
-            )
+        problem = self.backend.zone_problem(self.zone_id, self.zone_name)
+        if problem is not None:
+            raise _fail(problem)
         return self
 
     @property
-    def route53_zone_id(self) -> str | None:
-        if self.zone_id is None:
-            return None
-        return self.zone_id.removeprefix("/hostedzone/")
+    def backend(self) -> Provider:
+        """The provider module that knows how this domain's records are written."""
+        return PROVIDERS[self.provider]
+
+    @property
+    def provider_zone_id(self) -> str | None:
+        """``zoneId`` in the form the provider's resources take."""
+        return self.backend.zone_id(self.zone_id)
 
 
 class DmarcConfig(_Model):

@@ -92,30 +92,6 @@ class DesiredRecord:
         return isinstance(self.name, str) and all(isinstance(v, str) for v in self.values)
 
 
-def split_txt_value(value: str) -> list[str]:
-    """A TXT value as DNS character-strings of at most 255 octets each."""
-    return split_txt(value)
-
-
-def _escape(part: str) -> str:
-    return part.replace("\\", "\\\\").replace('"', '\\"')
-
-
-def quoted_txt(value: str) -> str:
-    """A TXT value in zone-file form: ``"part1" "part2"``, each part <= 255 octets."""
-    return " ".join(f'"{_escape(part)}"' for part in split_txt_value(value))
-
-
-def route53_txt(value: str) -> str:
-    """A TXT value as the AWS provider's ``records`` entry: ``part1" "part2``.
-
-    The provider wraps every TXT entry in double quotes before it reaches Route
-    53, so the entry holds the inner form: the 255-octet strings joined by
-    ``" "``. What Route 53 stores is then ``"part1" "part2"``.
-    """
-    return '" "'.join(_escape(part) for part in split_txt_value(value))
-
-
 def check_spf_record(
     text: str, include_costs: Mapping[str, int], *, domain: str
 ) -> list[Finding]:
@@ -127,7 +103,7 @@ def check_spf_record(
     (``spf-lookup-limit``, the policy pack's offline budget).
     """
     return [
-        *lint_record(text, domain=domain, strings=split_txt_value(text)),
+        *lint_record(text, domain=domain, strings=split_txt(text)),
         *lint_duplicate_includes(text, domain=domain),
         *check_lookup_budget(text, warn_at=None, include_costs=include_costs, name=domain,
                              where=domain),

@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 
+from mailzone.providers import cloudflare, route53
 from mailzone.stack.config import parse_domains
-from mailzone.stack.desired import KnownAfterApply, Value, desired_records, quoted_txt, route53_txt
+from mailzone.stack.desired import KnownAfterApply, Value, desired_records
 from tests.components import harness
 from tests.components.conftest import BAD, LONG_TOKEN, MANY_RUA, VARIANT, Runs
 from tests.components.harness import Resource, Run
@@ -50,13 +51,13 @@ def expected_dns(config: dict[str, Any]) -> Counter[tuple[str, str, str, tuple[s
             if domain.dns.provider == "route53":
                 values = [_render(v) for v in record.all_values]
                 if record.type == "TXT":
-                    values = [route53_txt(v) for v in values]
+                    values = [route53.PROVIDER.encode_txt(v) for v in values]
                 out[("route53", name, record.type, tuple(values))] += 1
             else:
                 for value in record.values:
                     text = _render(value)
                     if record.type == "TXT":
-                        text = quoted_txt(text)
+                        text = cloudflare.PROVIDER.encode_txt(text)
                     elif record.type == "MX":
                         preference, text = text.split(" ", 1)
                         text = f"{text} priority={float(preference)}"

@@ -128,14 +128,6 @@ def test_single_spf_counts_across_record_sets() -> None:
     assert sorted(f.where for f in check_single_spf(records)) == ["a", "b"]
 
 
-def test_txt_quoting_forms() -> None:
-    assert rs.unquote_txt('"v=spf1 " "include:a.example.com -all"') == (
-        "v=spf1 include:a.example.com -all", ["v=spf1 ", "include:a.example.com -all"])
-    assert rs.unquote_txt(r'"say \"hi\"\032ok"')[0] == 'say "hi" ok'
-    assert rs.route53_txt('first""second') == ("firstsecond", ["first", "second"])
-    assert rs.route53_txt("v=spf1 -all") == ("v=spf1 -all", ["v=spf1 -all"])
-
-
 def test_plain_turns_sdk_unknowns_into_unknown() -> None:
     proxied = unknown_checking_proxy({
         "name": "example.com",
@@ -145,5 +137,6 @@ def test_plain_turns_sdk_unknowns_into_unknown() -> None:
     props = rs.plain(proxied)
     assert props == {"name": "example.com", "records": ["v=spf1 -all", rs.UNKNOWN],
                      "zoneId": rs.UNKNOWN}
-    record = rs.dns_record(rs.Resource(rs.ROUTE53_RECORD, "urn", "r", {**props, "type": "TXT"}))
+    resource = rs.Resource("aws:route53/record:Record", "urn", "r", {**props, "type": "TXT"})
+    record = rs.dns_record(resource)
     assert record is not None and record.values == ("v=spf1 -all", None)

@@ -12,7 +12,7 @@ from mailzone.cli.main import main
 
 
 def test_start_up_path_imports_no_pulumi_and_no_resolver() -> None:
-    # DESIGN.md: the CLI must start fast; nothing on its path imports pulumi_aws or
+    # docs/design.md: the CLI must start fast; nothing on its path imports pulumi_aws or
     # pulumi_cloudflare. Building the parser (all commands) is what --help does.
     probe = (
         "import sys; from mailzone.cli.main import build_parser; build_parser(); "

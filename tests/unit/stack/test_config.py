@@ -345,7 +345,7 @@ def test_dns_zone_ids() -> None:
     route53 = entry(ses={"region": "eu-west-1"}, dns={"provider": "route53",
                                                       "zoneId": "/hostedzone/Z0123456789ABC"})
     [domain] = parse_domains([route53])
-    assert domain.dns.route53_zone_id == "Z0123456789ABC"
+    assert domain.dns.provider_zone_id == "Z0123456789ABC"
     path, message = only([{**CLOUDFLARE, "dns": {"provider": "cloudflare", "zoneId": "nope"}}])
     assert path == "domains[0].dns" and "32 lower-case hex" in message
     path, message = only([{**CLOUDFLARE, "dns": {"provider": "route53", "zoneId": "nope"}}])

@@ -6,8 +6,6 @@ import re
 from typing import Any
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
 from mailzone.spf.parser import parse
 from mailzone.stack.config import DomainConfig, include_costs, parse_domains
@@ -16,9 +14,6 @@ from mailzone.stack.desired import (
     KnownAfterApply,
     check_spf_record,
     desired_records,
-    quoted_txt,
-    route53_txt,
-    split_txt_value,
 )
 
 BASE: dict[str, Any] = {
@@ -123,37 +118,6 @@ def test_no_ip_literal_in_any_record() -> None:
     for record in desired_records(domain()):
         for value in record.all_values:
             assert not re.search(r"\bip[46]:", str(value))
-
-
-def test_split_quoted_and_route53_forms() -> None:
-    value = "k=" + "a" * 300 + ' say "hi" \\ ok'
-    parts = split_txt_value(value)
-    assert len(parts) == 2
-    assert all(len(p.encode()) <= 255 for p in parts)
-    assert "".join(parts) == value
-    assert split_txt_value("short") == ["short"]
-    assert quoted_txt("short") == '"short"'
-    assert route53_txt("short") == "short"
-    escaped = [p.replace("\\", "\\\\").replace('"', '\\"') for p in parts]
-    assert quoted_txt(value) == " ".join(f'"{p}"' for p in escaped)
-    # The AWS provider wraps each entry in quotes: the result is Route 53's quoted form.
-    assert f'"{route53_txt(value)}"' == quoted_txt(value)
-
-
-_QUOTED = re.compile(r'"((?:[^"\\]|\\.)*)"')
-
-
-def _unquote(text: str) -> list[str]:
-    strings = _QUOTED.findall(text)
-    assert " ".join(f'"{s}"' for s in strings) == text
-    return [re.sub(r"\\(.)", r"\1", s) for s in strings]
-
-
-@given(st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=0x2FF), max_size=900))
-def test_quoted_form_round_trips(value: str) -> None:
-    strings = _unquote(quoted_txt(value))
-    assert "".join(strings) == value
-    assert all(len(s.encode()) <= 255 for s in strings)
 
 
 def test_check_spf_record() -> None:

@@ -1,0 +1,148 @@
+"""What every DNS provider module defines: the ``Provider`` interface.
+
+Providers read declared resources as the policy pack hands them over: plain
+mappings of the engine's camelCase property names, where ``UNKNOWN`` stands for a
+value the engine does not know yet (a preview). ``prop_text`` reads one property
+as text, ``None`` when it is unknown or absent.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, Final
+
+
+class _Unknown:
+    """A value the engine does not know yet (a preview): one instance, ``UNKNOWN``."""
+
+    _instance: _Unknown | None = None
+
+    def __new__(cls) -> _Unknown:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "UNKNOWN"
+
+
+UNKNOWN: Final = _Unknown()
+
+
+def prop_text(value: Any) -> str | None:
+    """A property as text: None when unknown or absent; numbers and booleans as text."""
+    if value is UNKNOWN or value is None:
+        return None
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+TxtDecoder = Callable[[str], tuple[str, tuple[str, ...]]]
+
+
+class RecordSets(StrEnum):
+    """How a provider holds the values of one name and type."""
+
+    # One record set holds them all, and writing it replaces every value (Route 53):
+    # a published value the stack does not write is lost unless kept (keepTxt).
+    WHOLE_SET = "whole-set"
+    # One record per value (Cloudflare): other values are other records, left alone.
+    PER_VALUE = "per-value"
+
+
+@dataclass(frozen=True, slots=True)
+class DeclaredValues:
+    """The values a declared record resource holds, as the rules read them.
+
+    ``values`` is None when the whole list is unknown; an element is None when that
+    value is unknown. TXT values are their character-strings joined; ``strings``
+    holds each TXT value's character-strings where the provider states them.
+    """
+
+    name: str | None
+    rdtype: str | None
+    zone_id: str | None
+    values: tuple[str | None, ...] | None
+    group: str = ""  # record sets at one name answered apart (routing policies)
+    strings: Mapping[str, tuple[str, ...]] | None = None
+
+
+class Provider(ABC):
+    """One DNS provider: its record encoding, its record sets, its zones, its resources."""
+
+    name: str  # the DnsProvider value
+    title: str  # for people: "Route 53"
+    record_sets: RecordSets
+    record_types: frozenset[str]  # type tokens of its DNS record resources
+    zone_types: frozenset[str]  # type tokens of its zone resources
+    # What an update means on this provider, for the plan (empty: nothing to add).
+    update_note: str = ""
+
+    @abstractmethod
+    def encode_txt(self, value: str) -> str:
+        """A TXT value as the provider's resource takes it (255-octet strings)."""
+
+    @abstractmethod
+    def decode_txt(self, entry: str) -> tuple[str, tuple[str, ...]]:
+        """A TXT entry as declared -> (the joined text, its character-strings)."""
+
+    @abstractmethod
+    def zone_problem(self, zone_id: str | None, zone_name: str | None) -> str | None:
+        """What is wrong with a config's ``zoneId``/``zoneName`` for this provider."""
+
+    def zone_id(self, zone_id: str | None) -> str | None:
+        """The zone id in the form the provider's resources take."""
+        return zone_id
+
+    @abstractmethod
+    def declared(self, type_token: str, props: Mapping[str, Any]) -> DeclaredValues:
+        """The record a resource of ``type_token`` (one of ``record_types``) declares."""
+
+    @abstractmethod
+    def zone(self, type_token: str, props: Mapping[str, Any]) -> tuple[str, str] | None:
+        """(zone id, zone name) of a zone resource of ``type_token``, when known."""
+
+    def replace_note(self, replaced: bool) -> str:
+        """The plan's note on an update (``replaced``: a published value is replaced)."""
+        return self.update_note
+
+
+def mx_exchange(value: str) -> str:
+    """``"10 mail.example.com"`` -> ``"mail.example.com"``; a bare host stays."""
+    parts = value.split()
+    if len(parts) == 2 and parts[0].isdigit():
+        return parts[1]
+    return value.strip()
+
+
+def declared_value(rdtype: str | None, raw: Any, decode_txt: TxtDecoder) -> str | None:
+    """One declared value as the rules read it: TXT joined, MX as its exchange."""
+    value = prop_text(raw)
+    if value is None:
+        return None
+    kind = (rdtype or "").upper()
+    if kind in ("TXT", "SPF"):
+        return decode_txt(value)[0]
+    if kind == "MX":
+        return mx_exchange(value)
+    return value.strip()
+
+
+def txt_strings(rdtype: str | None, entries: Sequence[Any], decode_txt: TxtDecoder
+                ) -> dict[str, tuple[str, ...]]:
+    """Joined text -> character-strings for each known TXT entry."""
+    if (rdtype or "").upper() not in ("TXT", "SPF"):
+        return {}
+    out: dict[str, tuple[str, ...]] = {}
+    for raw in entries:
+        value = prop_text(raw)
+        if value is not None:
+            joined, strings = decode_txt(value)
+            out[joined] = strings
+    return out
