@@ -51,7 +51,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import lru_cache, partial
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from mailzone import providers
 from mailzone.dns.resolver import RdType, Resolver, normalize_name, run_sync
@@ -86,10 +86,8 @@ from mailzone.spf.budget import Budget, Node, walk
 from mailzone.spf.check import RFC_LIMITS
 from mailzone.spf.lint import lint_record
 from mailzone.spf.parser import is_spf
-
-if TYPE_CHECKING:
-    from mailzone.stack.config import DomainConfig, StackConfig
-    from mailzone.stack.desired import DesiredRecord
+from mailzone.stack.config import DomainConfig, StackConfig, domain_warnings
+from mailzone.stack.desired import DesiredRecord, desired_records
 
 LOOKUP_LIMIT = RFC_LIMITS.lookups
 
@@ -681,8 +679,6 @@ async def plan_domain(
     config_findings: Sequence[Finding] = (),
 ) -> DomainPlan:
     """The plan of one validated domain against what ``resolver`` says is published."""
-    from mailzone.stack.desired import desired_records
-
     provider = domain.dns.provider
     desired = desired_records(domain)
     records: list[RecordPlan] = []
@@ -846,16 +842,11 @@ async def build_plan(
     above 1, domains are planned concurrently and an event loop is needed.
     ``progress`` is called once per domain planned.
     """
-    from mailzone.stack.config import config_warnings
-
     walks = _Walks(resolver)
     reports, include_findings, lock = await resolve_includes(stack.domains, walks,
                                                              previous_lock)
-    warnings_by_domain: dict[str, list[Finding]] = {d.domain: [] for d in stack.domains}
-    for finding in config_warnings(stack.domains):
-        index = _domain_index(finding.where)
-        if index is not None and index < len(stack.domains):
-            warnings_by_domain[stack.domains[index].domain].append(finding)
+    warnings_by_domain = {d.domain: domain_warnings(d, index)
+                          for index, d in enumerate(stack.domains)}
 
     async def one(domain: DomainConfig) -> DomainPlan:
         plan = await plan_domain(
@@ -885,13 +876,6 @@ async def _gather_limited(
             return await job()
 
     return list(await asyncio.gather(*(run(job) for job in jobs)))
-
-
-def _domain_index(where: str) -> int | None:
-    if not where.startswith("domains["):
-        return None
-    digits = where[len("domains["):].split("]", 1)[0]
-    return int(digits) if digits.isdigit() else None
 
 
 def plan_offline(

@@ -674,36 +674,40 @@ def parse_domains(raw: object, *, default_region: str | None = None) -> list[Dom
 
 def config_warnings(domains: Sequence[DomainConfig]) -> list[Finding]:
     """Warnings for a valid config: worth reading, not worth refusing."""
+    return [f for index, domain in enumerate(domains) for f in domain_warnings(domain, index)]
+
+
+def domain_warnings(domain: DomainConfig, index: int) -> list[Finding]:
+    """The warnings of ``domains[index]``, each placed at its config path."""
     findings: list[Finding] = []
-    for index, domain in enumerate(domains):
-        prefix = f"{ROOT}[{index}]"
-        for position, sender in enumerate(domain.senders):
-            if not sender.cost_known:
-                findings.append(CONFIG_INCLUDE_COST_UNKNOWN.warning(
-                    f"include:{sender.include} is not in the catalogue: its lookup cost is "
-                    "assumed to be 1; state it with 'lookups: <n>' so the budget is right",
-                    f"{prefix}.senders[{position}]",
-                ))
-        if domain.dmarc is None:
-            findings.append(CONFIG_NO_DMARC.warning(
-                f"no dmarc for {domain.domain}: receivers get no policy and you get no "
-                "reports; add 'dmarc: {policy: none, rua: [mailto:<mailbox>]}' to start",
-                prefix,
+    prefix = f"{ROOT}[{index}]"
+    for position, sender in enumerate(domain.senders):
+        if not sender.cost_known:
+            findings.append(CONFIG_INCLUDE_COST_UNKNOWN.warning(
+                f"include:{sender.include} is not in the catalogue: its lookup cost is "
+                "assumed to be 1; state it with 'lookups: <n>' so the budget is right",
+                f"{prefix}.senders[{position}]",
             ))
-        else:
-            findings.extend(
-                f.at(f"{prefix}.dmarc")
-                for f in check_record(domain.dmarc.record(), domain.domain)
-                if not f.is_error
+    if domain.dmarc is None:
+        findings.append(CONFIG_NO_DMARC.warning(
+            f"no dmarc for {domain.domain}: receivers get no policy and you get no "
+            "reports; add 'dmarc: {policy: none, rua: [mailto:<mailbox>]}' to start",
+            prefix,
+        ))
+    else:
+        findings.extend(
+            f.at(f"{prefix}.dmarc")
+            for f in check_record(domain.dmarc.record(), domain.domain)
+            if not f.is_error
+        )
+    for position, address in enumerate(domain.sender_addresses):
+        findings.extend(
+            f for f in check_sender_address(
+                address, allowed_mailboxes=domain.real_mailboxes,
+                where=f"{prefix}.senderAddresses[{position}]",
             )
-        for position, address in enumerate(domain.sender_addresses):
-            findings.extend(
-                f for f in check_sender_address(
-                    address, allowed_mailboxes=domain.real_mailboxes,
-                    where=f"{prefix}.senderAddresses[{position}]",
-                )
-                if not f.is_error
-            )
+            if not f.is_error
+        )
     return findings
 
 
@@ -756,6 +760,7 @@ __all__ = [
     "SpfSender",
     "StackConfig",
     "config_warnings",
+    "domain_warnings",
     "load_stack_config",
     "parse_domains",
 ]
