@@ -144,8 +144,7 @@ def run(settings: Settings) -> Section:
 
 def rfc_suite(peers_python: Path, work: Path, section: Section) -> Row:
     """Both implementations over the RFC 7208 test suite; where their results differ."""
-    from mailzone.dns.resolver import run_sync
-    from mailzone.spf.check import check_identity
+    from mailzone.spf.check import check_identity_sync
     from tests.rfc7208_suite import CACHE, SDIST, SuiteResolver, cases, suite_text
 
     suite = work / "rfc7208-tests.yml"
@@ -158,8 +157,8 @@ def rfc_suite(peers_python: Path, work: Path, section: Section) -> Row:
     differ: list[str] = []
     all_cases = list(cases())
     for case in all_cases:
-        outcome = run_sync(check_identity(case.host, case.mailfrom, SuiteResolver(
-            case.resolver_data), helo=case.helo))
+        outcome = check_identity_sync(case.host, case.mailfrom, SuiteResolver(
+            case.resolver_data), helo=case.helo)
         ours = outcome.result.value
         peer, peer_exp = theirs[case.name]
         ours_ok += ours in case.results and (

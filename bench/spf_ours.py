@@ -17,8 +17,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from mailzone.dns.memory import MemoryResolver
-from mailzone.dns.resolver import RdType, run_sync
-from mailzone.spf.check import check_identity
+from mailzone.dns.resolver import RdType
+from mailzone.spf.check import check_identity_sync
 
 
 def main() -> int:
@@ -29,7 +29,7 @@ def main() -> int:
     pairs = [(ip, sender) for ip, sender in data["pairs"]]
 
     def evaluate() -> list[str]:
-        return [run_sync(check_identity(ip, sender, resolver, helo=helo)).result.value
+        return [check_identity_sync(ip, sender, resolver, helo=helo).result.value
                 for ip, sender in pairs]
 
     evaluate()

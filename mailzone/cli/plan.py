@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from rich.console import Console, RenderableType
 
     from mailzone.findings import Finding
-    from mailzone.plan.build import DomainPlan, Plan, SpfDiff
+    from mailzone.plan.model import DomainPlan, Plan, SpfDiff
 
 EXIT_ERRORS = 1
 #: Live plans of at least this many domains show a progress bar (on a terminal).
@@ -282,7 +282,7 @@ _SUMMARY_STYLE = {0: "bold green", 1: "bold red", 2: "bold yellow"}
 
 
 def _heading(domain: DomainPlan) -> Pieces:
-    from mailzone.plan.build import Action
+    from mailzone.plan.model import Action
 
     parts = [] if domain.changes else ["no changes"]
     for action, label in ((Action.CREATE, "to create"), (Action.UPDATE, "to update"),

@@ -5,21 +5,18 @@ directory of BIND zone files (the offline default, and the same files the
 integration tests serve with NSD), and ``mailzone.dns.live.LiveResolver``
 asks DNS servers with dnspython's async resolver.
 
-The protocol is async so that the live resolver can run thousands of questions
-concurrently. Engines written against it (``check_host()``, the lookup budget)
-run synchronously too: ``run_sync`` drives a coroutine whose resolver never
-suspends (a zone directory, an in-memory map) without an event loop, which is
-both simpler and much faster than ``asyncio.run`` for offline work.
+Two faces: ``Resolver`` is async, so the live resolver can run thousands of
+questions concurrently; ``SyncResolver`` answers at once (a zone directory, an
+in-memory map). Engines (``check_host()``, the lookup budget, a plan) are written
+once against neither: they yield their questions (``mailzone.dns.exchange``) and
+a driver answers them through whichever face the resolver has.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, Protocol, TypeVar, runtime_checkable
-
-T = TypeVar("T")
+from typing import Protocol, runtime_checkable
 
 
 class RdType(StrEnum):
@@ -83,8 +80,8 @@ class Resolver(Protocol):
 class SyncResolver(Protocol):
     """The synchronous face of a resolver that answers at once (memory, zone files).
 
-    Offline resolvers offer both faces; engines that run under ``run_sync`` ask
-    this one directly and save a coroutine per question (see ``sync_face``).
+    Offline resolvers offer both faces: ``mailzone.dns.exchange.run`` drives an
+    engine through this one, with no event loop and no coroutine per question.
     """
 
     def answer(self, name: str, rdtype: RdType) -> Answer:
@@ -92,30 +89,6 @@ class SyncResolver(Protocol):
         ...
 
 
-def sync_face(resolver: Resolver) -> Callable[[str, RdType], Answer] | None:
-    """``resolver.answer`` when the resolver answers at once, else None."""
-    return resolver.answer if isinstance(resolver, SyncResolver) else None
-
-
 def normalize_name(name: str) -> str:
     """Lower case, no trailing dot: the form names take throughout the core."""
     return name.rstrip(".").lower()
-
-
-class NotSynchronous(RuntimeError):
-    """``run_sync`` was given a coroutine that really suspends (a live resolver)."""
-
-
-def run_sync(coroutine: Coroutine[Any, Any, T]) -> T:
-    """Run a coroutine that never suspends, without an event loop.
-
-    Offline resolvers answer at once, so ``check_host()`` over a zone directory
-    completes on the first ``send``. A coroutine that awaits real I/O cannot be
-    driven this way: use ``asyncio.run`` for it.
-    """
-    try:
-        coroutine.send(None)
-    except StopIteration as done:
-        return done.value  # type: ignore[no-any-return]
-    coroutine.close()
-    raise NotSynchronous("this resolver suspends; run the coroutine with asyncio instead")

@@ -12,12 +12,11 @@ includes (the sender catalogue's).
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from mailzone.dns.resolver import RdType, Resolver, normalize_name
+from mailzone.dns.exchange import Exchange, Outcome, Question, ask_all, run, run_async
+from mailzone.dns.resolver import Answer, RdType, Resolver, SyncResolver, normalize_name
 from mailzone.errors import DnsError, QueryCapReached, SpfSyntaxError
 from mailzone.findings import Finding
 from mailzone.registry import (
@@ -230,18 +229,33 @@ def _own(domain: str, root: str) -> bool:
 
 
 class _Walker:
-    def __init__(self, resolver: Resolver, budget: Budget, root_domain: str) -> None:
-        self.resolver = resolver
+    """Walks one tree, asking its questions through the exchange (``mailzone.dns.exchange``).
+
+    Each record's targets are asked as one batch before its terms are read, so a
+    live walk pays one round trip per level of the tree rather than one per name;
+    ``known`` holds the batch's outcomes for the reads that follow.
+    """
+
+    def __init__(self, budget: Budget, root_domain: str) -> None:
         self.budget = budget
         self.root_domain = root_domain
+        self.known: dict[Question, Outcome] = {}
 
     def _failed(self, exc: DnsError) -> None:
         capped = isinstance(exc, QueryCapReached)
         (self.budget.capped if capped else self.budget.dns_errors).append(str(exc))
 
-    async def record_of(self, node: Node) -> Record | None:
+    def ask(self, name: str, rdtype: RdType) -> Exchange[Answer]:
+        outcome = self.known.pop((name, rdtype), None)
+        if outcome is None:
+            (outcome,) = yield ((name, rdtype),)
+        if isinstance(outcome, DnsError):
+            raise outcome
+        return outcome
+
+    def record_of(self, node: Node) -> Exchange[Record | None]:
         try:
-            answer = await self.resolver.resolve(node.domain, RdType.TXT)
+            answer = yield from self.ask(node.domain, RdType.TXT)
         except DnsError as exc:
             node.status, node.detail = "dns-error", str(exc)
             self._failed(exc)
@@ -265,12 +279,12 @@ class _Walker:
             node.status, node.detail = "syntax", exc.describe()
             return None
 
-    async def visit(self, node: Node, record: Record, path: tuple[str, ...]) -> None:
+    def visit(self, node: Node, record: Record, path: tuple[str, ...]) -> Exchange[None]:
         terms: list[Mechanism | Modifier] = list(record.mechanisms)
         redirect = record.redirect
         if redirect is not None and record.all is None:
             terms.append(redirect)
-        await self.prefetch(terms, node.domain, path)
+        yield from self.prefetch(terms, node.domain, path)
         for term in terms:
             cost = 1 if (isinstance(term, Modifier) or term.costs_lookup) else 0
             self.budget.total += cost
@@ -286,7 +300,7 @@ class _Walker:
                 note = "depends on macros: not followed"
             elif target is not None and isinstance(term, Mechanism) and term.kind in (
                     Kind.A, Kind.MX):
-                note = await self.probe(term, target)
+                note = yield from self.probe(term, target)
             child = Node(target, str(term), node.depth + 1) if (
                 child_needed and target is not None) else None
             node.terms.append(TermCost(node.domain, str(term), cost, self.budget.total,
@@ -300,40 +314,30 @@ class _Walker:
                     self.budget.loops.append(child.detail)
                     continue
                 self.budget.includes[target] = self.budget.includes.get(target, 0) + 1
-                child_record = await self.record_of(child)
+                child_record = yield from self.record_of(child)
                 if child_record is not None:
-                    await self.visit(child, child_record, (*path, target))
+                    yield from self.visit(child, child_record, (*path, target))
                 node.cost += child.cost
 
-    async def prefetch(
+    def prefetch(
         self, terms: list[Mechanism | Modifier], current: str, path: tuple[str, ...]
-    ) -> None:
-        """Ask for a record's targets all at once, so a live walk pays one round trip
-        per level of the tree rather than one per name. The walk itself then reads
-        the answers in order from the resolver's cache. Offline (no event loop: a
-        zone directory answers at once) there is nothing to gain.
-        """
-        try:
-            asyncio.get_running_loop()
-        except RuntimeError:
-            return
-        questions: set[tuple[str, RdType]] = set()
+    ) -> Exchange[None]:
+        """Ask for a record's targets all at once (one round trip per level, live)."""
+        questions: dict[Question, None] = {}
         for term in terms:
             target = self.target(term, current)
             if target is None or target in path:
                 continue
             if isinstance(term, Modifier) or term.kind is Kind.INCLUDE:
-                questions.add((target, RdType.TXT))
+                questions[(target, RdType.TXT)] = None
             elif term.kind is Kind.MX:
-                questions.add((target, RdType.MX))
+                questions[(target, RdType.MX)] = None
             elif term.kind is Kind.A:
-                questions.add((target, RdType.A))
+                questions[(target, RdType.A)] = None
         if len(questions) > 1:
-            await asyncio.gather(*(self._ask(name, rdtype) for name, rdtype in questions))
-
-    async def _ask(self, name: str, rdtype: RdType) -> None:
-        with contextlib.suppress(DnsError):  # the walk meets the failure again, in order
-            await self.resolver.resolve(name, rdtype)
+            asked = list(questions)
+            outcomes = yield from ask_all(asked)
+            self.known.update(zip(asked, outcomes, strict=True))
 
     def target(self, term: Mechanism | Modifier, current: str) -> str | None:
         spec = term.value if isinstance(term, Modifier) else term.domain
@@ -343,13 +347,13 @@ class _Walker:
         literal = spec.literal()
         return normalize_name(literal) if literal is not None else None
 
-    async def probe(self, term: Mechanism, target: str) -> str:
+    def probe(self, term: Mechanism, target: str) -> Exchange[str]:
         """Resolve an a/mx target to see void answers and the 10-name cap."""
         rdtype = RdType.MX if term.kind is Kind.MX else RdType.A
         try:
-            answer = await self.resolver.resolve(target, rdtype)
+            answer = yield from self.ask(target, rdtype)
             if answer.void and rdtype is RdType.A:
-                answer = await self.resolver.resolve(target, RdType.AAAA)
+                answer = yield from self.ask(target, RdType.AAAA)
         except DnsError as exc:
             self._failed(exc)
             return f"DNS error: {exc.reason}"
@@ -362,14 +366,14 @@ class _Walker:
         return ""
 
 
-async def walk(
-    resolver: Resolver,
+def trace(
     *,
     domain: str | None = None,
     record: str | None = None,
     limit: int = RFC_LIMITS.lookups,
-) -> Budget:
-    """Walk the tree of ``domain``'s published record, or of ``record`` (as if at ``domain``).
+) -> Exchange[Budget]:
+    """The walk as an engine: the tree of ``domain``'s published record, or of ``record``
+    (as if at ``domain``). Run it with ``walk``/``walk_sync``, or inside another engine.
 
     Raises ``SpfSyntaxError`` when ``record`` itself does not parse; problems
     further down the tree are reported in the budget, not raised.
@@ -379,16 +383,38 @@ async def walk(
     name = normalize_name(domain) if domain else "(record)"
     root = Node(name, "", 0)
     budget = Budget(root, limit=limit)
-    walker = _Walker(resolver, budget, name)
+    walker = _Walker(budget, name)
     parsed: Record | None
     if record is not None:
         parsed = parse(record)
         root.record = record
     else:
-        parsed = await walker.record_of(root)
+        parsed = yield from walker.record_of(root)
     if parsed is not None:
-        await walker.visit(root, parsed, (name,))
+        yield from walker.visit(root, parsed, (name,))
     return budget
+
+
+async def walk(
+    resolver: Resolver,
+    *,
+    domain: str | None = None,
+    record: str | None = None,
+    limit: int = RFC_LIMITS.lookups,
+) -> Budget:
+    """``trace`` through any resolver, under asyncio."""
+    return await run_async(trace(domain=domain, record=record, limit=limit), resolver)
+
+
+def walk_sync(
+    resolver: SyncResolver,
+    *,
+    domain: str | None = None,
+    record: str | None = None,
+    limit: int = RFC_LIMITS.lookups,
+) -> Budget:
+    """``trace`` through a resolver that answers at once (memory, zone files)."""
+    return run(trace(domain=domain, record=record, limit=limit), resolver)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,28 +1,22 @@
 """``check_host()``: evaluate SPF for a client address, exactly as RFC 7208 says.
 
-The evaluation is written once, async, against the ``Resolver`` protocol: the
-live resolver runs it under asyncio, offline resolvers through ``run_sync``
-(see ``check_host_sync``). Limits of section 4.6.4 are shared by the whole
-evaluation, includes and redirects included.
+The evaluation is written once, as an engine that yields its DNS questions and
+is sent their answers (``mailzone.dns.exchange``): ``check_host_sync`` runs it
+through an offline resolver (memory, zone files) with no event loop,
+``check_host`` through any resolver under asyncio. Limits of section 4.6.4 are
+shared by the whole evaluation, includes and redirects included.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import socket
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import lru_cache
 
-from mailzone.dns.resolver import (
-    Answer,
-    RdType,
-    Resolver,
-    normalize_name,
-    run_sync,
-    sync_face,
-)
+from mailzone.dns.exchange import Exchange, ask, run, run_async
+from mailzone.dns.resolver import Answer, RdType, Resolver, SyncResolver, normalize_name
 from mailzone.errors import DnsError, SpfSyntaxError
 from mailzone.spf.macro import MacroContext, expand, truncate_domain
 from mailzone.spf.parser import is_spf, parse, parse_explanation
@@ -90,16 +84,12 @@ class _Abort(Exception):
 class _Evaluation:
     """The state one ``check_host()`` shares with its includes and redirects."""
 
-    resolver: Resolver
     ip: IPAddress
     sender: str
     helo: str
     receiver: str
     limits: Limits
     ip_bits: int = 0  # the client address as an integer
-    # Offline resolvers (memory, zone files) answer at once through a plain method;
-    # calling it directly spares a coroutine per question.
-    answer_now: Callable[[str, RdType], Answer] | None = None
     lookups: int = 0
     void_lookups: int = 0
     validated_names: dict[str, str] = field(default_factory=dict)
@@ -115,20 +105,18 @@ class _Evaluation:
                 "RFC 7208 4.6.4",
             )
 
-    async def query(self, name: str, rdtype: RdType) -> Answer:
+    def query(self, name: str, rdtype: RdType) -> Exchange[Answer]:
         if not valid_domain(name):
             # A target no DNS query can be composed from (an empty or over-long label,
             # perhaps from a macro) is treated as non-existent: RFC 7208 4.3, 4.8.
             return Answer(name, rdtype, (), nxdomain=True)
-        try:
-            if self.answer_now is not None:
-                return self.answer_now(name, rdtype)
-            return await self.resolver.resolve(name, rdtype)
-        except DnsError as exc:
-            raise _Abort(Result.TEMPERROR, f"DNS error: {exc}") from None
+        (outcome,) = yield ((name, rdtype),)
+        if isinstance(outcome, DnsError):
+            raise _Abort(Result.TEMPERROR, f"DNS error: {outcome}")
+        return outcome
 
-    async def query_counting_void(self, name: str, rdtype: RdType) -> Answer:
-        answer = await self.query(name, rdtype)
+    def query_counting_void(self, name: str, rdtype: RdType) -> Exchange[Answer]:
+        answer = yield from self.query(name, rdtype)
         if answer.void:
             self.void_lookups += 1
             if self.void_lookups > self.limits.void_lookups:
@@ -139,23 +127,24 @@ class _Evaluation:
                 )
         return answer
 
-    async def addresses(self, name: str, *, count_void: bool) -> list[IPAddress]:
+    def addresses(self, name: str, *, count_void: bool) -> Exchange[list[IPAddress]]:
         rdtype = RdType.A if self.ip.version == 4 else RdType.AAAA
         if count_void:
-            answer = await self.query_counting_void(name, rdtype)
+            answer = yield from self.query_counting_void(name, rdtype)
         else:
-            answer = await self.query(name, rdtype)
+            answer = yield from self.query(name, rdtype)
         return [address for address in map(_address, answer.records) if address is not None]
 
     # -- the algorithm -------------------------------------------------------
 
-    async def check_host(self, domain: str, *, top: bool) -> tuple[Result, str, str | None,
-                                                                    str | None]:
+    def check_host(
+        self, domain: str, *, top: bool
+    ) -> Exchange[tuple[Result, str, str | None, str | None]]:
         """Returns (result, reason, matching mechanism, explanation)."""
         domain = normalize_name(domain)
         if not valid_domain(domain):
             return Result.NONE, f"{domain!r} is not a valid multi-label domain name", None, None
-        answer = await self.query(domain, RdType.TXT)
+        answer = yield from self.query(domain, RdType.TXT)
         records = _spf_records(answer.records)
         if not records:
             where = "does not exist" if answer.nxdomain else "has no SPF record"
@@ -175,24 +164,25 @@ class _Evaluation:
             if step.version:  # ip4/ip6: no DNS, compared as integers
                 matched = step.version == version and bits >> step.shift == step.network
             else:
-                matched = step.kind is Kind.ALL or await self.matches(step, context)
+                matched = step.kind is Kind.ALL or (yield from self.matches(step, context))
             if matched:
                 explanation = None
                 if step.result is Result.FAIL and top:
-                    explanation = await self.explain(program.record, context)
+                    explanation = yield from self.explain(program.record, context)
                 return step.result, f"matched '{step.text}' in {domain}", step.text, explanation
 
         redirect = program.redirect
         if redirect is not None:
             self.count_term(redirect)
-            target = truncate_domain(await expand(redirect.value, context, self.ptr_name(context)))
-            result, reason, mech, explanation = await self.check_host(target, top=top)
+            target = truncate_domain(
+                (yield from expand(redirect.value, context, self.ptr_name(context))))
+            result, reason, mech, explanation = yield from self.check_host(target, top=top)
             if result is Result.NONE:
                 return Result.PERMERROR, f"redirect={target}: {reason}", None, None
             return result, reason, mech, explanation
         return Result.NEUTRAL, f"no mechanism matched in {domain}", None, None
 
-    async def matches(self, step: _Step, context: MacroContext) -> bool:
+    def matches(self, step: _Step, context: MacroContext) -> Exchange[bool]:
         """Whether a DNS-querying mechanism matches (all, ip4 and ip6 are done inline)."""
         mechanism, kind = step.mechanism, step.kind
         self.count_term(step.text)
@@ -200,12 +190,12 @@ class _Evaluation:
             target = step.target
         elif mechanism.domain is not None:
             target = truncate_domain(
-                await expand(mechanism.domain, context, self.ptr_name(context))
+                (yield from expand(mechanism.domain, context, self.ptr_name(context)))
             )
         else:
             target = context.domain
         if kind is Kind.INCLUDE:
-            result, reason, _, _ = await self.check_host(target, top=False)
+            result, reason, _, _ = yield from self.check_host(target, top=False)
             if result is Result.PASS:
                 return True
             if result is Result.TEMPERROR:
@@ -214,9 +204,10 @@ class _Evaluation:
                 raise _Abort(Result.PERMERROR, f"include:{target}: {reason}")
             return False
         if kind is Kind.A:
-            return self.in_networks(await self.addresses(target, count_void=True), mechanism)
+            addresses = yield from self.addresses(target, count_void=True)
+            return self.in_networks(addresses, mechanism)
         if kind is Kind.MX:
-            answer = await self.query_counting_void(target, RdType.MX)
+            answer = yield from self.query_counting_void(target, RdType.MX)
             hosts = answer.mx_hosts()
             if len(hosts) > self.limits.mx_names:
                 raise _Abort(
@@ -225,18 +216,19 @@ class _Evaluation:
                     f"{self.limits.mx_names} may be looked up (4.6.4)",
                 )
             for host in hosts:
-                if self.in_networks(await self.addresses(host, count_void=False), mechanism):
+                addresses = yield from self.addresses(host, count_void=False)
+                if self.in_networks(addresses, mechanism):
                     return True
             return False
         if kind is Kind.EXISTS:
             # exists always asks for A records, whatever the client's address family (5.7).
-            answer = await self.query_counting_void(target, RdType.A)
+            answer = yield from self.query_counting_void(target, RdType.A)
             return not answer.void
         # ptr (5.5): the validated names of the client, then a suffix match.
         target = normalize_name(target)
         return any(
             name == target or name.endswith("." + target)
-            for name in await self.validated(context, target)
+            for name in (yield from self.validated(context, target))
         )
 
     def in_networks(self, addresses: list[IPAddress], mechanism: Mechanism) -> bool:
@@ -250,11 +242,11 @@ class _Evaluation:
         return any(address.version == self.ip.version and int(address) >> shift == client
                    for address in addresses)
 
-    async def validated(self, context: MacroContext, target: str | None) -> list[str]:
+    def validated(self, context: MacroContext, target: str | None) -> Exchange[list[str]]:
         """The client's validated domain names (5.5), preferring those under ``target``."""
         reverse = ipaddress.ip_address(self.ip).reverse_pointer
         try:
-            answer = await self.resolver.resolve(reverse, RdType.PTR)
+            answer = yield from ask(reverse, RdType.PTR)
         except DnsError:
             return []  # a DNS error during the PTR lookup: the mechanism does not match
         names = [normalize_name(name) for name in answer.records]
@@ -264,7 +256,7 @@ class _Evaluation:
         out: list[str] = []
         for name in names[: self.limits.ptr_names]:
             try:
-                addresses = await self.addresses(name, count_void=False)
+                addresses = yield from self.addresses(name, count_void=False)
             except _Abort:
                 continue  # an error looking up one name: skip it
             if self.ip in addresses:
@@ -274,16 +266,17 @@ class _Evaluation:
     def ptr_name(self, context: MacroContext) -> _PtrMacro:
         return _PtrMacro(self, context)
 
-    async def explain(self, record: Record, context: MacroContext) -> str | None:
+    def explain(self, record: Record, context: MacroContext) -> Exchange[str | None]:
         """The exp= explanation (6.2), or None when there is none or it is unusable."""
         exp = record.exp
         if exp is None:
             return None
         try:
-            name = truncate_domain(await expand(exp.value, context, self.ptr_name(context)))
+            name = truncate_domain(
+                (yield from expand(exp.value, context, self.ptr_name(context))))
             if not valid_domain(name):
                 return None
-            answer = await self.resolver.resolve(name, RdType.TXT)
+            answer = yield from ask(name, RdType.TXT)
         except (DnsError, _Abort):
             return None
         if len(answer.records) != 1:
@@ -292,7 +285,7 @@ class _Evaluation:
         if not text.isascii():
             return None
         try:
-            return await expand(parse_explanation(text), context, self.ptr_name(context))
+            return (yield from expand(parse_explanation(text), context, self.ptr_name(context)))
         except SpfSyntaxError:
             return None
 
@@ -347,12 +340,12 @@ class _PtrMacro:
         self.evaluation = evaluation
         self.context = context
 
-    async def __call__(self) -> str:
+    def __call__(self) -> Exchange[str]:
         domain = self.context.domain
         cached = self.evaluation.validated_names.get(domain)
         if cached is not None:
             return cached
-        names = await self.evaluation.validated(self.context, domain)
+        names = yield from self.evaluation.validated(self.context, domain)
         best = next((n for n in names if n == domain), None) or next(
             (n for n in names if n.endswith("." + domain)), None) or (names[0] if names else None)
         value = best or "unknown"
@@ -400,33 +393,31 @@ def parse_ip(ip: str | IPAddress) -> IPAddress:
     return address
 
 
-async def check_host(
+def evaluate(
     ip: str | IPAddress,
     domain: str,
     sender: str,
-    resolver: Resolver,
     *,
     helo: str = "unknown",
     receiver: str = "unknown",
     limits: Limits = RFC_LIMITS,
-) -> SpfResult:
-    """RFC 7208 section 4: the SPF result for mail from ``sender`` at ``ip``.
+) -> Exchange[SpfResult]:
+    """RFC 7208 section 4, as an engine: the SPF result for mail from ``sender`` at ``ip``.
 
     ``domain`` is the domain whose record is checked: the sender's domain for
     the MAIL FROM identity, the HELO name for the HELO identity. A sender
-    without a local-part is treated as ``postmaster@<domain>``.
+    without a local-part is treated as ``postmaster@<domain>``. Run it with
+    ``check_host``/``check_host_sync``, or inside another engine (``yield from``).
     """
     address = parse_ip(ip)
     local, at, sender_domain = sender.rpartition("@")
     if not at:
         local, sender_domain = "", sender
     sender = f"{local or 'postmaster'}@{sender_domain}"
-    answer_now = sync_face(resolver)
-    evaluation = _Evaluation(resolver, address, sender, helo, receiver, limits, int(address),
-                             answer_now)
+    evaluation = _Evaluation(address, sender, helo, receiver, limits, int(address))
     domain = normalize_name(domain)
     try:
-        result, reason, mechanism, explanation = await evaluation.check_host(domain, top=True)
+        result, reason, mechanism, explanation = yield from evaluation.check_host(domain, top=True)
     except _Abort as abort:
         result, reason, mechanism, explanation = abort.result, abort.reason, None, None
     return SpfResult(
@@ -440,6 +431,43 @@ async def check_host(
     )
 
 
+def identity_of(sender: str, helo: str) -> tuple[str, str]:
+    """Section 2.3/2.4: (domain, sender) to check: MAIL FROM, or HELO when it is empty."""
+    if sender:
+        return sender.rpartition("@")[2], sender
+    return helo, f"postmaster@{helo}"
+
+
+async def check_host(
+    ip: str | IPAddress,
+    domain: str,
+    sender: str,
+    resolver: Resolver,
+    *,
+    helo: str = "unknown",
+    receiver: str = "unknown",
+    limits: Limits = RFC_LIMITS,
+) -> SpfResult:
+    """``evaluate`` through any resolver, under asyncio."""
+    return await run_async(evaluate(ip, domain, sender, helo=helo, receiver=receiver,
+                                    limits=limits), resolver)
+
+
+def check_host_sync(
+    ip: str | IPAddress,
+    domain: str,
+    sender: str,
+    resolver: SyncResolver,
+    *,
+    helo: str = "unknown",
+    receiver: str = "unknown",
+    limits: Limits = RFC_LIMITS,
+) -> SpfResult:
+    """``evaluate`` through a resolver that answers at once (memory, zone files)."""
+    return run(evaluate(ip, domain, sender, helo=helo, receiver=receiver, limits=limits),
+               resolver)
+
+
 async def check_identity(
     ip: str | IPAddress,
     sender: str,
@@ -450,20 +478,21 @@ async def check_identity(
     limits: Limits = RFC_LIMITS,
 ) -> SpfResult:
     """Section 2.3/2.4: check MAIL FROM, or HELO when the reverse-path is empty."""
-    if sender:
-        domain = sender.rpartition("@")[2]
-    else:
-        sender, domain = f"postmaster@{helo}", helo
+    domain, sender = identity_of(sender, helo)
     return await check_host(ip, domain, sender, resolver, helo=helo, receiver=receiver,
                             limits=limits)
 
 
-def check_host_sync(
+def check_identity_sync(
     ip: str | IPAddress,
-    domain: str,
     sender: str,
-    resolver: Resolver,
-    **options: object,
+    resolver: SyncResolver,
+    *,
+    helo: str = "unknown",
+    receiver: str = "unknown",
+    limits: Limits = RFC_LIMITS,
 ) -> SpfResult:
-    """``check_host()`` over an offline resolver (a zone directory, memory)."""
-    return run_sync(check_host(ip, domain, sender, resolver, **options))  # type: ignore[arg-type]
+    """``check_identity`` through a resolver that answers at once."""
+    domain, sender = identity_of(sender, helo)
+    return check_host_sync(ip, domain, sender, resolver, helo=helo, receiver=receiver,
+                           limits=limits)

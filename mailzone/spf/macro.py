@@ -1,18 +1,20 @@
 """Macro expansion (RFC 7208 section 7).
 
 Expansion needs the identities of the check (sender, current domain, client
-IP, HELO name) and, for ``%{p}`` only, DNS: so it is async, with a fast path
-for the common case of a macro-string that is plain text.
+IP, HELO name) and, for ``%{p}`` only, DNS: so it is an engine that may ask
+questions (``mailzone.dns.exchange``), with a fast path for the common case of
+a macro-string that is plain text.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import NamedTuple
 from urllib.parse import quote
 
+from mailzone.dns.exchange import Exchange
 from mailzone.spf.terms import Escape, IPAddress, Macro, MacroString
 
 MAX_DOMAIN_LENGTH = 253
@@ -50,11 +52,11 @@ def ip_for_c(ip: IPAddress) -> str:
     return str(ip)
 
 
-async def expand(
+def expand(
     spec: MacroString,
     context: MacroContext,
-    validated_name: Callable[[], Awaitable[str]] | None = None,
-) -> str:
+    validated_name: Callable[[], Exchange[str]] | None = None,
+) -> Exchange[str]:
     """Expand a macro-string. ``validated_name`` answers ``%{p}`` (default: ``unknown``)."""
     plain = spec.literal()
     if plain is not None:
@@ -66,15 +68,15 @@ async def expand(
         elif isinstance(part, Escape):
             out.append(part.expansion)
         else:
-            out.append(await _expand_macro(part, context, validated_name))
+            out.append((yield from _expand_macro(part, context, validated_name)))
     return "".join(out)
 
 
-async def _expand_macro(
+def _expand_macro(
     macro: Macro,
     context: MacroContext,
-    validated_name: Callable[[], Awaitable[str]] | None,
-) -> str:
+    validated_name: Callable[[], Exchange[str]] | None,
+) -> Exchange[str]:
     letter = macro.letter.lower()
     value: str
     if letter == "s":
@@ -88,7 +90,7 @@ async def _expand_macro(
     elif letter == "i":
         value = ip_for_i(context.ip)
     elif letter == "p":
-        value = await validated_name() if validated_name else "unknown"
+        value = (yield from validated_name()) if validated_name else "unknown"
     elif letter == "v":
         value = "in-addr" if isinstance(context.ip, ipaddress.IPv4Address) else "ip6"
     elif letter == "h":

@@ -19,9 +19,9 @@ import pytest
 
 from mailzone.cli.main import main
 from mailzone.dns.live import LiveResolver
-from mailzone.dns.resolver import RdType, run_sync
+from mailzone.dns.resolver import RdType
 from mailzone.dns.zonedir import ZoneDirResolver
-from mailzone.spf.check import SpfResult, check_identity
+from mailzone.spf.check import SpfResult, check_identity, check_identity_sync
 from mailzone.spf.parser import is_spf
 from tests.nsd import NsdServer
 
@@ -101,7 +101,7 @@ def test_every_evaluation_is_the_same_live_and_from_files(nsd: NsdServer) -> Non
             for name, ip in pairs)))
 
     live = asyncio.run(live_results())
-    offline = [run_sync(check_identity(ip, f"app@{name}", files, helo="mta.example.org"))
+    offline = [check_identity_sync(ip, f"app@{name}", files, helo="mta.example.org")
                for name, ip in pairs]
     assert live == offline
     # The comparison means something only if the zones give varied outcomes.

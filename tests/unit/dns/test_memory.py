@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from mailzone.dns.memory import MAX_CNAME_CHAIN, MemoryResolver
-from mailzone.dns.resolver import Answer, RdType, Resolver, run_sync
+from mailzone.dns.resolver import Answer, RdType, Resolver
 from mailzone.errors import DnsError
 
 
@@ -43,9 +45,10 @@ def test_answers_records_at_a_name_normalising_the_question() -> None:
     assert not answer.void
 
 
-def test_resolve_is_the_async_face_and_runs_synchronously() -> None:
+def test_resolve_is_the_async_face_of_answer() -> None:
     resolver = make()
-    answer = run_sync(resolver.resolve("mx1.example.org", RdType.AAAA))
+    answer = asyncio.run(resolver.resolve("mx1.example.org", RdType.AAAA))
+    assert answer == resolver.answer("mx1.example.org", RdType.AAAA)
     assert answer.records == ("2001:db8::1",)
 
 

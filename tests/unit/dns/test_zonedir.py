@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mailzone.dns.resolver import Answer, RdType, Resolver, run_sync
+from mailzone.dns.resolver import Answer, RdType, Resolver
 from mailzone.dns.zonedir import ZoneDirResolver, _read_with_dnspython, _Scanner, read_zone_file
 from mailzone.errors import DnsError, ZoneFileError
 
@@ -43,7 +43,7 @@ def load_error(directory: Path) -> str:
 
 def test_implements_the_protocol(zones: ZoneDirResolver) -> None:
     assert isinstance(zones, Resolver)
-    answer = run_sync(zones.resolve("example.net.", RdType.NS))
+    answer = zones.answer("example.net.", RdType.NS)
     assert answer.records == ("ns1.example.net",)
 
 

@@ -7,7 +7,7 @@ import datetime
 import pytest
 
 from mailzone.dns.memory import MemoryResolver
-from mailzone.dns.resolver import RdType, run_sync
+from mailzone.dns.resolver import RdType
 from mailzone.errors import MailzoneError
 from mailzone.mail import catalogue
 from mailzone.mail.catalogue import (
@@ -20,7 +20,7 @@ from mailzone.mail.catalogue import (
     UnknownSenderError,
     lookup,
 )
-from mailzone.spf.budget import walk
+from mailzone.spf.budget import walk_sync
 from mailzone.spf.parser import parse
 
 # (key, include, SMTP host or None) as the issue lists them.
@@ -126,7 +126,7 @@ def test_each_tree_parses_and_its_cost_is_the_stated_cost(sender: catalogue.Send
     for text in sender.tree.values():
         parse(text)
     resolver = MemoryResolver({name: {RdType.TXT: [text]} for name, text in sender.tree.items()})
-    budget = run_sync(walk(resolver, record=f"v=spf1 include:{sender.spf_include} -all"))
+    budget = walk_sync(resolver, record=f"v=spf1 include:{sender.spf_include} -all")
     assert budget.total == sender.lookup_cost
     assert budget.missing == []
     assert budget.void_lookups == []

@@ -13,7 +13,9 @@ from types import ModuleType
 from typing import Any
 
 from mailzone.dns.zonedir import ZoneDirResolver
-from mailzone.plan.build import DomainPlan, Lock, Plan, RecordPlan, plan_offline
+from mailzone.plan.build import plan_offline
+from mailzone.plan.lock import Lock
+from mailzone.plan.model import DomainPlan, Plan, RecordPlan
 from mailzone.stack.config import StackConfig, parse_domains
 
 ROOT = Path(__file__).resolve().parents[3]

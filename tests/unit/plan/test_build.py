@@ -9,10 +9,12 @@ import pytest
 
 from mailzone.dns.authoritative import AuthoritativeResolver
 from mailzone.dns.memory import MemoryResolver
-from mailzone.dns.resolver import Answer, RdType, run_sync
+from mailzone.dns.resolver import Answer, RdType
 from mailzone.dns.zonedir import ZoneDirResolver
 from mailzone.errors import DnsError
-from mailzone.plan.build import (
+from mailzone.plan.build import build_plan, plan_offline
+from mailzone.plan.lock import Lock, LockEntry, LockFileError, parse_lock, read_lock, write_lock
+from mailzone.plan.model import (
     EXIT_CHANGES,
     EXIT_ERRORS,
     EXIT_NO_CHANGES,
@@ -20,12 +22,9 @@ from mailzone.plan.build import (
     PlannedValue,
     RecordPlan,
     ValueStatus,
-    build_plan,
-    pack_findings,
-    plan_offline,
-    plan_values,
 )
-from mailzone.plan.lock import Lock, LockEntry, LockFileError, parse_lock, read_lock, write_lock
+from mailzone.plan.pack import pack_findings
+from mailzone.plan.values import plan_values
 from tests.unit.plan.fixtures import (
     CLOUDFLARE,
     ROUTE53,
@@ -473,15 +472,17 @@ def test_authoritative_resolver_asks_each_domains_own_servers() -> None:
         return servers[address]
 
     resolver = AuthoritativeResolver(recursive, ["example.com", "example.org"], server)
-    answer = run_sync(resolver.resolve("example.com", RdType.TXT))
-    assert answer.records == ("fresh",)  # ns1 timed out; ns2 answered
-    assert run_sync(resolver.resolve("provider.example", RdType.TXT)).records == (
-        "v=spf1 -all",)
-    assert run_sync(resolver.resolve("sub.example.com", RdType.TXT)) == Answer(
-        "sub.example.com", RdType.TXT, (), nxdomain=True)
+
+    def resolve(name: str) -> Answer:
+        return asyncio.run(resolver.resolve(name, RdType.TXT))
+
+    assert resolve("example.com").records == ("fresh",)  # ns1 timed out; ns2 answered
+    assert resolve("provider.example").records == ("v=spf1 -all",)
+    assert resolve("sub.example.com") == Answer("sub.example.com", RdType.TXT, (),
+                                                nxdomain=True)
     assert asked == ["192.0.2.1", "192.0.2.2"]  # each server built once
     with pytest.raises(DnsError, match="delegated"):
-        run_sync(resolver.resolve("example.org", RdType.TXT))
+        resolve("example.org")
 
 
 def test_progress_is_reported_once_per_domain(tmp_path: Path) -> None:

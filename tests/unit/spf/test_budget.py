@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 
 from mailzone.dns.memory import MemoryResolver
-from mailzone.dns.resolver import Answer, RdType, run_sync
-from mailzone.spf.budget import static_cost, walk
+from mailzone.dns.resolver import Answer, RdType
+from mailzone.spf.budget import static_cost, walk, walk_sync
 from mailzone.spf.check import check_host_sync
 from mailzone.spf.parser import parse
 
@@ -33,7 +33,7 @@ def test_costs_running_totals_and_ip_literals_by_owner() -> None:
     resolver = dns(PROVIDER)
     resolver.add("example.org", RdType.MX, ["10 mail.example.org"])
     resolver.add("relay.example.net", RdType.A, ["192.0.2.200"])
-    budget = run_sync(walk(resolver, domain="example.org"))
+    budget = walk_sync(resolver, domain="example.org")
     # include, (include, include, a inside), mx
     assert budget.total == 5
     assert [(t.term, t.cost, t.total) for t in budget.terms] == [
@@ -60,7 +60,7 @@ def test_budget_agrees_with_evaluation_for_a_non_matching_client() -> None:
     resolver = dns(PROVIDER)
     resolver.add("example.org", RdType.MX, ["10 mail.example.org"])
     resolver.add("relay.example.net", RdType.A, ["192.0.2.200"])
-    budget = run_sync(walk(resolver, domain="example.org"))
+    budget = walk_sync(resolver, domain="example.org")
     outcome = check_host_sync("198.51.100.7", "example.org", "app@example.org", resolver)
     assert outcome.result.value == "softfail"
     assert outcome.lookups == budget.total
@@ -72,7 +72,7 @@ def test_over_the_limit_names_where_the_budget_goes() -> None:
                    f"include:n{i}.example.net" for i in range(9)) + " -all"],
                "small.example.net": ["v=spf1 ip4:192.0.2.1 -all"]}
     records.update({f"n{i}.example.net": ["v=spf1 ip4:192.0.2.9 -all"] for i in range(9)})
-    budget = run_sync(walk(dns(records), domain="example.org"))
+    budget = walk_sync(dns(records), domain="example.org")
     assert budget.total == 11
     (finding,) = [f for f in budget.findings() if f.code == "spf-lookup-limit"]
     assert finding.is_error
@@ -87,7 +87,7 @@ def test_loops_missing_records_and_void_lookups() -> None:
         "loop-a.example.org": ["v=spf1 include:loop-b.example.org -all"],
         "loop-b.example.org": ["v=spf1 include:loop-a.example.org -all"],
     })
-    budget = run_sync(walk(resolver, domain="example.org"))
+    budget = walk_sync(resolver, domain="example.org")
     codes = sorted(f.code for f in budget.findings())
     assert codes == ["spf-include-missing", "spf-loop", "spf-void-limit"]
     assert budget.loops == ["example.org -> loop-a.example.org -> loop-b.example.org -> "
@@ -102,22 +102,22 @@ def test_duplicate_include_across_the_tree() -> None:
         "p.example.net": ["v=spf1 include:shared.example.net -all"],
         "shared.example.net": ["v=spf1 ip4:192.0.2.1 -all"],
     })
-    budget = run_sync(walk(resolver, domain="example.org"))
+    budget = walk_sync(resolver, domain="example.org")
     assert budget.total == 3
     assert [f.code for f in budget.findings()] == ["spf-duplicate-include"]
 
 
 def test_record_text_walk_marks_own_ip_literals() -> None:
-    budget = run_sync(walk(dns(PROVIDER), domain="example.org",
-                           record="v=spf1 ip4:192.0.2.10 include:_n1.example.net -all"))
+    budget = walk_sync(dns(PROVIDER), domain="example.org",
+                           record="v=spf1 ip4:192.0.2.10 include:_n1.example.net -all")
     assert [(ip.term, ip.own) for ip in budget.ip_literals] == [
         ("ip4:192.0.2.10", True), ("ip4:192.0.2.0/25", False)]
 
 
 def test_redirect_beside_all_costs_nothing_and_macros_are_not_followed() -> None:
-    budget = run_sync(walk(dns({}), domain="example.org",
+    budget = walk_sync(dns({}), domain="example.org",
                            record="v=spf1 exists:%{i}.bl.example.org redirect=x.example.org "
-                                  "-all"))
+                                  "-all")
     assert budget.total == 1
     assert budget.terms[0].note.startswith("depends on macros")
 
@@ -153,7 +153,7 @@ def test_a_live_walk_asks_for_a_level_of_the_tree_at_once() -> None:
     resolver.add("relay.example.net", RdType.A, ["192.0.2.200"])
     slow = SlowResolver(resolver)
     budget = asyncio.run(walk(slow, domain="example.org"))
-    offline = run_sync(walk(resolver, domain="example.org"))
+    offline = walk_sync(resolver, domain="example.org")
     # _n1 and _n2 are asked together; the answers and the budget do not change.
     assert slow.most_in_flight >= 2
     assert budget.to_json() == offline.to_json()
@@ -165,11 +165,11 @@ def test_broken_include_targets_are_permerrors_and_the_root_is_judged_apart() ->
         "two.example.net": ["v=spf1 -all", "v=spf1 ~all"],
         "bad.example.net": ["v=spf1 ip4:192.0.2.300 -all"],
     })
-    budget = run_sync(walk(resolver, domain="example.org"))
+    budget = walk_sync(resolver, domain="example.org")
     assert sorted(f.code for f in budget.findings()) == ["spf-multiple-records", "spf-syntax"]
     assert budget.root_findings() == []
-    missing = run_sync(walk(resolver, domain="nothing.example.org"))
+    missing = walk_sync(resolver, domain="nothing.example.org")
     assert [f.code for f in missing.root_findings()] == ["spf-missing"]
     assert missing.findings() == []  # the root is not an include that is missing
-    multiple = run_sync(walk(resolver, domain="two.example.net"))
+    multiple = walk_sync(resolver, domain="two.example.net")
     assert [f.code for f in multiple.root_findings()] == ["spf-multiple-records"]

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
 from mailzone.dns.memory import MemoryResolver
-from mailzone.dns.resolver import NotSynchronous, RdType, run_sync
-from mailzone.spf.check import Result, check_host_sync, check_identity
+from mailzone.dns.resolver import RdType
+from mailzone.spf.check import Result, check_host_sync, check_identity_sync
 
 TXT, A, MX = RdType.TXT, RdType.A, RdType.MX
 
@@ -65,7 +63,7 @@ def test_mx_matches_through_the_exchange_addresses() -> None:
 def test_helo_identity_when_the_reverse_path_is_empty() -> None:
     resolver = MemoryResolver({"mta.example.org": {TXT: ["v=spf1 a -all"],
                                                    A: ["192.0.2.5"]}})
-    outcome = run_sync(check_identity("192.0.2.5", "", resolver, helo="mta.example.org"))
+    outcome = check_identity_sync("192.0.2.5", "", resolver, helo="mta.example.org")
     assert (outcome.result, outcome.domain) == (Result.PASS, "mta.example.org")
 
 
@@ -92,12 +90,3 @@ def test_explanation_from_exp_with_macros() -> None:
     assert outcome.result is Result.FAIL
     assert outcome.explanation == ("192.0.2.1 may not send for example.org; "
                                    "see https://example.org/spf")
-
-
-def test_run_sync_refuses_a_coroutine_that_suspends() -> None:
-    async def suspends() -> int:
-        await asyncio.sleep(0)
-        return 1
-
-    with pytest.raises(NotSynchronous):
-        run_sync(suspends())

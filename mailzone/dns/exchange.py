@@ -1,0 +1,93 @@
+"""Questions out, answers in: how engines that need DNS are written without doing I/O.
+
+An engine (``check_host()``, the lookup budget's walk, a plan, an audit check) is a
+generator. Each time it needs DNS it yields a batch of questions, ``(name, type)``
+pairs, and is sent back one outcome per question: an ``Answer``, or the
+``DnsError`` the resolver raised. It asks a whole batch when it knows the
+questions at once (every term of a record, every record set a plan compares),
+so a live resolver can ask them concurrently; ``ask`` asks one and raises its
+error where it is needed.
+
+Two drivers run an engine, one per resolver face: ``run`` answers through a
+``SyncResolver`` (memory, zone files) with no event loop and no coroutine per
+question; ``run_async`` answers through a ``Resolver`` (live DNS), a batch at a
+time, concurrently. The engine is the same either way, as dnspython's
+``_Resolution`` serves its sync and async resolvers and h11's ``Connection``
+serves any socket.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Generator, Sequence
+from typing import TypeAlias, TypeVar
+
+from mailzone.dns.resolver import Answer, RdType, Resolver, SyncResolver
+from mailzone.errors import DnsError
+
+T = TypeVar("T")
+
+Question: TypeAlias = tuple[str, RdType]
+Outcome: TypeAlias = Answer | DnsError
+#: An engine: yields batches of questions, is sent their outcomes, returns a ``T``.
+Exchange: TypeAlias = Generator[tuple[Question, ...], tuple[Outcome, ...], T]
+
+
+def ask(name: str, rdtype: RdType) -> Exchange[Answer]:
+    """One question; raises its ``DnsError`` in the engine (``answer = yield from ask(...)``)."""
+    (outcome,) = yield ((name, rdtype),)
+    if isinstance(outcome, DnsError):
+        raise outcome
+    return outcome
+
+
+def ask_all(questions: Sequence[Question]) -> Exchange[tuple[Outcome, ...]]:
+    """A batch of questions, answered together; failures come back as ``DnsError`` values."""
+    if not questions:
+        return ()
+    return (yield tuple(questions))
+
+
+def _answer_now(resolver: SyncResolver, question: Question) -> Outcome:
+    try:
+        return resolver.answer(*question)
+    except DnsError as exc:
+        return exc
+
+
+def run(engine: Exchange[T], resolver: SyncResolver) -> T:
+    """Run ``engine`` to its end through a resolver that answers at once."""
+    outcomes: tuple[Outcome, ...] | None = None
+    try:
+        while True:
+            questions = engine.send(outcomes)  # type: ignore[arg-type]
+            if len(questions) == 1:
+                outcomes = (_answer_now(resolver, questions[0]),)
+            else:
+                outcomes = tuple(_answer_now(resolver, q) for q in questions)
+    except StopIteration as done:
+        return done.value  # type: ignore[no-any-return]
+
+
+async def _resolve(resolver: Resolver, question: Question) -> Outcome:
+    try:
+        return await resolver.resolve(*question)
+    except DnsError as exc:
+        return exc
+
+
+async def run_async(engine: Exchange[T], resolver: Resolver) -> T:
+    """Run ``engine`` to its end through any resolver, each batch asked concurrently."""
+    outcomes: tuple[Outcome, ...] | None = None
+    try:
+        while True:
+            questions = engine.send(outcomes)  # type: ignore[arg-type]
+            if len(questions) == 1:
+                outcomes = (await _resolve(resolver, questions[0]),)
+            else:
+                outcomes = tuple(await asyncio.gather(
+                    *(_resolve(resolver, q) for q in questions)))
+    except StopIteration as done:
+        return done.value  # type: ignore[no-any-return]
+    finally:
+        engine.close()

@@ -1,0 +1,107 @@
+"""The policy pack's rules over the records a plan would leave: the same core functions
+the pack calls, with the pack's default config."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from functools import lru_cache
+
+from mailzone.dns.txt import split_txt
+from mailzone.findings import Finding
+from mailzone.mail.dmarc import is_dmarc_record, validate_dmarc
+from mailzone.plan.model import Action, RecordPlan
+from mailzone.registry import REGISTRY, SPF_VALID_POLICY
+from mailzone.rules.coverage import check_dmarc_present
+from mailzone.rules.mailhost import check_mx_exchange
+from mailzone.rules.records import DnsRecord, check_single_spf, spf_values
+from mailzone.rules.ses import MailFromDomain, SesIdentity, check_ses_identities
+from mailzone.rules.spfpolicy import (
+    check_include_only,
+    check_lookup_budget,
+    check_spf_ip_literals,
+)
+from mailzone.spf.lint import lint_record
+from mailzone.stack.config import DomainConfig
+
+
+def _mx_host(value: str) -> str:
+    parts = value.split()
+    return parts[-1] if parts else value
+
+
+def _dns_record(record: RecordPlan) -> DnsRecord:
+    if record.action is Action.KNOWN_AFTER_APPLY:
+        return DnsRecord(None, record.type, (None,), where=record.key, label=record.owner)
+    values: list[str] = record.after()
+    if record.type == "MX":
+        values = [_mx_host(v) for v in values]
+    return DnsRecord(record.name, record.type, tuple(values), where=record.name,
+                     label=record.owner)
+
+
+def spf_rule_findings(
+    text: str, *, name: str, label: str, include_costs: Mapping[str, int]
+) -> list[Finding]:
+    """The pack's SPF rules (with their default config) for one SPF value at ``name``."""
+    found = check_spf_ip_literals(text, name=name, label=label, where=name)
+    lint = lint_record(text, domain=name, strings=split_txt(text))
+    found += [f for f in REGISTRY.select(lint, policy=SPF_VALID_POLICY.name) if f.is_error]
+    found += check_lookup_budget(text, include_costs=include_costs, name=name, label=label,
+                                 where=name)
+    found += check_include_only(text, name=name, label=label, where=name)
+    return found
+
+
+@lru_cache(maxsize=4096)
+def _spf_rules_clean(text: str, include_costs: tuple[tuple[str, int], ...]) -> bool:
+    """Whether ``spf_rule_findings`` finds nothing in ``text`` (at any name: the rules
+    judge the text; the name only appears in messages). Thousands of domains share
+    a handful of record texts, so the rules run once per text."""
+    return not spf_rule_findings(text, name="", label="", include_costs=dict(include_costs))
+
+
+def pack_findings(
+    domain: DomainConfig,
+    records: Sequence[RecordPlan],
+    published_dmarc: Sequence[str],
+) -> list[Finding]:
+    """The policy pack's rules, with their default config, over the records after the plan.
+
+    ``published_dmarc`` are the DMARC values published at ``_dmarc.<domain>``
+    when the stack does not manage that record. The SMTP settings rules
+    (``smtp-port-not-25``, ``mail-host-not-ip`` on settings) judge an
+    application's settings, which a stack config does not hold; the sender
+    rule is part of the config's validation.
+    """
+    dns_records = [_dns_record(r) for r in records]
+    costs = {s.include: s.lookups for s in domain.senders}
+    found: list[Finding] = []
+    for record in dns_records:
+        name = record.fqdn or ""
+        label = record.label
+        for text in spf_values(record):
+            if _spf_rules_clean(text, tuple(sorted(costs.items()))):
+                continue
+            found += spf_rule_findings(text, name=name, label=label, include_costs=costs)
+        if record.type_upper == "MX":
+            for exchange in record.known_values():
+                found += check_mx_exchange(exchange, name=name, label=label, where=name)
+    found += check_single_spf(dns_records)
+    dmarc_name = f"_dmarc.{domain.domain}"
+    dmarc_values = [v for r in dns_records if r.fqdn == dmarc_name for v in r.known_values()]
+    if domain.dmarc is None:
+        for text in published_dmarc:
+            found += validate_dmarc(text, domain.domain)
+        dmarc_values = list(published_dmarc)
+    else:
+        for text in dmarc_values:
+            found += [f for f in validate_dmarc(text, domain.domain) if f.is_error]
+    dmarc_names = [dmarc_name] if any(is_dmarc_record(v) for v in dmarc_values) else []
+    found += check_dmarc_present({domain.domain: (domain.domain, domain.domain)}, dmarc_names)
+    if domain.ses is not None:
+        identity = SesIdentity(domain.domain, where=domain.domain, label="SesDomainIdentity")
+        mail_from = domain.mail_from_domain
+        mail_froms = [] if mail_from is None else [
+            MailFromDomain(domain.domain, mail_from, where=mail_from, label="SesDomainIdentity")]
+        found += check_ses_identities([identity], mail_froms, dns_records)
+    return found
