@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from mailzone.audit.run import Audit, DomainReport, Target
+    from mailzone.audit.model import DomainReport, Target
+    from mailzone.audit.run import Audit
 
 EXIT_OK = 0
 EXIT_ERRORS = 1
@@ -106,7 +107,7 @@ def _checked_domain(name: str, where: str) -> str:
 
 def read_domain_list(text: str, source: str) -> list[Target]:
     """The targets of a ``--file`` list (see ``--help``); ``UsageError`` names the line."""
-    from mailzone.audit.run import Target
+    from mailzone.audit.model import Target
     from mailzone.errors import UsageError
 
     targets: list[Target] = []
@@ -136,7 +137,7 @@ def read_domain_list(text: str, source: str) -> list[Target]:
 def _targets(args: argparse.Namespace) -> list[Target]:
     from dataclasses import replace
 
-    from mailzone.audit.run import Target
+    from mailzone.audit.model import Target
     from mailzone.errors import UsageError
 
     if args.file is not None and args.stack is not None:
@@ -182,7 +183,7 @@ def _targets(args: argparse.Namespace) -> list[Target]:
 
 
 def _stack_targets(args: argparse.Namespace) -> list[Target]:
-    from mailzone.audit.run import Target
+    from mailzone.audit.model import Target
     from mailzone.errors import UsageError
     from mailzone.stack.config import load_stack_config, stack_path
 
@@ -210,7 +211,7 @@ def _stack_targets(args: argparse.Namespace) -> list[Target]:
 def _options(args: argparse.Namespace) -> Any:
     import ipaddress
 
-    from mailzone.audit.run import DEFAULT_DOMAIN_TIMEOUT, DEFAULT_QUERY_CAP, AuditOptions
+    from mailzone.audit.model import DEFAULT_DOMAIN_TIMEOUT, DEFAULT_QUERY_CAP, AuditOptions
     from mailzone.errors import UsageError
 
     if args.concurrency < 1:

@@ -25,7 +25,7 @@ from typing import Any
 
 import pytest
 
-from mailzone.audit.run import DEFAULT_QUERY_CAP
+from mailzone.audit.model import DEFAULT_QUERY_CAP
 from mailzone.cli.main import main
 from tests.conftest import StartNsd
 from tests.internet.generate import GOOD_KINDS, SES_SENDER_IP, Internet, generate

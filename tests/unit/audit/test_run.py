@@ -20,13 +20,8 @@ from functools import partial
 import pytest
 
 from mailzone import names
-from mailzone.audit.run import (
-    Audit,
-    AuditOptions,
-    DomainReport,
-    Target,
-    audit,
-)
+from mailzone.audit.model import AuditOptions, DomainReport, Target
+from mailzone.audit.run import Audit, audit
 from mailzone.dns.memory import MemoryResolver
 from mailzone.dns.resolver import Answer, RdType
 from mailzone.dns.zonedir import ZoneDirResolver
