@@ -1,1 +1,1 @@
-"""Benchmarks of mailzone against its peer tools (``make bench``; see the README, Benchmarks)."""
+"""Benchmarks of mailzone against its peer tools (``make bench``; see bench/README.md)."""

@@ -124,7 +124,7 @@ def markdown(sections: list[Section], settings: Settings, info: dict[str, Any],
         title,
         "",
         "Written by `make bench` (`bench/run.py`); how each figure is made: "
-        "the README, [Benchmarks](../README.md#benchmarks).",
+        "[bench/README.md](README.md).",
         "",
         f"- Date: {info['date']}; the whole run took {elapsed / 60:.1f} min",
         f"- Commit: `{info['commit']}` {info['subject']}{dirty}",

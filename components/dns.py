@@ -13,7 +13,7 @@ declares the provider resources for it, as children of the component:
   values and the values to keep (``keepTxt``). Each TXT value is split into
   255-octet strings in Route 53's quoted form. ``allow_overwrite=False``: a
   record set that exists already and is not in this stack's state is never
-  overwritten (import it first: see the README, Components).
+  overwritten (import it first: see docs/configuration.md).
 - ``CloudflareBackend``: one ``cloudflare.DnsRecord`` per value (Cloudflare
   holds one record per value); values to keep are other records and are left
   alone. TXT content is written as quoted character-strings of at most 255

@@ -1,7 +1,7 @@
 """The stack configuration ``mailzone:domains``, validated as a whole.
 
 The value is a list of domains, each a mapping with camelCase keys as Pulumi
-config writes them (the README documents every key). ``parse_domains``
+config writes them (docs/configuration.md documents every key). ``parse_domains``
 validates the whole list and either returns every domain, or raises
 ``ConfigError`` whose ``problems`` hold every problem found, each with its path
 (``domains[1].senders[0]``) and a message naming the fix::
@@ -627,7 +627,7 @@ def parse_domains(raw: object, *, default_region: str | None = None) -> list[Dom
         raise ConfigError([(
             ROOT,
             f"{CONFIG_KEY} is not set: add a list of domains under 'config:' in "
-            "Pulumi.<stack>.yaml (see the README, Configuration)",
+            "Pulumi.<stack>.yaml (see docs/configuration.md)",
         )])
     if not isinstance(raw, list):
         raise ConfigError([(
