@@ -38,13 +38,15 @@ plan: $(VENV)/.core
 
 test: $(VENV)/.dev nsd
 	$(VENV)/bin/ruff check mailzone components policies tests bench examples __main__.py
-	$(VENV)/bin/mypy mailzone
+	$(VENV)/bin/mypy mailzone components __main__.py
+	$(VENV)/bin/mypy -p policies
 	$(VENV)/bin/lint-imports --no-cache
 	$(PY) -m pytest -q
 
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/mypy mailzone
+	$(VENV)/bin/mypy mailzone components __main__.py
+	$(VENV)/bin/mypy -p policies
 
 bench: $(VENV)/.dev nsd
 	$(PY) bench/run.py
