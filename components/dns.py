@@ -31,8 +31,10 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_cloudflare as cloudflare
 
+from mailzone.providers import DnsProvider
 from mailzone.providers import cloudflare as cloudflare_provider
 from mailzone.providers import route53 as route53_provider
+from mailzone.stack.config import DomainConfig
 from mailzone.stack.desired import DesiredRecord, KnownAfterApply
 
 COMMENT = "managed by mailzone"
@@ -90,7 +92,12 @@ def _split_mx(value: str) -> tuple[int, str]:
 class DnsBackend(ABC):
     """Declares the provider resources of one record set."""
 
-    provider: str
+    provider: DnsProvider
+
+    @classmethod
+    @abstractmethod
+    def for_domain(cls, config: DomainConfig, parent: pulumi.Resource) -> DnsBackend:
+        """The backend for a domain's validated config (``dns.zoneId``, ``dns.zoneName``)."""
 
     @abstractmethod
     def declare(
@@ -100,10 +107,22 @@ class DnsBackend(ABC):
 
 
 class Route53Backend(DnsBackend):
-    provider = route53_provider.PROVIDER.name
+    provider = DnsProvider.ROUTE53
 
     def __init__(self, zone_id: pulumi.Input[str]) -> None:
         self.zone_id = zone_id
+
+    @classmethod
+    def for_domain(cls, config: DomainConfig, parent: pulumi.Resource) -> Route53Backend:
+        """The hosted zone by id when the config gives one, else found by name."""
+        if config.dns.provider_zone_id is not None:
+            return cls(config.dns.provider_zone_id)
+        zone = aws.route53.get_zone_output(
+            name=config.zone_name,
+            private_zone=False,
+            opts=pulumi.InvokeOutputOptions(parent=parent),
+        )
+        return cls(zone.zone_id)
 
     @staticmethod
     def entries(spec: RecordSpec) -> list[pulumi.Input[str]]:
@@ -130,10 +149,15 @@ class Route53Backend(DnsBackend):
 
 
 class CloudflareBackend(DnsBackend):
-    provider = cloudflare_provider.PROVIDER.name
+    provider = DnsProvider.CLOUDFLARE
 
     def __init__(self, zone_id: pulumi.Input[str]) -> None:
         self.zone_id = zone_id
+
+    @classmethod
+    def for_domain(cls, config: DomainConfig, parent: pulumi.Resource) -> CloudflareBackend:
+        assert config.dns.zone_id is not None  # the config requires it
+        return cls(config.dns.zone_id)
 
     def declare(
         self, resource_name: str, spec: RecordSpec, parent: pulumi.Resource
@@ -165,3 +189,14 @@ class CloudflareBackend(DnsBackend):
                 )
             )
         return resources
+
+
+#: One backend per provider a config may name (``mailzone.providers.DnsProvider``).
+BACKENDS: dict[DnsProvider, type[DnsBackend]] = {
+    backend.provider: backend for backend in (Route53Backend, CloudflareBackend)
+}
+
+
+def backend_for(config: DomainConfig, parent: pulumi.Resource) -> DnsBackend:
+    """The backend that declares ``config``'s records on its DNS provider."""
+    return BACKENDS[config.dns.provider].for_domain(config, parent)

@@ -19,9 +19,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pulumi
-import pulumi_aws as aws
 
-from components.dns import CloudflareBackend, DnsBackend, Route53Backend
+from components.dns import DnsBackend, backend_for
 from components.records import (
     DmarcRecord,
     DmarcRecordArgs,
@@ -35,7 +34,6 @@ from components.ses import (
     SesSmtpCredentials,
     SesSmtpCredentialsArgs,
 )
-from mailzone.providers import DnsProvider
 from mailzone.stack.config import DomainConfig, include_costs
 from mailzone.stack.desired import desired_records
 
@@ -78,7 +76,7 @@ class MailDomain(pulumi.ComponentResource):
             raise RecordRefused("MailDomain", name, refused)
 
         super().__init__(TYPE, name, None, opts)
-        dns = args.dns or self._backend(config)
+        dns = args.dns or backend_for(config, self)
         self.dns = dns
         self.spf = SpfRecord(
             f"{name}-spf", SpfRecordArgs(spf, costs, dns), pulumi.ResourceOptions(parent=self)
@@ -124,22 +122,6 @@ class MailDomain(pulumi.ComponentResource):
                     pulumi.ResourceOptions(parent=self),
                 )
         self.register_outputs(self.exports())
-
-    def _backend(self, config: DomainConfig) -> DnsBackend:
-        if config.dns.provider is DnsProvider.CLOUDFLARE:
-            assert config.dns.zone_id is not None  # the config requires it
-            return CloudflareBackend(config.dns.zone_id)
-        zone_id: pulumi.Input[str]
-        if config.dns.provider_zone_id is not None:
-            zone_id = config.dns.provider_zone_id
-        else:
-            zone = aws.route53.get_zone_output(
-                name=config.zone_name,
-                private_zone=False,
-                opts=pulumi.InvokeOutputOptions(parent=self),
-            )
-            zone_id = zone.zone_id
-        return Route53Backend(zone_id)
 
     def exports(self) -> dict[str, pulumi.Input[object]]:
         """What an application needs, for ``pulumi.export`` (the password stays secret)."""

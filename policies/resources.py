@@ -135,15 +135,8 @@ def dns_record(resource: Resource, zones: Mapping[str, str] | None = None) -> Dn
     declared = provider.declared(resource.type, resource.props)
     zone = (zones or {}).get(declared.zone_id) if declared.zone_id else None
     return DnsRecord(qualify(declared.name, zone), declared.rdtype, declared.values,
-                     where=resource.urn, label=resource.name, group=declared.group)
-
-
-def txt_strings(resource: Resource) -> dict[str, tuple[str, ...]]:
-    """Joined TXT text -> its character-strings, where the resource's provider states them."""
-    provider = for_record_type(resource.type)
-    if provider is None:
-        return {}
-    return dict(provider.declared(resource.type, resource.props).strings or {})
+                     where=resource.urn, label=resource.name, group=declared.group,
+                     strings=declared.strings)
 
 
 def zone_names(resources: Iterable[Resource]) -> dict[str, str]:

@@ -67,7 +67,7 @@ def _spf_no_ip_literals(resource: rs.Resource, record: DnsRecord,
 def _spf_valid(resource: rs.Resource, record: DnsRecord,
                config: Mapping[str, Any]) -> list[Finding]:
     ignore = set(config_strings(config, "spf-valid", "ignoreCodes"))
-    strings = rs.txt_strings(resource)
+    strings = record.strings or {}
     findings: list[Finding] = []
     at = f" at {record.fqdn}" if record.fqdn else ""
     for text in spf_values(record):

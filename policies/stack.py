@@ -101,9 +101,12 @@ def _dmarc_missing(args: StackValidationArgs, report: ReportViolation) -> None:
     resources = stack_of(args)
     records = records_of(resources)
     domains, _unknown = sending_domains(resources, records)
+    # A name covers its domain only with a value receivers take as a record (or one
+    # not known yet): anything else there is discarded (RFC 7489 6.6.3).
     dmarc_names = [r.fqdn for r in records
                    if r.fqdn is not None and r.fqdn.startswith("_dmarc.")
-                   and r.type_upper in ("TXT", None)]
+                   and r.type_upper in ("TXT", None)
+                   and (r.has_unknown_values or any(is_dmarc_record(v) for v in r.known_values()))]
     names_unknown = any(
         r.fqdn is None and r.type_upper in ("TXT", None)
         and (r.has_unknown_values or any(is_dmarc_record(v) for v in r.known_values()))

@@ -22,15 +22,16 @@ from mailzone.mail.dmarc import (
     authorisation_name,
     external_destinations,
     is_dmarc_record,
+    multiple_records,
     organisational_domain,
     parse_dmarc,
+    published_records,
     record_name,
     validate_dmarc,
 )
 from mailzone.registry import (
     CHECK_DNS_ERROR,
     DMARC_MISSING,
-    DMARC_MULTIPLE,
     DMARC_RUA_UNAUTHORISED,
     DMARC_SPF_UNALIGNED,
     REGISTRY,
@@ -38,9 +39,9 @@ from mailzone.registry import (
 )
 
 
-def _records(domain: str) -> Exchange[list[str]]:
+def _records(domain: str) -> Exchange[tuple[list[str], list[Finding]]]:
     answer = yield from ask(record_name(domain), RdType.TXT)
-    return [value for value in answer.records if is_dmarc_record(value)]
+    return published_records(answer.records, domain)
 
 
 def judge_records(
@@ -61,11 +62,7 @@ def judge_records(
         )]
     if len(records) > 1:
         facts.status = DmarcStatus.MULTIPLE
-        return None, [DMARC_MULTIPLE.error(
-            f"{len(records)} DMARC records at {record_name(source)}: receivers apply none of "
-            "them (RFC 7489 6.6.3). Keep one",
-            record_name(source),
-        )]
+        return None, [multiple_records(source, len(records))]
     text = records[0]
     facts.record, facts.source = text, record_name(source)
     # A subdomain without a record of its own gets the organisational domain's sp=.
@@ -132,15 +129,18 @@ def dmarc_area(
     """Fetch and judge the DMARC policy that applies to ``domain``."""
     source = domain
     try:
-        records = yield from _records(domain)
+        records, discarded = yield from _records(domain)
         if not records and organisational_domain(domain) != domain:
             source = organisational_domain(domain)
-            records = yield from _records(source)
+            records, more = yield from _records(source)
+            discarded += more
     except DnsError as exc:
         facts.status = DmarcStatus.DNS_ERROR
         findings.append(dns_finding(CHECK_DNS_ERROR, exc, facts.name,
                                     "the DMARC policy is unknown"))
         return
+    # Values meant as records that receivers discard say why there is no policy.
+    findings.extend(discarded)
     record, judged = judge_records(facts, domain, source, records)
     findings.extend(judged)
     if record is None:

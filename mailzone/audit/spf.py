@@ -11,24 +11,22 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
 from mailzone.audit.faults import dns_finding
 from mailzone.audit.model import DomainReport, IpResult, SpfFacts, SpfStatus
 from mailzone.dns.exchange import Exchange, ask
 from mailzone.dns.resolver import Answer, RdType
 from mailzone.dns.txt import MAX_STRING, octets
-from mailzone.errors import DnsError
+from mailzone.errors import DnsError, SpfSyntaxError
 from mailzone.findings import Finding, Severity
 from mailzone.registry import (
     CHECK_IP_RESULT,
     CHECK_QUERY_CAP,
     CHECK_TXT_ANSWER_SIZE,
     SPF_DNS_ERROR,
-    SPF_IP_LITERAL,
     SPF_MISSING,
 )
-from mailzone.spf.budget import Budget, trace
+from mailzone.spf.budget import Budget, Node, NodeStatus, trace
 from mailzone.spf.check import Result, evaluate
 from mailzone.spf.lint import UDP_SIZE, lint_txt_values
 from mailzone.spf.parser import is_spf
@@ -93,13 +91,6 @@ def judge_answer(name: str, answer: Answer, *, mail_from: bool) -> AnswerVerdict
 def judge_tree(name: str, budget: Budget, cap: int) -> tuple[SpfStatus, str, list[Finding]]:
     """The include tree's findings and what a receiver gets from it."""
     findings = budget.findings()
-    for ip in budget.ip_literals:
-        if ip.own and ip.domain != name:
-            findings.append(SPF_IP_LITERAL.error(
-                f"'{ip.term}' in {ip.domain}, a record of your own included by {name}, "
-                "hard-codes a mail server address: authorise senders with include:",
-                ip.domain,
-            ))
     if budget.capped:
         findings.append(CHECK_QUERY_CAP.error(
             f"the include tree of {name} needed more than {cap} DNS questions, "
@@ -114,9 +105,9 @@ def judge_tree(name: str, budget: Budget, cap: int) -> tuple[SpfStatus, str, lis
 def tree_status(budget: Budget) -> tuple[SpfStatus, str]:
     """What a receiver gets from the tree, whatever the client (RFC 7208 4.6.4, 2.6)."""
     root = budget.root
-    if root.status == "dns-error":
+    if root.status is NodeStatus.DNS_ERROR:
         return SpfStatus.TEMPERROR, f"DNS lookup failed: {root.detail}"
-    if root.status in ("syntax", "multiple"):
+    if root.status in (NodeStatus.SYNTAX, NodeStatus.MULTIPLE):
         return SpfStatus.PERMERROR, root.detail
     if budget.total > budget.limit or budget.capped:
         return SpfStatus.PERMERROR, (f"{budget.total} DNS-querying terms in the tree; "
@@ -138,10 +129,10 @@ def tree_status(budget: Budget) -> tuple[SpfStatus, str]:
     return SpfStatus.OK, f"{budget.total} of {budget.limit} lookups"
 
 
-def _bad_node(node: Any) -> str | None:
+def _bad_node(node: Node) -> str | None:
     """A record in the tree that is a permerror by itself (syntax, several records)."""
     for child in node.children:
-        if child.status in ("syntax", "multiple"):
+        if child.status in (NodeStatus.SYNTAX, NodeStatus.MULTIPLE):
             return f"{child.domain}: {child.detail}"
         found = _bad_node(child)
         if found is not None:
@@ -166,6 +157,15 @@ def spf_area(
     findings.extend(verdict.findings)
     if verdict.status is not None:
         facts.status, facts.reason = verdict.status, verdict.reason
+        if len(verdict.values) > 1:
+            # Receivers stop at the two records (permerror); whoever merges them needs
+            # what each costs, as the pack and the plan say of each record declared.
+            for value in verdict.values:
+                try:
+                    budget = yield from trace(domain=name, record=value)
+                except SpfSyntaxError:
+                    continue  # the lint said so
+                findings.extend(budget.findings())
         return
     budget = yield from trace(domain=name)
     facts.budget = budget

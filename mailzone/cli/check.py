@@ -18,14 +18,16 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from mailzone.errors import ExitStatus
+
 if TYPE_CHECKING:
     from rich.console import Console
 
     from mailzone.audit.model import DomainReport, Target
     from mailzone.audit.run import Audit
 
-EXIT_OK = 0
-EXIT_ERRORS = 1
+EXIT_OK = ExitStatus.OK
+EXIT_ERRORS = ExitStatus.FINDINGS
 #: A tree per domain is printed without --tree up to this many domains.
 TREES_UP_TO = 1
 #: The progress bar shows from this many domains, on a terminal.
@@ -403,6 +405,8 @@ def _render_domain(out: Console, report: DomainReport) -> None:
 def _detail_lines(tree: Any, report: DomainReport) -> None:
     from rich.text import Text
 
+    from mailzone.audit.model import DkimStatus
+
     dmarc = report.dmarc
     if dmarc.record is not None:
         node = tree.add(Text.assemble("DMARC ", (dmarc.source or "", "bold"), "  ",
@@ -423,7 +427,7 @@ def _detail_lines(tree: Any, report: DomainReport) -> None:
             node.add(Text.assemble("SPF ", (mf.status, _SPF_STYLE.get(mf.status, "")),
                                    f"  {mf.record or mf.reason}"))
     for dkim in report.dkim:
-        style = "green" if dkim.status == "ok" else "red"
+        style = "green" if dkim.status is DkimStatus.OK else "red"
         key = f"  {dkim.key_type} {dkim.key_bits} bits" if dkim.key_bits else ""
         tree.add(Text.assemble("DKIM ", (dkim.selector, "bold"), "  ",
                                (dkim.status, style), key))
@@ -436,9 +440,11 @@ def _detail_lines(tree: Any, report: DomainReport) -> None:
 def _mx_line(label: str, mx: Any) -> Any:
     from rich.text import Text
 
-    if mx.status == "ok":
+    from mailzone.audit.model import MxStatus
+
+    if mx.status is MxStatus.OK:
         return Text.assemble(f"{label} ", (", ".join(mx.hosts), "green"))
-    if mx.status == "null":
+    if mx.status is MxStatus.NULL:
         return Text.assemble(f"{label} ", ("null (0 .): takes no mail", "cyan"))
     return Text(f"{label} {mx.status}", style="red")
 
@@ -458,6 +464,7 @@ def _summary_table(reports: list[DomainReport]) -> Any:
     from rich import box
     from rich.table import Table
 
+    from mailzone.audit.model import DkimStatus, MxStatus
     from mailzone.cli.output import escape
 
     table = Table(title="mailzone check", box=box.SIMPLE_HEAD, expand=False, pad_edge=False)
@@ -478,7 +485,7 @@ def _summary_table(reports: list[DomainReport]) -> Any:
         dmarc = report.dmarc
         dkim = "-"
         if report.dkim:
-            good = sum(1 for d in report.dkim if d.status == "ok")
+            good = sum(1 for d in report.dkim if d.status is DkimStatus.OK)
             dkim = f"{good}/{len(report.dkim)}"
         mx = report.mx
         errors = sum(1 for f in report.findings if f.is_error)
@@ -489,7 +496,7 @@ def _summary_table(reports: list[DomainReport]) -> Any:
             lookups,
             escape(dmarc.policy or dmarc.status),
             escape(f"{len(mx.hosts)} host" + ("s" if len(mx.hosts) != 1 else "")
-                   if mx.status == "ok" else mx.status),
+                   if mx.status is MxStatus.OK else mx.status),
             escape(_mail_from_cell(report)),
             dkim,
             f"[bold red]{errors}[/]" if errors else "0",

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from mailzone.findings import Finding
     from mailzone.plan.model import DomainPlan, Plan, SpfDiff
 
-EXIT_ERRORS = 1
+EXIT_ERRORS = 1  # PlanExit.ERRORS: any failure, as 2 means changes
 #: Live plans of at least this many domains show a progress bar (on a terminal).
 PROGRESS_FROM = 10
 #: The snapshot used when neither --zones nor --live is given, beside the stack file.

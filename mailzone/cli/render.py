@@ -5,10 +5,11 @@ from __future__ import annotations
 from rich.text import Text
 from rich.tree import Tree
 
-from mailzone.spf.budget import Budget, Node
+from mailzone.spf.budget import Budget, Node, NodeStatus
 
-_STATUS_STYLE = {"ok": "green", "missing": "red", "multiple": "red", "syntax": "red",
-                 "loop": "red", "dns-error": "magenta"}
+_STATUS_STYLE = {NodeStatus.OK: "green", NodeStatus.MISSING: "red", NodeStatus.MULTIPLE: "red",
+                 NodeStatus.SYNTAX: "red", NodeStatus.LOOP: "red", NodeStatus.DNS_ERROR: "magenta",
+                 NodeStatus.CATALOGUE: "yellow"}
 
 
 def budget_tree(budget: Budget) -> Tree:
@@ -34,7 +35,7 @@ def budget_tree(budget: Budget) -> Tree:
 
 
 def _add_terms(branch: Tree, node: Node) -> None:
-    if node.status != "ok":
+    if node.status is not NodeStatus.OK:
         branch.add(Text(f"{node.status}: {node.detail}", style=_STATUS_STYLE.get(node.status,
                                                                                 "red")))
     # A provider's address list is summarised: it costs nothing and is not ours to fix.

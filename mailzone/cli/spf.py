@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 from mailzone.cli.output import console, escape, findings_table, print_json
+from mailzone.errors import ExitStatus
 from mailzone.findings import has_errors
 
 
@@ -100,7 +101,7 @@ def run_lint(args: argparse.Namespace) -> int:
             from mailzone.cli.render import budget_tree
 
             out.print(budget_tree(budget))
-    return 1 if has_errors(findings) else 0
+    return ExitStatus.FINDINGS if has_errors(findings) else ExitStatus.OK
 
 
 def _static_lookups(record: str) -> dict[str, Any]:
@@ -147,7 +148,7 @@ def run_eval(args: argparse.Namespace) -> int:
             "mechanism": outcome.mechanism,
             "reason": outcome.reason,
         })
-        return 0
+        return ExitStatus.OK
     out = console()
     style = {"pass": "bold green", "fail": "bold red", "softfail": "yellow",
              "neutral": "cyan", "none": "dim", "temperror": "magenta",
@@ -156,7 +157,7 @@ def run_eval(args: argparse.Namespace) -> int:
     if outcome.explanation:
         out.print(f"explanation: {escape(outcome.explanation)}")
     out.print(f"lookups: {outcome.lookups} of 10   void lookups: {outcome.void_lookups} of 2")
-    return 0
+    return ExitStatus.OK
 
 
 def run_tree(args: argparse.Namespace) -> int:
@@ -176,4 +177,4 @@ def run_tree(args: argparse.Namespace) -> int:
         out.print(budget_tree(budget))
         if findings:
             out.print(findings_table(findings))
-    return 1 if has_errors(findings) else 0
+    return ExitStatus.FINDINGS if has_errors(findings) else ExitStatus.OK

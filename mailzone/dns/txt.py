@@ -70,6 +70,9 @@ def unquote_txt(value: str) -> tuple[str, tuple[str, ...]]:
     stripped = value.strip()
     if not stripped.startswith('"'):
         return value, (value,)
+    inner = stripped[1:-1]
+    if len(stripped) > 1 and stripped.endswith('"') and '"' not in inner and "\\" not in inner:
+        return inner, (inner,)  # the common case: one string, nothing escaped
     strings: list[str] = []
     i = 0
     n = len(stripped)

@@ -15,6 +15,7 @@ reported as a warning (receivers ignore them). A tag given twice is an error.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -22,6 +23,7 @@ from mailzone.errors import DmarcSyntaxError as DmarcSyntaxError  # callers may 
 from mailzone.findings import Finding
 from mailzone.names import domain_problem
 from mailzone.registry import (
+    DMARC_MULTIPLE,
     DMARC_NO_POLICY,
     DMARC_NO_RUA,
     DMARC_PCT_PARTIAL,
@@ -101,6 +103,38 @@ def is_dmarc_record(text: str) -> bool:
     Every face asks this one function: plan, check, the pack and the components.
     """
     return _VERSION_TAG.match(text) is not None
+
+
+# A value written as a DMARC record but one receivers discard (a space before v=, another
+# version, v= not first): worth a finding, unlike the other TXT values a _dmarc name holds.
+_LOOKS_LIKE = re.compile(r"(?<![\w-])v\s*=\s*dmarc", re.IGNORECASE)
+
+
+def looks_like_dmarc(text: str) -> bool:
+    """Whether ``text`` means to be a DMARC record (whether or not receivers take it)."""
+    return _LOOKS_LIKE.search(text) is not None
+
+
+def published_records(values: Sequence[str], domain: str) -> tuple[list[str], list[Finding]]:
+    """The DMARC records among the TXT values at ``_dmarc.<domain>``, and a
+    ``dmarc-syntax`` finding for each value meant as one that receivers discard.
+
+    Other TXT values there (a verification token) are ignored, as receivers ignore them
+    (RFC 7489 6.6.3). Every face that reads published values asks this function.
+    """
+    records = [value for value in values if is_dmarc_record(value)]
+    discarded = [f for value in values if not is_dmarc_record(value) and looks_like_dmarc(value)
+                 for f in validate_dmarc(value, domain) if f.code == DMARC_SYNTAX.code]
+    return records, discarded
+
+
+def multiple_records(source: str, count: int) -> Finding:
+    """``dmarc-multiple``: receivers apply none of several records (RFC 7489 6.6.3)."""
+    return DMARC_MULTIPLE.error(
+        f"{count} DMARC records at {record_name(source)}: receivers apply none of "
+        "them (RFC 7489 6.6.3). Keep one",
+        record_name(source),
+    )
 
 
 def record_name(domain: str) -> str:

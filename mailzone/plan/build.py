@@ -59,10 +59,10 @@ from dataclasses import dataclass
 from mailzone import providers
 from mailzone.dns.exchange import Exchange, Outcome, Question, ask_all, run, run_async
 from mailzone.dns.resolver import Answer, RdType, Resolver, SyncResolver
-from mailzone.errors import DnsError
+from mailzone.errors import DnsError, SpfSyntaxError
 from mailzone.findings import Finding, unique
 from mailzone.mail import catalogue
-from mailzone.mail.dmarc import is_dmarc_record
+from mailzone.mail.dmarc import organisational_domain, record_name
 from mailzone.plan.lock import Lock, LockEntry, describe_change
 from mailzone.plan.model import (
     Action,
@@ -135,15 +135,17 @@ def plan_domain(
     questions: list[Question] = []
     for record in known:
         questions += _questions(str(record.name), record.type)
-    dmarc_name = f"_dmarc.{domain.domain}"
+    # Where receivers look for the policy when the stack does not manage it (as check does).
+    dmarc_sources: list[str] = []
     if domain.dmarc is None:
-        questions += _questions(dmarc_name, "TXT")
+        dmarc_sources = list(dict.fromkeys([domain.domain,
+                                            organisational_domain(domain.domain)]))
+        for source in dmarc_sources:
+            questions += _questions(record_name(source), "TXT")
     outcomes = iter((yield from ask_all(questions)))
     fetched = {(str(r.name), r.type): published(next(outcomes), next(outcomes)) for r in known}
-    published_dmarc: list[str] = []
-    if domain.dmarc is None:
-        got = published(next(outcomes), next(outcomes))
-        published_dmarc = [v for v in got.values if is_dmarc_record(v)]
+    published_dmarc = [(source, published(next(outcomes), next(outcomes)).values)
+                       for source in dmarc_sources]
     records: list[RecordPlan] = []
     findings: list[Finding] = []
     for record in desired:
@@ -218,6 +220,16 @@ def _plan_record(
         for text in values:
             if is_spf(text):
                 _, tree_findings = yield from walks.record(text, name)
+                findings.extend(tree_findings)
+    if record.type == "TXT":
+        # Another SPF record left at the name (a provider of one record per value) is
+        # what receivers will also read: its tree is judged too, as check judges it.
+        for value in planned:
+            if value.status is ValueStatus.UNMANAGED and is_spf(value.value):
+                try:
+                    _, tree_findings = yield from walks.record(value.value, name)
+                except SpfSyntaxError:
+                    continue  # its grammar is the pack's rules' to report
                 findings.extend(tree_findings)
     note = ""
     if action is Action.UPDATE:

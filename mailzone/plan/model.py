@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import StrEnum
+from enum import IntEnum, StrEnum
 from typing import Any
 
 from mailzone.findings import Finding, Severity, has_errors
@@ -18,9 +18,17 @@ from mailzone.spf.check import RFC_LIMITS
 
 LOOKUP_LIMIT = RFC_LIMITS.lookups
 
-EXIT_NO_CHANGES = 0
-EXIT_ERRORS = 1
-EXIT_CHANGES = 2
+class PlanExit(IntEnum):
+    """``mailzone plan``'s exit statuses (``terraform plan -detailed-exitcode``'s)."""
+
+    NO_CHANGES = 0
+    ERRORS = 1  # error findings, or anything that kept the plan from being made
+    CHANGES = 2
+
+
+EXIT_NO_CHANGES = PlanExit.NO_CHANGES
+EXIT_ERRORS = PlanExit.ERRORS
+EXIT_CHANGES = PlanExit.CHANGES
 
 
 class Action(StrEnum):
@@ -230,7 +238,7 @@ class Plan:
         return any(d.changes for d in self.domains)
 
     @property
-    def exit_status(self) -> int:
+    def exit_status(self) -> PlanExit:
         if self.errors:
             return EXIT_ERRORS
         return EXIT_CHANGES if self.changes else EXIT_NO_CHANGES

@@ -8,7 +8,7 @@ from functools import lru_cache
 
 from mailzone.dns.txt import split_txt
 from mailzone.findings import Finding
-from mailzone.mail.dmarc import is_dmarc_record, validate_dmarc
+from mailzone.mail.dmarc import multiple_records, published_records, record_name, validate_dmarc
 from mailzone.plan.model import Action, RecordPlan
 from mailzone.registry import REGISTRY, SPF_VALID_POLICY
 from mailzone.rules.coverage import check_dmarc_present
@@ -60,15 +60,53 @@ def _spf_rules_clean(text: str, include_costs: tuple[tuple[str, int], ...]) -> b
     return not spf_rule_findings(text, name="", label="", include_costs=dict(include_costs))
 
 
+def _dmarc_findings(
+    domain: DomainConfig,
+    dns_records: Sequence[DnsRecord],
+    published: Sequence[tuple[str, Sequence[str]]],
+) -> list[Finding]:
+    """DMARC as receivers will find it once the plan is applied.
+
+    When the stack manages ``_dmarc.<domain>``, its values after the plan; else what
+    is published, at the domain or, when it has no record, at its organisational
+    domain (``published``: (domain, TXT values) in that order), as ``mailzone check``
+    reads it. Values meant as records that receivers discard are ``dmarc-syntax``;
+    several records are ``dmarc-multiple`` (receivers apply none).
+    """
+    found: list[Finding] = []
+    managed = domain.dmarc is not None
+    dmarc_name = f"_dmarc.{domain.domain}"
+    sources: Sequence[tuple[str, Sequence[str]]] = published
+    if managed:
+        sources = [(domain.domain, [v for r in dns_records if r.fqdn == dmarc_name
+                                    for v in r.known_values()])]
+    source, records = domain.domain, list[str]()
+    for source, values in sources:
+        records, discarded = published_records(values, source)
+        found += discarded
+        if records:
+            break
+    if len(records) > 1:
+        found.append(multiple_records(source, len(records)))
+    elif records:
+        judged = validate_dmarc(records[0], source, inherited=source != domain.domain)
+        # The stack's own record: the config's warnings say the rest (config_warnings).
+        found += [f for f in judged if f.is_error] if managed else judged
+    dmarc_names = [record_name(source)] if records else []
+    found += check_dmarc_present({domain.domain: (domain.domain, domain.domain)}, dmarc_names)
+    return found
+
+
 def pack_findings(
     domain: DomainConfig,
     records: Sequence[RecordPlan],
-    published_dmarc: Sequence[str],
+    published_dmarc: Sequence[tuple[str, Sequence[str]]],
 ) -> list[Finding]:
     """The policy pack's rules, with their default config, over the records after the plan.
 
-    ``published_dmarc`` are the DMARC values published at ``_dmarc.<domain>``
-    when the stack does not manage that record. The SMTP settings rules
+    ``published_dmarc``: when the stack does not manage ``_dmarc.<domain>``, the TXT
+    values published there and at the organisational domain's ``_dmarc`` name, as
+    (domain, values) pairs (see ``_dmarc_findings``). The SMTP settings rules
     (``smtp-port-not-25``, ``mail-host-not-ip`` on settings) judge an
     application's settings, which a stack config does not hold; the sender
     rule is part of the config's validation.
@@ -87,17 +125,7 @@ def pack_findings(
             for exchange in record.known_values():
                 found += check_mx_exchange(exchange, name=name, label=label, where=name)
     found += check_single_spf(dns_records)
-    dmarc_name = f"_dmarc.{domain.domain}"
-    dmarc_values = [v for r in dns_records if r.fqdn == dmarc_name for v in r.known_values()]
-    if domain.dmarc is None:
-        for text in published_dmarc:
-            found += validate_dmarc(text, domain.domain)
-        dmarc_values = list(published_dmarc)
-    else:
-        for text in dmarc_values:
-            found += [f for f in validate_dmarc(text, domain.domain) if f.is_error]
-    dmarc_names = [dmarc_name] if any(is_dmarc_record(v) for v in dmarc_values) else []
-    found += check_dmarc_present({domain.domain: (domain.domain, domain.domain)}, dmarc_names)
+    found += _dmarc_findings(domain, dns_records, published_dmarc)
     if domain.ses is not None:
         identity = SesIdentity(domain.domain, where=domain.domain, label="SesDomainIdentity")
         mail_from = domain.mail_from_domain

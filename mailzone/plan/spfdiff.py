@@ -15,7 +15,7 @@ from mailzone.findings import Finding
 from mailzone.mail import catalogue
 from mailzone.plan.model import SpfDiff, SpfTerm
 from mailzone.registry import PLAN_INCLUDE_UNRESOLVED
-from mailzone.spf.budget import Budget, Node, trace
+from mailzone.spf.budget import Budget, Node, NodeStatus, trace
 
 
 def _ancestors(root: Node, target: Node) -> list[Node] | None:
@@ -46,14 +46,14 @@ def settle_uncaptured(budget: Budget) -> list[Finding]:
     """
     found: list[Finding] = []
     for node in list(_nodes(budget.root)):
-        if node is budget.root or node.status not in ("missing", "dns-error"):
+        if node is budget.root or node.status not in (NodeStatus.MISSING, NodeStatus.DNS_ERROR):
             continue
         sender = catalogue.by_include(node.domain)
         if sender is None or sender.tree:
             continue
         extra = max(sender.lookup_cost - 1, 0)
         reason = node.detail
-        node.status = "catalogue"
+        node.status = NodeStatus.CATALOGUE
         node.detail = (f"not resolvable here ({reason}): counted at the catalogue's "
                        f"{sender.lookup_cost} as of {catalogue.AS_OF.isoformat()}")
         node.cost += extra

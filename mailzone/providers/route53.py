@@ -49,6 +49,8 @@ class Route53(Provider):
         return '" "'.join(escape_string(part) for part in split_txt(value))
 
     def decode_txt(self, entry: str) -> tuple[str, tuple[str, ...]]:
+        if '"' not in entry and "\\" not in entry:
+            return entry, (entry,)  # the common case: one plain string
         if entry.strip().startswith('"'):
             return unquote_txt(entry)  # written in zone-file form
         # The provider wraps the entry in quotes: read it as Route 53 then does, so

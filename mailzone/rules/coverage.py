@@ -12,7 +12,7 @@ from collections.abc import Collection, Mapping
 from mailzone.dns.resolver import normalize_name
 from mailzone.errors import DmarcSyntaxError
 from mailzone.findings import Finding
-from mailzone.mail.dmarc import is_dmarc_record, parse_dmarc, validate_dmarc
+from mailzone.mail.dmarc import is_dmarc_record, looks_like_dmarc, parse_dmarc, validate_dmarc
 from mailzone.registry import DMARC_MISSING, DMARC_POLICY_TOO_WEAK, DMARC_WRONG_NAME, REGISTRY
 from mailzone.rules.records import under
 
@@ -91,6 +91,8 @@ def check_dmarc_value(
             where or name,
         )]
     domain = name[len("_dmarc."):]
+    if not is_dmarc_record(text) and not looks_like_dmarc(text):
+        return []  # another TXT value at the name: receivers ignore it (RFC 7489 6.6.3)
     findings = [
         REGISTRY[f.code].error(f"{who}: {name}: {f.message}", where or f.where)
         for f in validate_dmarc(text, domain) if f.is_error

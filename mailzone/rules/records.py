@@ -13,7 +13,7 @@ identity's DKIM token, a value read from another resource): ``None`` stands for
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from mailzone.dns.resolver import normalize_name
@@ -39,6 +39,8 @@ class DnsRecord:
     where: str = ""
     label: str = ""
     group: str = ""
+    # Each TXT value's character-strings, where the declaration states them (Route 53).
+    strings: Mapping[str, tuple[str, ...]] | None = None
 
     @property
     def fqdn(self) -> str | None:

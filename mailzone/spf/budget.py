@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from mailzone.dns.exchange import Exchange, Outcome, Question, ask_all, run, run_async
 from mailzone.dns.resolver import Answer, RdType, Resolver, SyncResolver, normalize_name
@@ -23,6 +24,7 @@ from mailzone.registry import (
     SPF_DNS_ERROR,
     SPF_DUPLICATE_INCLUDE,
     SPF_INCLUDE_MISSING,
+    SPF_IP_LITERAL,
     SPF_LOOKUP_LIMIT,
     SPF_LOOP,
     SPF_MISSING,
@@ -49,6 +51,18 @@ class TermCost:
     child: Node | None = field(default=None, compare=False, repr=False)  # include/redirect
 
 
+class NodeStatus(StrEnum):
+    """What became of one record of the tree."""
+
+    OK = "ok"
+    MISSING = "missing"  # the name publishes no SPF record
+    MULTIPLE = "multiple"  # more than one (permerror)
+    SYNTAX = "syntax"
+    LOOP = "loop"  # the target is already on the path
+    DNS_ERROR = "dns-error"
+    CATALOGUE = "catalogue"  # not resolvable here, counted at the catalogue's cost (plan)
+
+
 @dataclass(slots=True)
 class Node:
     """A record in the tree: the root, an include target or a redirect target."""
@@ -57,7 +71,7 @@ class Node:
     via: str  # the term that led here ("" for the root)
     depth: int
     record: str | None = None
-    status: str = "ok"  # ok, missing, multiple, syntax, loop, dns-error, macro
+    status: NodeStatus = NodeStatus.OK
     detail: str = ""
     terms: list[TermCost] = field(default_factory=list)
     children: list[Node] = field(default_factory=list)
@@ -150,13 +164,13 @@ class Budget:
         for node in self.nodes():
             if node is self.root:
                 continue
-            if node.status == "multiple":
+            if node.status is NodeStatus.MULTIPLE:
                 found.append(SPF_MULTIPLE_RECORDS.error(
                     f"{node.via}: {node.domain} publishes {node.detail}; the include "
                     "is a permerror",
                     where,
                 ))
-            elif node.status == "syntax":
+            elif node.status is NodeStatus.SYNTAX:
                 found.append(SPF_SYNTAX.error(
                     f"{node.via}: {node.detail}; the include is a permerror", where))
         for failure in self.dns_errors:
@@ -166,6 +180,16 @@ class Budget:
                 f"{name} has more than 10 MX names; an mx term for it is a permerror",
                 where,
             ))
+        for ip in self.ip_literals:
+            # The record's own literals are its lint's; a record of the domain's own
+            # further down the tree (an include under the same domain) is ours to fix too.
+            if ip.own and ip.domain != self.root.domain:
+                found.append(SPF_IP_LITERAL.error(
+                    f"'{ip.term}' in {ip.domain}, a record of your own included by "
+                    f"{self.root.domain}, hard-codes a mail server address: authorise "
+                    "senders with include:",
+                    ip.domain,
+                ))
         for target, count in self.includes.items():
             if count > 1:
                 found.append(SPF_DUPLICATE_INCLUDE.warning(
@@ -188,17 +212,17 @@ class Budget:
     def root_findings(self) -> list[Finding]:
         """What is wrong with the published record itself, when the walk began at a domain."""
         root = self.root
-        if root.status == "missing":
+        if root.status is NodeStatus.MISSING:
             return [SPF_MISSING.error(
                 f"{root.domain} publishes no SPF record ({root.detail}): receivers get none. "
                 "Publish 'v=spf1 include:<your sender> -all'",
                 root.domain,
             )]
-        if root.status == "multiple":
+        if root.status is NodeStatus.MULTIPLE:
             return [SPF_MULTIPLE_RECORDS.error(
                           f"{root.domain} publishes {root.detail}: merge them into one",
                           root.domain)]
-        if root.status == "syntax":
+        if root.status is NodeStatus.SYNTAX:
             return [SPF_SYNTAX.error(f"{root.detail}: receivers return permerror",
                           root.domain)]
         return []
@@ -257,17 +281,18 @@ class _Walker:
         try:
             answer = yield from self.ask(node.domain, RdType.TXT)
         except DnsError as exc:
-            node.status, node.detail = "dns-error", str(exc)
+            node.status, node.detail = NodeStatus.DNS_ERROR, str(exc)
             self._failed(exc)
             return None
         records = [text for text in answer.records if is_spf(text)]
         if not records:
-            node.status = "missing"
+            node.status = NodeStatus.MISSING
             node.detail = "no such name" if answer.nxdomain else "no SPF record"
             self.budget.missing.append(node.domain)
             return None
         if len(records) > 1:
-            node.status, node.detail = "multiple", f"{len(records)} SPF records (permerror)"
+            node.status = NodeStatus.MULTIPLE
+            node.detail = f"{len(records)} SPF records (permerror)"
             return None
         node.record = records[0]
         return self.parse(node, records[0])
@@ -276,7 +301,7 @@ class _Walker:
         try:
             return parse(text)
         except SpfSyntaxError as exc:
-            node.status, node.detail = "syntax", exc.describe()
+            node.status, node.detail = NodeStatus.SYNTAX, exc.describe()
             return None
 
     def visit(self, node: Node, record: Record, path: tuple[str, ...]) -> Exchange[None]:
@@ -309,7 +334,7 @@ class _Walker:
             if child is not None and target is not None:
                 node.children.append(child)
                 if target in path:
-                    child.status = "loop"
+                    child.status = NodeStatus.LOOP
                     child.detail = " -> ".join((*path, target))
                     self.budget.loops.append(child.detail)
                     continue

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import lru_cache
@@ -90,6 +91,10 @@ class _Evaluation:
     receiver: str
     limits: Limits
     ip_bits: int = 0  # the client address as an integer
+    # The synchronous face of the resolver, when the caller has one (check_host_sync):
+    # asked directly, a question costs a call instead of a trip up the engine's chain of
+    # generators to the driver and back. Either way the engine is the same.
+    answer_now: Callable[[str, RdType], Answer] | None = None
     lookups: int = 0
     void_lookups: int = 0
     validated_names: dict[str, str] = field(default_factory=dict)
@@ -110,6 +115,11 @@ class _Evaluation:
             # A target no DNS query can be composed from (an empty or over-long label,
             # perhaps from a macro) is treated as non-existent: RFC 7208 4.3, 4.8.
             return Answer(name, rdtype, (), nxdomain=True)
+        if self.answer_now is not None:
+            try:
+                return self.answer_now(name, rdtype)
+            except DnsError as exc:
+                raise _Abort(Result.TEMPERROR, f"DNS error: {exc}") from None
         (outcome,) = yield ((name, rdtype),)
         if isinstance(outcome, DnsError):
             raise _Abort(Result.TEMPERROR, f"DNS error: {outcome}")
@@ -401,6 +411,7 @@ def evaluate(
     helo: str = "unknown",
     receiver: str = "unknown",
     limits: Limits = RFC_LIMITS,
+    answer_now: Callable[[str, RdType], Answer] | None = None,
 ) -> Exchange[SpfResult]:
     """RFC 7208 section 4, as an engine: the SPF result for mail from ``sender`` at ``ip``.
 
@@ -408,13 +419,15 @@ def evaluate(
     the MAIL FROM identity, the HELO name for the HELO identity. A sender
     without a local-part is treated as ``postmaster@<domain>``. Run it with
     ``check_host``/``check_host_sync``, or inside another engine (``yield from``).
+    ``answer_now``: a synchronous resolver's ``answer``, asked directly (the
+    engine then yields only the questions it cannot answer that way).
     """
     address = parse_ip(ip)
     local, at, sender_domain = sender.rpartition("@")
     if not at:
         local, sender_domain = "", sender
     sender = f"{local or 'postmaster'}@{sender_domain}"
-    evaluation = _Evaluation(address, sender, helo, receiver, limits, int(address))
+    evaluation = _Evaluation(address, sender, helo, receiver, limits, int(address), answer_now)
     domain = normalize_name(domain)
     try:
         result, reason, mechanism, explanation = yield from evaluation.check_host(domain, top=True)
@@ -464,8 +477,8 @@ def check_host_sync(
     limits: Limits = RFC_LIMITS,
 ) -> SpfResult:
     """``evaluate`` through a resolver that answers at once (memory, zone files)."""
-    return run(evaluate(ip, domain, sender, helo=helo, receiver=receiver, limits=limits),
-               resolver)
+    return run(evaluate(ip, domain, sender, helo=helo, receiver=receiver, limits=limits,
+                        answer_now=resolver.answer), resolver)
 
 
 async def check_identity(

@@ -25,6 +25,7 @@ from mailzone.registry import (
     SPF_IP_LITERAL,
     SPF_LOOKUP_LIMIT,
     SPF_MULTIPLE_RECORDS,
+    SPF_NEAR_SIZE_LIMIT,
     SPF_NO_ALL,
     SPF_PLUS_ALL,
     SPF_PTR,
@@ -99,7 +100,7 @@ def lint_record(
             where,
         ))
     elif size > SAFE_SIZE:
-        found.append(SPF_TOO_LARGE.warning(
+        found.append(SPF_NEAR_SIZE_LIMIT.warning(
             f"the record is {size} octets; keep it under {SAFE_SIZE} so the whole answer "
             f"fits {UDP_SIZE}",
             where,

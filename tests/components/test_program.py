@@ -365,3 +365,4 @@ def test_components_refuse_bad_records_before_declaring_anything(runs: Runs) -> 
         "REFUSALS ip: spf-ip-literal; budget: spf-lookup-limit; dmarc: dmarc-syntax"
     )
     assert "nothing was declared" in run.stdout
+

@@ -11,6 +11,7 @@ from mailzone import registry
 from mailzone.findings import Severity
 from mailzone.registry import (
     ALL_FACES,
+    DMARC_MISSING,
     REGISTRY,
     SPF_NO_ALL,
     SPF_TOO_LARGE,
@@ -76,8 +77,11 @@ def test_no_code_is_written_as_a_string_outside_the_registry() -> None:
 
 
 def test_a_rule_refuses_a_severity_it_does_not_declare() -> None:
-    assert SPF_TOO_LARGE.warning("big").severity is Severity.WARNING
     assert SPF_TOO_LARGE.error("too big").severity is Severity.ERROR
+    assert DMARC_MISSING.warning("none here").severity is Severity.WARNING
+    assert DMARC_MISSING.error("none here").severity is Severity.ERROR
+    with pytest.raises(ValueError, match="spf-too-large is declared error"):
+        SPF_TOO_LARGE.warning("big")
     with pytest.raises(ValueError, match="spf-no-all is declared warning"):
         SPF_NO_ALL.error("no all")
 
