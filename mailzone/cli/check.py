@@ -18,6 +18,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from mailzone.cli import contract
 from mailzone.errors import ExitStatus
 
 if TYPE_CHECKING:
@@ -44,8 +45,8 @@ def register(commands: Any) -> None:
         "its lint, the lookup budget through the live include tree, void lookups, loops, IP "
         "literals, size), DMARC (syntax, policy, authorised report destinations), MX (or a "
         "null MX with v=spf1 -all), the MAIL FROM domain's MX and SPF, DKIM keys, and with "
-        "--ip the SPF result for mail from that address. DNS faults become findings. "
-        "Exit status: 0 no domain has an error, 1 some domain has one, 2 bad usage.",
+        "--ip the SPF result for mail from that address. DNS faults become findings.",
+        contract=contract.CHECK,
     )
     check.add_argument("domains", nargs="*", metavar="DOMAIN", help="domains to check")
     check.add_argument(

@@ -1,8 +1,8 @@
 """The ``mailzone`` command line.
 
-Exit status: 0 success (no error findings; plan: no changes), 1 errors found
-(plan: errors), 2 bad usage or input (plan: changes, like
-``terraform plan -detailed-exitcode``). Each command group lives in its own
+Each command's exit statuses are its ``ExitContract`` (``mailzone.cli.contract``):
+its parser exits with the contract's usage status on bad usage, ``main`` maps
+errors to it, and its ``--help`` prints it. Each command group lives in its own
 module and imports what it needs only when it runs: ``mailzone --help`` must
 stay fast and never touch Pulumi.
 """
@@ -12,9 +12,10 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from types import ModuleType
+from typing import Any, NoReturn
 
 from mailzone import __version__
+from mailzone.cli.contract import TOP, ExitContract
 from mailzone.errors import ExitStatus, MailzoneError
 
 EXIT_OK = ExitStatus.OK
@@ -22,52 +23,65 @@ EXIT_FINDINGS = ExitStatus.FINDINGS
 EXIT_USAGE = ExitStatus.USAGE
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
+class _Formatter(argparse.HelpFormatter):
+    """argparse's wrapping, except for the exit-status table, which keeps its lines."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        if text.startswith("exit status:"):
+            return "".join(indent + line for line in text.splitlines(keepends=True))
+        return super()._fill_text(text, width, indent)
+
+
+class Parser(argparse.ArgumentParser):
+    """A parser that exits, on bad usage, with its command's contract (``contract``)
+    and prints that contract at the end of its ``--help``."""
+
+    def __init__(self, *args: Any, contract: ExitContract = TOP, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _Formatter)
+        kwargs.setdefault("epilog", contract.epilog())
+        super().__init__(*args, **kwargs)
+        self.contract = contract
+        # The innermost parser that took part wins: main() reads both after parsing.
+        self.set_defaults(contract=contract, command_parser=self)
+
+    def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
         sys.stderr.write(f"{self.prog}: error: {message}\n")
-        raise SystemExit(EXIT_USAGE)
+        raise SystemExit(self.contract.usage)
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from mailzone.cli import check as cli_check
+    from mailzone.cli import plan as cli_plan
     from mailzone.cli import spf as cli_spf
 
-    parser = _Parser(
+    parser = Parser(
         prog="mailzone",
         description="Mail DNS for applications that send from their own domains: "
         "SPF, DKIM, DMARC and Amazon SES.",
     )
     parser.add_argument("--version", action="version", version=f"mailzone {__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     commands.required = True
-    cli_spf.register(commands)
-    for module in _optional_commands():
+    for module in (cli_spf, cli_plan, cli_check):
         module.register(commands)
     return parser
 
 
-def _optional_commands() -> list[ModuleType]:
-    """Command groups built in other modules (plan, check), when present."""
-    import importlib
-
-    found: list[ModuleType] = []
-    for name in ("mailzone.cli.plan", "mailzone.cli.check"):
-        try:
-            found.append(importlib.import_module(name))
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-    return found
-
-
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; its exit status follows the command's contract (``contract``)."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extras = parser.parse_known_args(argv)
+    if extras:
+        # Left over by the command's parser: its usage error, with its exit status.
+        args.command_parser.error(f"unrecognized arguments: {' '.join(extras)}")
+    contract: ExitContract = args.contract
     try:
         status: int = args.run(args)
     except MailzoneError as exc:
         sys.stderr.write(f"mailzone: {exc}\n")
-        return exc.exit_status
+        # Bad input is the command's usage status (1 for plan, where 2 means changes).
+        return contract.usage if exc.exit_status == ExitStatus.USAGE else exc.exit_status
     except KeyboardInterrupt:
         return ExitStatus.INTERRUPTED
     return status

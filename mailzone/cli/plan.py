@@ -16,6 +16,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from mailzone.cli import contract
+
 if TYPE_CHECKING:
     from rich.console import Console, RenderableType
 
@@ -29,25 +31,15 @@ PROGRESS_FROM = 10
 DEFAULT_ZONES = Path("examples") / "zones"
 
 
-class _PlanParser(argparse.ArgumentParser):
-    """Usage errors exit 1: for ``plan``, 2 means "changes" (see the module's docstring)."""
-
-    def error(self, message: str) -> None:  # type: ignore[override]
-        self.print_usage(sys.stderr)
-        sys.stderr.write(f"{self.prog}: error: {message}\n")
-        raise SystemExit(EXIT_ERRORS)
-
-
 def register(commands: Any) -> None:
     plan = commands.add_parser(
         "plan",
         help="what the stack would change in published DNS, and the policy findings",
         description="Compare the desired records of a stack (Pulumi.<stack>.yaml) with the "
         "records published now, read from a directory of zone files (offline) or from live "
-        "DNS, and judge the result with the policy pack's rules. Exit 0: no changes, "
-        "2: changes, 1: errors.",
+        "DNS, and judge the result with the policy pack's rules.",
+        contract=contract.PLAN,
     )
-    plan.__class__ = _PlanParser  # plan's own exit status for usage errors
     plan.add_argument("--stack", default="dev", metavar="NAME",
                       help="the stack: reads Pulumi.NAME.yaml in the current directory "
                       "(or give the file's path); default dev")

@@ -5,13 +5,17 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from mailzone.cli import contract
 from mailzone.cli.output import console, escape, findings_table, print_json
 from mailzone.errors import ExitStatus
 from mailzone.findings import has_errors
 
 
 def register(commands: Any) -> None:
-    spf = commands.add_parser("spf", help="lint, evaluate and budget SPF records")
+    spf = commands.add_parser("spf", help="lint, evaluate and budget SPF records",
+                              description="The SPF engine: lint a record, evaluate "
+                              "check_host(), draw a domain's include tree.",
+                              contract=contract.SPF_JUDGE)
     sub = spf.add_subparsers(dest="spf_command", metavar="SUBCOMMAND",
                              parser_class=type(spf))
     sub.required = True
@@ -20,7 +24,8 @@ def register(commands: Any) -> None:
         "lint",
         help="findings for a record text; with a resolver, its whole lookup budget",
         description="Findings for an SPF record text. With --zones or --nameserver, also "
-        "walk its include tree and report the lookup budget. Exit 1 when there is an error.",
+        "walk its include tree and report the lookup budget.",
+        contract=contract.SPF_JUDGE,
     )
     lint.add_argument("record", metavar="RECORD", help="the record text, 'v=spf1 ...'")
     lint.add_argument("--domain", metavar="NAME",
@@ -34,6 +39,7 @@ def register(commands: Any) -> None:
         help="the check_host() result for a client address and sender",
         description="Evaluate SPF (RFC 7208 check_host()) for mail from --sender at --ip. "
         "An empty --sender checks the HELO identity.",
+        contract=contract.SPF_EVAL,
     )
     evaluate.add_argument("--ip", required=True, metavar="ADDR", help="the client's address")
     evaluate.add_argument("--sender", required=True, metavar="ADDR",
@@ -47,6 +53,9 @@ def register(commands: Any) -> None:
     tree = sub.add_parser(
         "tree",
         help="the include tree of a domain with each term's cost and running total",
+        description="Walk DOMAIN's published SPF record and its include tree: each term's "
+        "lookup cost with the running total, void lookups, loops and missing includes.",
+        contract=contract.SPF_JUDGE,
     )
     tree.add_argument("domain", metavar="DOMAIN")
     _resolver_options(tree)
