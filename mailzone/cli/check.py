@@ -279,15 +279,12 @@ async def _run(audit: Audit, targets: list[Target], args: argparse.Namespace
     progress: Any = None
     task: Any = None
     if show:
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+        from mailzone.cli.output import progress_bar
 
-        from mailzone.cli.output import error_console
-
-        progress = Progress(TextColumn("checking"), BarColumn(), MofNCompleteColumn(),
-                            TextColumn("{task.description}"), console=error_console(),
-                            transient=True)
+        progress = progress_bar("checking")
         progress.start()
-        task = progress.add_task("", total=len(targets))
+        task = progress.add_task("", total=len(targets), errors=0)
+    errors = 0
     try:
         async for report in audit.run(targets, concurrency=args.concurrency):
             reports.append(report)
@@ -298,7 +295,8 @@ async def _run(audit: Audit, targets: list[Target], args: argparse.Namespace
                 if report.mail_from_spf is not None:
                     report.mail_from_spf.budget = None
             if progress is not None:
-                progress.update(task, advance=1, description=report.domain)
+                errors += report.has_errors
+                progress.update(task, advance=1, description=report.domain, errors=errors)
     finally:
         if progress is not None:
             progress.stop()

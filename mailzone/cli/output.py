@@ -15,6 +15,7 @@ from mailzone.findings import Finding, Severity
 
 if TYPE_CHECKING:
     from rich.console import Console
+    from rich.progress import Progress
     from rich.table import Table
 
 SCHEMA_VERSION = 1
@@ -44,6 +45,32 @@ def error_console() -> Console:
     from rich.console import Console
 
     return Console(stderr=True, highlight=False)
+
+
+def progress_bar(verb: str) -> Progress:
+    """A progress bar on standard error: done/total, elapsed, time left, errors so far.
+
+    Standard output is never touched: rich's Live display would otherwise capture
+    what the command writes there and print it on the terminal, so a redirected
+    ``--format jsonl`` would lose its lines. It captures only when standard output
+    is the same terminal, to keep the bar whole. Tasks carry an ``errors`` field.
+    """
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    return Progress(
+        TextColumn(verb), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        TextColumn("left"), TimeRemainingColumn(), TextColumn("{task.fields[errors]} with errors"),
+        TextColumn("{task.description}"),
+        console=error_console(), transient=True,
+        redirect_stdout=sys.stdout.isatty(), redirect_stderr=False,
+    )
 
 
 SEVERITY_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow"}

@@ -166,17 +166,16 @@ def _plan_live(args: argparse.Namespace, stack: Any, previous: Any) -> Plan:
     if count < PROGRESS_FROM or args.format != "text" or not sys.stderr.isatty():
         return asyncio.run(build_plan(stack, resolver, source=source, previous_lock=previous,
                                       concurrency=args.concurrency))
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+    from mailzone.cli.output import progress_bar
 
-    from mailzone.cli.output import error_console
-
-    with Progress(TextColumn("planning"), BarColumn(), MofNCompleteColumn(),
-                  TextColumn("{task.description}"), console=error_console(),
-                  transient=True) as progress:
-        task = progress.add_task("", total=count)
+    errors = 0
+    with progress_bar("planning") as progress:
+        task = progress.add_task("", total=count, errors=0)
 
         def advance(domain: DomainPlan) -> None:
-            progress.update(task, advance=1, description=domain.domain)
+            nonlocal errors
+            errors += domain.errors
+            progress.update(task, advance=1, description=domain.domain, errors=errors)
 
         return asyncio.run(build_plan(stack, resolver, source=source, previous_lock=previous,
                                       concurrency=args.concurrency, progress=advance))

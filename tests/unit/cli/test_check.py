@@ -176,3 +176,39 @@ def test_the_command_loads_nothing_heavy_until_it_runs() -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             cwd=ROOT, check=True, timeout=60)
     assert result.stdout.strip() == "[]"
+
+
+@pytest.mark.slow
+def test_jsonl_redirected_keeps_every_line_while_the_bar_is_on_the_terminal(
+        tmp_path: Path) -> None:
+    """stderr a terminal, stdout a file: the bar goes to the terminal, every line to the
+    file (rich's live display used to capture stdout and print the lines on the terminal)."""
+    import os
+    import pty
+
+    domains = ["example.com", "example.net", "example.org"]
+    out_path = tmp_path / "out.jsonl"
+    leader, follower = pty.openpty()
+    with out_path.open("w") as out:
+        done = subprocess.run(
+            [sys.executable, "-m", "mailzone.cli", "check", *domains, "--zones",
+             str(ROOT / "tests" / "zones"), "--format", "jsonl"],
+            stdout=out, stderr=follower, stdin=subprocess.DEVNULL, cwd=ROOT, timeout=60,
+            env={**os.environ, "COLUMNS": "100", "TERM": "xterm"})
+    os.close(follower)
+    terminal = b""
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        terminal += chunk
+    os.close(leader)
+    lines = [json.loads(line) for line in out_path.read_text().splitlines()]
+    assert [line["type"] for line in lines] == ["domain"] * 3 + ["summary"]
+    assert sorted(line["domain"] for line in lines[:3]) == domains
+    assert done.returncode in (0, 1)
+    assert b'"type":"domain"' not in terminal  # no line went to the terminal
+    assert b"checking" in terminal  # the bar was there
