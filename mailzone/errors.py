@@ -7,6 +7,7 @@ escaping the core is a bug.
 
 from __future__ import annotations
 
+import re
 from enum import IntEnum
 from typing import ClassVar
 
@@ -91,10 +92,27 @@ class ZoneFileError(MailzoneError):
     """A zone file in a zone directory cannot be read or parsed."""
 
 
+#: A value quoted in a message is cut to this many characters: a message names the
+#: value, it does not repeat a megabyte of it.
+QUOTE_LIMIT = 60
+MESSAGE_LIMIT = 1000
+_LONG = QUOTE_LIMIT + 1
+_QUOTED = re.compile(rf"'(?:[^'\\]|\\.){{{_LONG},}}'|\"(?:[^\"\\]|\\.){{{_LONG},}}\"")
+
+
+def clip(message: str) -> str:
+    """``message`` with every quoted value over ``QUOTE_LIMIT`` characters cut to a prefix,
+    and the whole cut at ``MESSAGE_LIMIT``."""
+    message = _QUOTED.sub(lambda m: m.group(0)[:QUOTE_LIMIT] + "…" + m.group(0)[0], message)
+    return message if len(message) <= MESSAGE_LIMIT else message[:MESSAGE_LIMIT] + "…"
+
+
 class ConfigError(MailzoneError):
-    """The stack configuration is invalid. ``problems`` holds every (path, message)."""
+    """The stack configuration is invalid. ``problems`` holds every (path, message), each
+    clipped (``clip``): values from the config are quoted by a short prefix only."""
 
     def __init__(self, problems: list[tuple[str, str]]) -> None:
+        problems = [(clip(path), clip(message)) for path, message in problems]
         self.problems = problems
         lines = [f"{path}: {message}" if path else message for path, message in problems]
         super().__init__("\n".join(lines))

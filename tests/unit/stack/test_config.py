@@ -418,3 +418,16 @@ def test_models_are_frozen() -> None:
     assert isinstance(domain, DomainConfig)
     with pytest.raises(ValueError):
         domain.ttl = 60
+
+
+def test_a_huge_value_is_quoted_by_a_short_prefix_only() -> None:
+    token = "verification=" + "x" * 20_000
+    with pytest.raises(ConfigError) as refused:
+        parse_domains([{"domain": "example.com", "dns": {"provider": "route53"},
+                        "keepTxt": [token, token]},
+                       {"domain": "example.org", "dns": {"provider": "route53"},
+                        "ttl": ["y" * 50_000]}])
+    for path, message in refused.value.problems:
+        assert len(message) < 1100, (path, len(message))
+    keep = dict(refused.value.problems)["domains[0].keepTxt"]
+    assert "verification=xxx" in keep and keep.endswith("twice: keep one")
