@@ -19,6 +19,7 @@ class ExitStatus(IntEnum):
     FINDINGS = 1  # errors were found (plan: errors of any kind)
     USAGE = 2  # bad usage or input (plan: changes)
     INTERRUPTED = 130
+    PIPE_CLOSED = 141  # 128 + SIGPIPE: standard output was closed early (| head)
 
 
 class MailzoneError(Exception):

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mailzone.cli import contract
@@ -142,6 +141,7 @@ def _targets(args: argparse.Namespace) -> list[Target]:
 
     from mailzone.audit.model import Target
     from mailzone.errors import UsageError
+    from mailzone.textfile import BOM, FileProblem, read_text
 
     if args.file is not None and args.stack is not None:
         raise UsageError("--file and --stack exclude each other: pick one list of domains")
@@ -150,12 +150,14 @@ def _targets(args: argparse.Namespace) -> list[Target]:
     targets: list[Target]
     if args.file is not None:
         if args.file == "-":
-            text, source = sys.stdin.read(), "<stdin>"
+            text, source = sys.stdin.read().removeprefix(BOM), "<stdin>"
         else:
             try:
-                text = Path(args.file).read_text(encoding="utf-8")
-            except OSError as exc:
-                raise UsageError(f"cannot read --file {args.file}: {exc.strerror}") from None
+                text = read_text(args.file, what="the --file list of domains")
+            except FileNotFoundError:
+                raise UsageError(f"cannot read --file {args.file}: no such file") from None
+            except FileProblem as exc:
+                raise UsageError(str(exc)) from None
             source = args.file
         targets = read_domain_list(text, source)
     elif args.stack is not None:

@@ -33,6 +33,8 @@ class ExitContract:
 
 
 _INTERRUPTED = (int(ExitStatus.INTERRUPTED), "interrupted (Ctrl-C)")
+_PIPE = (int(ExitStatus.PIPE_CLOSED), "standard output was closed early (| head): stopped "
+                                      "quietly")
 
 TOP: Final = ExitContract(ExitStatus.USAGE, (
     (ExitStatus.OK, "success"),
@@ -44,6 +46,7 @@ PLAN: Final = ExitContract(1, (
     (1, "errors: an error finding, or bad usage or input (a wrong option, a bad stack "
         "file, zone directory or lock): anything that is not a plan"),
     _INTERRUPTED,
+    _PIPE,
 ))
 CHECK: Final = ExitContract(ExitStatus.USAGE, (
     (ExitStatus.OK, "no domain has an error finding (warnings allowed)"),
@@ -51,15 +54,18 @@ CHECK: Final = ExitContract(ExitStatus.USAGE, (
     (ExitStatus.USAGE, "bad usage or input: a wrong option, a name that is not a domain, an "
                        "unreadable --file, --zones or stack file"),
     _INTERRUPTED,
+    _PIPE,
 ))
 SPF_JUDGE: Final = ExitContract(ExitStatus.USAGE, (
     (ExitStatus.OK, "no error finding"),
     (ExitStatus.FINDINGS, "an error finding"),
     (ExitStatus.USAGE, "bad usage or input (a wrong option, an unreadable --zones directory)"),
     _INTERRUPTED,
+    _PIPE,
 ))
 SPF_EVAL: Final = ExitContract(ExitStatus.USAGE, (
     (ExitStatus.OK, "the evaluation ran, whatever its result (pass, fail, permerror, ...)"),
     (ExitStatus.USAGE, "bad usage or input (an --ip that is not an address, say)"),
     _INTERRUPTED,
+    _PIPE,
 ))

@@ -10,6 +10,7 @@ stay fast and never touch Pulumi.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn
@@ -78,12 +79,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     contract: ExitContract = args.contract
     try:
         status: int = args.run(args)
+        sys.stdout.flush()
     except MailzoneError as exc:
         sys.stderr.write(f"mailzone: {exc}\n")
         # Bad input is the command's usage status (1 for plan, where 2 means changes).
         return contract.usage if exc.exit_status == ExitStatus.USAGE else exc.exit_status
     except KeyboardInterrupt:
         return ExitStatus.INTERRUPTED
+    except BrokenPipeError:
+        # The reader went away (| head): stop quietly. Point stdout at /dev/null so the
+        # interpreter's own flush at exit does not fail on the closed pipe again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return ExitStatus.PIPE_CLOSED
     return status
 
 

@@ -79,23 +79,38 @@ def run_plan(args: argparse.Namespace) -> int:
         _problems(exc.problems, args)
         return EXIT_ERRORS
     except (MailzoneError, LockFileError) as exc:
+        _failure_document(args, str(exc))
         sys.stderr.write(f"mailzone plan: {exc}\n")
         return EXIT_ERRORS
 
 
 def _problems(problems: list[tuple[str, str]], args: argparse.Namespace) -> None:
+    count = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
+    _failure_document(args, f"the stack config has {count}; nothing was planned",
+                      [(p, m) for p, m in problems])
+    sys.stderr.write(f"mailzone plan: the stack config has {count}; nothing was planned:\n")
+    for path, message in problems:
+        sys.stderr.write(f"  {path}: {message}\n" if path else f"  {message}\n")
+
+
+def _failure_document(args: argparse.Namespace, error: str,
+                      problems: list[tuple[str, str]] | None = None) -> None:
+    """A plan that could not be made, as the document ``--format`` asked for: a program
+    reading the JSON, or the pull-request comment, says why instead of nothing."""
     if args.format == "json":
         from mailzone.cli.output import print_json
 
-        print_json({
-            "stack": args.stack,
-            "exit_status": EXIT_ERRORS,
-            "config_errors": [{"path": p, "message": m} for p, m in problems],
-        })
-    sys.stderr.write(f"mailzone plan: the stack config has {len(problems)} "
-                     f"problem{'s' if len(problems) != 1 else ''}; nothing was planned:\n")
-    for path, message in problems:
-        sys.stderr.write(f"  {path}: {message}\n" if path else f"  {message}\n")
+        document: dict[str, Any] = {"stack": args.stack, "exit_status": EXIT_ERRORS,
+                                    "error": error}
+        if problems is not None:
+            document["config_errors"] = [{"path": p, "message": m} for p, m in problems]
+        print_json(document)
+    elif args.format == "markdown":
+        lines = [f"### mailzone plan: stack {_cell(args.stack)}", "",
+                 f"**No plan: {_md_text(error)}.** Exit 1.", ""]
+        lines += [f"- {_cell(p)}: {_md_text(m)}" if p else f"- {_md_text(m)}"
+                  for p, m in problems or ()]
+        sys.stdout.write("\n".join(lines).rstrip() + "\n")
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -410,6 +425,13 @@ _MD_VALUE = {
 
 def _cell(text: str) -> str:
     return "`" + text.replace("|", "\\|").replace("`", "'") + "`"
+
+
+def _md_text(text: str) -> str:
+    """Prose from a message, with what markdown would act on escaped."""
+    for char in "\\`*_[]<>|":
+        text = text.replace(char, "\\" + char)
+    return text
 
 
 def markdown(plan: Plan) -> str:

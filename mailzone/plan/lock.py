@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from mailzone.dns.resolver import normalize_name
+from mailzone.errors import MailzoneError
+from mailzone.textfile import FileProblem, read_text, write_text
 
 #: The lock file's name, beside ``Pulumi.<stack>.yaml``.
 LOCK_FILE_NAME = "mailzone.lock.json"
@@ -53,13 +55,15 @@ class Lock:
         return json.dumps(self.to_json(), indent=2) + "\n"
 
 
-class LockFileError(ValueError):
-    """The lock file is not one this version can read; the message names the fix."""
+class LockFileError(MailzoneError):
+    """The lock file cannot be read or written; the message names the file and the fix."""
 
 
 def parse_lock(text: str, *, source: str = LOCK_FILE_NAME) -> Lock:
     """Read a lock from its JSON text. Raises ``LockFileError``."""
-    fix = f"delete {source} and plan again to write a fresh one"
+    # Never advise deleting it: the lock is what the last plan saw of every include.
+    fix = (f"restore {source} from version control, or plan with --no-lock (or --lock "
+           "another file) to leave it alone")
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -85,11 +89,11 @@ def parse_lock(text: str, *, source: str = LOCK_FILE_NAME) -> Lock:
 def read_lock(path: Path) -> Lock | None:
     """The lock at ``path``, or None when there is none yet. Raises ``LockFileError``."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_text(path, what="the include lock")
     except FileNotFoundError:
         return None
-    except OSError as exc:
-        raise LockFileError(f"cannot read {path}: {exc.strerror}") from None
+    except FileProblem as exc:
+        raise LockFileError(str(exc)) from None
     return parse_lock(text, source=str(path))
 
 
@@ -97,11 +101,15 @@ def write_lock(path: Path, lock: Lock) -> bool:
     """Write ``lock`` to ``path`` when its content differs; True when written."""
     text = lock.dumps()
     try:
-        if path.read_text(encoding="utf-8") == text:
+        if read_text(path, what="the include lock") == text:
             return False
-    except OSError:
+    except (FileNotFoundError, FileProblem):
         pass
-    path.write_text(text, encoding="utf-8")
+    try:
+        write_text(path, text, what="the include lock")
+    except FileProblem as exc:
+        raise LockFileError(f"{exc}: give --lock with a path you can write, or --no-lock"
+                            ) from None
     return True
 
 

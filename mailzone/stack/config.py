@@ -66,6 +66,7 @@ from mailzone.spf.check import RFC_LIMITS
 from mailzone.spf.lint import lint_record
 from mailzone.spf.parser import parse as parse_spf
 from mailzone.stack.yamlfile import load_yaml
+from mailzone.textfile import FileProblem, read_text
 
 #: The stack config key this module reads, as ``<project>:<key>``.
 CONFIG_KEY = "mailzone:domains"
@@ -729,11 +730,13 @@ def load_stack_config(path: Path) -> StackConfig:
         if stack.startswith("Pulumi.") and stack.endswith(suffix):
             stack = stack[len("Pulumi."):-len(suffix)]
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(
-            [(str(path), f"cannot read the stack settings: {exc.strerror}")]
-        ) from None
+        text = read_text(path, what="the stack file")
+    except FileNotFoundError:
+        raise ConfigError([(str(path), "cannot read the stack settings: no such file (give "
+                                       "--stack NAME for Pulumi.NAME.yaml, or the file's "
+                                       "path)")]) from None
+    except FileProblem as exc:
+        raise ConfigError([(str(path), exc.problem)]) from None
     document = load_yaml(text, source=str(path))
     config = document.get("config") if isinstance(document, dict) else None
     if not isinstance(config, dict):

@@ -212,3 +212,41 @@ def test_jsonl_redirected_keeps_every_line_while_the_bar_is_on_the_terminal(
     assert done.returncode in (0, 1)
     assert b'"type":"domain"' not in terminal  # no line went to the terminal
     assert b"checking" in terminal  # the bar was there
+
+
+def test_a_list_that_is_not_utf8_is_one_line_naming_it(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    listing = tmp_path / "domains.txt"
+    listing.write_bytes(b"example.com\n\xff\n")
+    assert main(["check", "--file", str(listing), "--zones", str(ROOT / "tests" / "zones")]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and "Traceback" not in err
+    assert err.strip() == (f"mailzone: {listing}: the --file list of domains is not UTF-8 "
+                           "text (byte 0xff on line 2): save the file as UTF-8")
+
+
+def test_a_byte_order_mark_is_not_part_of_the_first_domain(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    listing = tmp_path / "domains.txt"
+    listing.write_bytes("\ufeffexample.com\n".encode())
+    status = main(["check", "--file", str(listing), "--zones", str(ROOT / "tests" / "zones"),
+                   "--format", "json"])
+    assert status in (0, 1)
+    assert [d["domain"] for d in json.loads(capsys.readouterr().out)["domains"]] == [
+        "example.com"]
+
+
+@pytest.mark.slow
+def test_a_reader_that_goes_away_stops_the_command_quietly(tmp_path: Path) -> None:
+    internet = generate(tmp_path / "zones")
+    listing = internet.write_list(tmp_path / "domains.txt")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mailzone.cli", "check", "--file", str(listing), "--zones",
+         str(internet.directory), "--format", "jsonl"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, cwd=ROOT)
+    assert process.stdout is not None and process.stderr is not None
+    assert process.stdout.read(10)  # like | head -c 10
+    process.stdout.close()
+    err = process.stderr.read().decode()
+    assert process.wait(timeout=60) == 141
+    assert err == ""

@@ -211,7 +211,7 @@ def test_a_corrupt_lock_file_exits_1_naming_the_fix(
     stack = dev_stack(tmp_path)
     (tmp_path / "mailzone.lock.json").write_text("{")
     status, _, err = run(capsys, "--stack", str(stack), "--zones", str(SNAPSHOT))
-    assert status == 1 and "delete" in err
+    assert status == 1 and "--no-lock" in err and "delete" not in err
 
 
 @pytest.mark.slow
@@ -222,3 +222,39 @@ def test_the_command_module_imports_nothing_heavy() -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True, cwd=ROOT)
     assert result.stdout.strip() == "[]"
+
+
+def test_files_that_cannot_be_read_or_written_are_one_line_and_exit_1(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    stack = tmp_path / "Pulumi.bytes.yaml"
+    stack.write_bytes(b"config:\n  mailzone:domains: \"\xff\"\n")
+    assert main(["plan", "--stack", str(stack), "--zones", str(EXAMPLES), "--no-lock"]) == 1
+    out, err = capsys.readouterr()
+    assert out == "" and "Traceback" not in err
+    assert f"{stack}: the stack file is not UTF-8 text (byte 0xff on line 2)" in err
+    dev = ROOT / "Pulumi.dev.yaml"
+    blocked = tmp_path / "no-such-dir" / "mailzone.lock.json"
+    assert main(["plan", "--stack", str(dev), "--zones", str(EXAMPLES), "--lock",
+                 str(blocked)]) == 1
+    out, err = capsys.readouterr()
+    assert "Traceback" not in err
+    assert f"{blocked}: cannot write the include lock" in err and "--no-lock" in err
+    assert not blocked.parent.exists()
+
+
+@pytest.mark.parametrize("fmt", ["json", "markdown"])
+def test_a_plan_that_cannot_be_made_is_still_a_document(
+        fmt: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    lock = tmp_path / "mailzone.lock.json"
+    lock.write_text("{not json")
+    dev = ROOT / "Pulumi.dev.yaml"
+    assert main(["plan", "--stack", str(dev), "--zones", str(EXAMPLES), "--lock", str(lock),
+                 "--format", fmt]) == 1
+    out, err = capsys.readouterr()
+    assert "is not JSON" in err and "delete" not in err  # never advise deleting the lock
+    if fmt == "json":
+        document = json.loads(out)
+        assert document["exit_status"] == 1 and "is not JSON" in document["error"]
+    else:
+        assert out.startswith("### mailzone plan: stack") and "**No plan:" in out
+    assert lock.read_text() == "{not json"  # left as it was
