@@ -387,6 +387,7 @@ def _render_domain(out: Console, report: DomainReport) -> None:
     from rich.text import Text
     from rich.tree import Tree
 
+    from mailzone.cli.output import printable
     from mailzone.cli.render import budget_tree
 
     style = _STATUS_STYLE[report.status]
@@ -395,7 +396,8 @@ def _render_domain(out: Console, report: DomainReport) -> None:
     if spf.budget is not None:
         out.print(budget_tree(spf.budget))
     else:
-        out.print(Text(f"SPF {spf.status}: {spf.reason}", style=_SPF_STYLE.get(spf.status, "")))
+        out.print(Text(f"SPF {spf.status}: {printable(spf.reason)}",
+                       style=_SPF_STYLE.get(spf.status, "")))
     details = Tree(Text("records", style="bold"))
     _detail_lines(details, report)
     out.print(details)
@@ -407,15 +409,16 @@ def _detail_lines(tree: Any, report: DomainReport) -> None:
     from rich.text import Text
 
     from mailzone.audit.model import DkimStatus
+    from mailzone.cli.output import printable
 
     dmarc = report.dmarc
     if dmarc.record is not None:
         node = tree.add(Text.assemble("DMARC ", (dmarc.source or "", "bold"), "  ",
-                                      (dmarc.record, "dim")))
+                                      (printable(dmarc.record), "dim")))
         for dest, ok in dmarc.destinations.items():
             state = {True: ("authorised", "green"), False: ("not authorised", "red"),
                      None: ("unknown", "magenta")}[ok]
-            node.add(Text.assemble(f"reports to {dest}: ", state))
+            node.add(Text.assemble(f"reports to {printable(dest)}: ", state))
     else:
         tree.add(Text(f"DMARC {dmarc.status}", style="red"))
     tree.add(_mx_line("MX", report.mx))
@@ -426,7 +429,7 @@ def _detail_lines(tree: Any, report: DomainReport) -> None:
         if report.mail_from_spf is not None:
             mf = report.mail_from_spf
             node.add(Text.assemble("SPF ", (mf.status, _SPF_STYLE.get(mf.status, "")),
-                                   f"  {mf.record or mf.reason}"))
+                                   f"  {printable(mf.record or mf.reason)}"))
     for dkim in report.dkim:
         style = "green" if dkim.status is DkimStatus.OK else "red"
         key = f"  {dkim.key_type} {dkim.key_bits} bits" if dkim.key_bits else ""
@@ -435,7 +438,7 @@ def _detail_lines(tree: Any, report: DomainReport) -> None:
     for result in report.ip_results:
         style = "green" if result.result == "pass" else "bold red"
         tree.add(Text.assemble(f"SPF for {report.ip} as {result.identity}: ",
-                               (result.result, style), f"  {result.reason}"))
+                               (result.result, style), f"  {printable(result.reason)}"))
 
 
 def _mx_line(label: str, mx: Any) -> Any:

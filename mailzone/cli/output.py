@@ -7,6 +7,7 @@ runs and ``--help`` stay fast.
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
@@ -90,8 +91,25 @@ def findings_table(findings: Iterable[Finding], *, title: str | None = None) -> 
     return table
 
 
+# What a terminal would act on rather than show: C0 and C1 controls (ESC starts colour,
+# cursor and title sequences), DEL, and the marks that reorder text (bidi controls).
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def _escaped(match: re.Match[str]) -> str:
+    code = ord(match.group(0))
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def printable(text: str) -> str:
+    """``text`` as a terminal or a page shows it: every control character written as an
+    escape (``\\x1b``), so a value from DNS cannot clear a screen or retitle a window."""
+    return _CONTROL.sub(_escaped, text)
+
+
 def escape(text: str) -> str:
-    """Escape rich markup in text that comes from users or DNS."""
+    """Text that comes from users or DNS, ready for rich: controls escaped
+    (``printable``) and rich markup escaped."""
     from rich.markup import escape as rich_escape
 
-    return rich_escape(text)
+    return rich_escape(printable(text))

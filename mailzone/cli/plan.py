@@ -12,6 +12,7 @@ inputs, prints, and writes the lock file.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -249,8 +250,11 @@ class _Branch:
 
 
 def _emit(out: Console, lines: list[Pieces]) -> None:
+    from mailzone.cli.output import printable  # every piece may hold a value from DNS
+
     if out.color_system is None:
-        out.file.write("".join("".join(text for text, _ in line) + "\n" for line in lines))
+        out.file.write("".join("".join(printable(text) for text, _ in line) + "\n"
+                               for line in lines))
         return
     from rich.text import Text
 
@@ -259,7 +263,7 @@ def _emit(out: Console, lines: list[Pieces]) -> None:
         if index:
             text.append("\n")
         for piece, style in line:
-            text.append(piece, style=style or None)
+            text.append(printable(piece), style=style or None)
     out.print(text, soft_wrap=True)
 
 
@@ -424,11 +428,26 @@ _MD_VALUE = {
 
 
 def _cell(text: str) -> str:
-    return "`" + text.replace("|", "\\|").replace("`", "'") + "`"
+    """A value as a code span in a table cell: copied from the page, it is the value.
+
+    Controls are escaped (``printable``); the fence is one backtick longer than the
+    longest run in the value, so backticks stay; ``|`` is escaped, as GitHub's tables
+    need even inside code spans. ``<`` and ``<!--`` are literal inside a code span.
+    """
+    from mailzone.cli.output import printable
+
+    text = printable(text).replace("|", "\\|")
+    runs = [len(run) for run in re.findall("`+", text)]
+    fence = "`" * (max(runs, default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
 
 
 def _md_text(text: str) -> str:
-    """Prose from a message, with what markdown would act on escaped."""
+    """Prose from a message, with what markdown or HTML would act on escaped."""
+    from mailzone.cli.output import printable
+
+    text = printable(text)
     for char in "\\`*_[]<>|":
         text = text.replace(char, "\\" + char)
     return text

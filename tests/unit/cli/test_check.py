@@ -250,3 +250,17 @@ def test_a_reader_that_goes_away_stops_the_command_quietly(tmp_path: Path) -> No
     err = process.stderr.read().decode()
     assert process.wait(timeout=60) == 141
     assert err == ""
+
+
+def test_control_characters_from_dns_are_shown_not_obeyed(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    zones = tmp_path / "zones"
+    zones.mkdir()
+    (zones / "example.com.zone").write_text(
+        "$ORIGIN example.com.\n$TTL 3600\n@ SOA ns1 h 1 7200 3600 1209600 300\n@ NS ns1\n"
+        "ns1 A 192.0.2.53\n@ MX 0 .\n@ TXT \"v=spf1 -all\"\n"
+        "_dmarc TXT \"v=DMARC1; p=reject; rua=mailto:d@example.com; x=\\027]0;owned\\007\"\n")
+    main(["check", "example.com", "--zones", str(zones)])
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\x07" not in out
+    assert "\\x1b]0;owned\\x07" in out

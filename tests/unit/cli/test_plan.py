@@ -258,3 +258,34 @@ def test_a_plan_that_cannot_be_made_is_still_a_document(
     else:
         assert out.startswith("### mailzone plan: stack") and "**No plan:" in out
     assert lock.read_text() == "{not json"  # left as it was
+
+
+HOSTILE = "site=\x1b]0;owned\x07 `x` <!-- y --> a|b \x1b[2J"
+
+
+def _hostile_stack(tmp_path: Path) -> tuple[Path, Path]:
+    """A Route 53 domain whose apex publishes a value with terminal escapes, backticks,
+    an HTML comment and a pipe: the plan shows it as a value it would lose."""
+    quoted = HOSTILE.replace("\x1b", "\\027").replace("\x07", "\\007")
+    zones = zone_dir(tmp_path / "zones", {"example.com": zone(
+        "example.com", '@ TXT "v=spf1 include:amazonses.com -all"', f'@ TXT "{quoted}"')})
+    stack = tmp_path / "Pulumi.hostile.yaml"
+    stack.write_text("config:\n  mailzone:domains:\n    - domain: example.com\n"
+                     "      dns: {provider: route53}\n      senders: [amazon-ses]\n")
+    return stack, zones
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown"])
+def test_control_characters_from_dns_are_shown_not_obeyed(
+        fmt: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    stack, zones = _hostile_stack(tmp_path)
+    status, out, _ = run(capsys, "--stack", str(stack), "--zones", str(zones), "--no-lock",
+                         "--format", fmt)
+    assert status == 1  # the value would be lost
+    assert "\x1b" not in out and "\x07" not in out
+    assert "\\x1b]0;owned\\x07" in out
+    if fmt == "markdown":
+        # The cell holds the value as a code span that copies back to the value.
+        cell = next(line for line in out.splitlines()
+                    if "owned" in line and line.startswith("|"))
+        assert "``site=\\x1b]0;owned\\x07 `x` <!-- y --> a\\|b \\x1b[2J``" in cell
