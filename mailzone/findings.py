@@ -11,7 +11,7 @@ idea follows octoDNS's validators: checks return reasons, callers aggregate them
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -46,6 +46,18 @@ class Finding:
         if self.where:
             data["where"] = self.where
         return data
+
+
+#: Past this many of one kind from one judgement, the rest are counted, not listed.
+LISTED = 10
+
+
+def listing(items: Sequence[str], *, shown: int = 5) -> str:
+    """``'a', 'b', 'c'``, or the first ``shown`` and how many more: a message names
+    what is wrong without repeating thousands of terms."""
+    quoted = [f"'{item}'" for item in items[:shown]]
+    more = len(items) - shown
+    return ", ".join(quoted) + (f" and {more:,} more" if more > 0 else "")
 
 
 def unique(findings: Iterable[Finding]) -> list[Finding]:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from mailzone.dns.capped import DEFAULT_QUERY_CAP as QUERY_CAP
 from mailzone.dns.txt import octets
 from mailzone.findings import Finding, has_errors
 from mailzone.mail.dmarc import record_name
@@ -64,10 +65,8 @@ class ReportStatus(StrEnum):
 
 
 DEFAULT_DOMAIN_TIMEOUT = 30.0
-#: Distinct questions one area of one domain may ask. RFC 7208 allows 10 lookups; a tree
-#: ten times larger is still reported in full, beyond that it is a lookup bomb.
-DEFAULT_QUERY_CAP = 100
-MAX_MX_HOSTS = 10
+#: Distinct questions one area of one domain may ask (the same for every command).
+DEFAULT_QUERY_CAP = QUERY_CAP
 
 
 

@@ -68,9 +68,9 @@ from mailzone.audit.model import (
 )
 from mailzone.audit.mx import mx_area
 from mailzone.audit.spf import ip_area, spf_area
+from mailzone.dns.capped import CappedResolver
 from mailzone.dns.exchange import Exchange, run_async
 from mailzone.dns.resolver import Answer, RdType, Resolver, normalize_name
-from mailzone.errors import QueryCapReached
 from mailzone.findings import Finding, unique
 from mailzone.mail.dkim import dkim_name
 from mailzone.registry import CHECK_INTERNAL_ERROR, CHECK_TIMEOUT, DKIM_NOT_CHECKED
@@ -102,29 +102,16 @@ class _DomainResolver:
             self.asked[key] = future
         return await asyncio.shield(future)
 
-    def capped(self, cap: int) -> _Capped:
-        return _Capped(self, cap)
-
-
-class _Capped:
-    """One check's questions, at most ``cap`` distinct ones (a lookup bomb stops here).
-
-    Each area of a domain has its own cap, so an exploding SPF tree never takes
-    the questions of the DMARC or MX checks running beside it.
-    """
-
-    def __init__(self, domain: _DomainResolver, cap: int) -> None:
-        self.domain = domain
-        self.cap = cap
-        self.keys: set[tuple[str, RdType]] = set()
-
     async def resolve(self, name: str, rdtype: RdType) -> Answer:
-        key = (normalize_name(name), RdType(rdtype))
-        if key not in self.keys:
-            if len(self.keys) >= self.cap:
-                raise QueryCapReached(key[0], key[1].value, self.cap)
-            self.keys.add(key)
-        return await self.domain.ask(key)
+        return await self.ask((normalize_name(name), RdType(rdtype)))
+
+    def capped(self, cap: int) -> CappedResolver:
+        """One area's questions, at most ``cap`` distinct ones (a lookup bomb stops there).
+
+        Each area of a domain has its own cap, so an exploding SPF tree never takes
+        the questions of the DMARC or MX checks running beside it.
+        """
+        return CappedResolver(self, cap)
 
 
 def _retrieve(future: asyncio.Future[Answer]) -> None:
@@ -158,7 +145,7 @@ class Audit:
         shared = _DomainResolver(self.resolver, self.questions)
         cap = options.query_cap
 
-        def resolver() -> _Capped:
+        def resolver() -> CappedResolver:
             return shared.capped(cap)
 
         # Each area writes its findings to its own list, so that a timeout keeps them.
@@ -182,7 +169,7 @@ class Audit:
             return run
 
         sections: dict[str, Section] = {
-            "spf": section("spf", lambda f: spf_area(report.spf, f, mail_from=False, cap=cap)),
+            "spf": section("spf", lambda f: spf_area(report.spf, f, mail_from=False)),
             "dmarc": section("dmarc", lambda f: dmarc_area(report.dmarc, f, domain=domain,
                                                            mail_from=report.mail_from)),
             "mx": section("mx", lambda f: mx_area(report.mx, f, mail_from=False)),
@@ -192,7 +179,7 @@ class Audit:
             report.mail_from_mx = MxFacts(report.mail_from)
             mf_spf, mf_mx = report.mail_from_spf, report.mail_from_mx
             sections["mail-from spf"] = section(
-                "mail-from spf", lambda f: spf_area(mf_spf, f, mail_from=True, cap=cap))
+                "mail-from spf", lambda f: spf_area(mf_spf, f, mail_from=True))
             sections["mail-from mx"] = section(
                 "mail-from mx", lambda f: mx_area(mf_mx, f, mail_from=True))
         for selector in target.dkim_selectors:

@@ -21,7 +21,6 @@ from mailzone.errors import DnsError, SpfSyntaxError
 from mailzone.findings import Finding, Severity
 from mailzone.registry import (
     CHECK_IP_RESULT,
-    CHECK_QUERY_CAP,
     CHECK_TXT_ANSWER_SIZE,
     SPF_DNS_ERROR,
     SPF_MISSING,
@@ -88,16 +87,9 @@ def judge_answer(name: str, answer: Answer, *, mail_from: bool) -> AnswerVerdict
     return AnswerVerdict(values, size, None, "", [*findings, *lint])
 
 
-def judge_tree(name: str, budget: Budget, cap: int) -> tuple[SpfStatus, str, list[Finding]]:
+def judge_tree(name: str, budget: Budget) -> tuple[SpfStatus, str, list[Finding]]:
     """The include tree's findings and what a receiver gets from it."""
     findings = budget.findings()
-    if budget.capped:
-        findings.append(CHECK_QUERY_CAP.error(
-            f"the include tree of {name} needed more than {cap} DNS questions, "
-            "so the walk stopped there (the lookup count is what it reached). A tree that "
-            "large is a lookup bomb: receivers stop after 10 lookups with permerror",
-            name,
-        ))
     status, reason = tree_status(budget)
     return status, reason, findings
 
@@ -141,7 +133,7 @@ def _bad_node(node: Node) -> str | None:
 
 
 def spf_area(
-    facts: SpfFacts, findings: list[Finding], *, mail_from: bool, cap: int
+    facts: SpfFacts, findings: list[Finding], *, mail_from: bool
 ) -> Exchange[None]:
     """Fetch and judge the SPF record at ``facts.name``, filling ``facts`` and ``findings``
     as each part is known (so a time bound that stops the walk keeps what came before)."""
@@ -169,7 +161,7 @@ def spf_area(
         return
     budget = yield from trace(domain=name)
     facts.budget = budget
-    status, reason, tree_findings = judge_tree(name, budget, cap)
+    status, reason, tree_findings = judge_tree(name, budget)
     findings.extend(tree_findings)
     facts.status, facts.reason = status, reason
 

@@ -31,6 +31,7 @@ def register(commands: Any) -> None:
     lint.add_argument("--domain", metavar="NAME",
                       help="the domain the record is published at (for a, mx and macros)")
     _resolver_options(lint)
+    _cap_option(lint)
     lint.add_argument("--json", action="store_true", help="JSON output for programs")
     lint.set_defaults(run=run_lint)
 
@@ -59,6 +60,7 @@ def register(commands: Any) -> None:
     )
     tree.add_argument("domain", metavar="DOMAIN")
     _resolver_options(tree)
+    _cap_option(tree)
     tree.add_argument("--json", action="store_true", help="JSON output for programs")
     tree.set_defaults(run=run_tree)
 
@@ -73,10 +75,26 @@ def _resolver_options(parser: argparse.ArgumentParser) -> None:
                         help="seconds per DNS query (default 3)")
 
 
-def _resolver(args: argparse.Namespace) -> Any:
-    from mailzone.dns.source import open_resolver
+def _cap_option(parser: argparse.ArgumentParser) -> None:
+    from mailzone.dns.capped import DEFAULT_QUERY_CAP
 
-    return open_resolver(args.zones, args.nameserver, timeout=args.timeout)
+    parser.add_argument("--max-queries", type=int, default=DEFAULT_QUERY_CAP, metavar="N",
+                        help="distinct DNS questions the walk may ask: a larger include tree "
+                        f"is a lookup bomb (default {DEFAULT_QUERY_CAP}, as mailzone check)")
+
+
+def _resolver(args: argparse.Namespace) -> Any:
+    from mailzone.dns.capped import CappedResolver
+    from mailzone.dns.source import open_resolver
+    from mailzone.errors import UsageError
+
+    resolver = open_resolver(args.zones, args.nameserver, timeout=args.timeout)
+    cap = getattr(args, "max_queries", None)
+    if cap is None:
+        return resolver
+    if cap < 1:
+        raise UsageError(f"--max-queries {cap}: give 1 or more")
+    return CappedResolver(resolver, cap)
 
 
 def run_lint(args: argparse.Namespace) -> int:

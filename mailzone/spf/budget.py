@@ -19,8 +19,9 @@ from enum import StrEnum
 from mailzone.dns.exchange import Exchange, Outcome, Question, ask_all, run, run_async
 from mailzone.dns.resolver import Answer, RdType, Resolver, SyncResolver, normalize_name
 from mailzone.errors import DnsError, QueryCapReached, SpfSyntaxError
-from mailzone.findings import Finding
+from mailzone.findings import LISTED, Finding, listing
 from mailzone.registry import (
+    CHECK_QUERY_CAP,
     SPF_DNS_ERROR,
     SPF_DUPLICATE_INCLUDE,
     SPF_INCLUDE_MISSING,
@@ -113,6 +114,7 @@ class Budget:
     # Questions not asked because the caller's cap of questions was reached (a lookup
     # bomb): the caller reports those, not as DNS failures.
     capped: list[str] = field(default_factory=list)
+    cap: int | None = None  # the cap that stopped the walk, when one did
     mx_over_limit: list[str] = field(default_factory=list)
     ip_literals: list[IpLiteral] = field(default_factory=list)
     includes: dict[str, int] = field(default_factory=dict)  # include target -> occurrences
@@ -153,9 +155,17 @@ class Budget:
             ))
         for loop in self.loops:
             found.append(SPF_LOOP.error(f"include loop: {loop}", where))
-        for name in self.missing:
-            if name == self.root.domain:
-                continue  # the record under check itself: root_findings() says so
+        # The record under check itself: root_findings() says so.
+        missing = [name for name in self.missing if name != self.root.domain]
+        if len(missing) > LISTED:
+            found.append(SPF_INCLUDE_MISSING.error(
+                f"{len(missing):,} include or redirect targets publish no SPF record "
+                f"({listing(missing)}); each is a permerror. Fix the names or remove the "
+                "terms.",
+                where,
+            ))
+            missing = []
+        for name in missing:
             found.append(SPF_INCLUDE_MISSING.error(
                 f"{name} publishes no SPF record; an include of it is a permerror. "
                 "Fix the name or remove the term.",
@@ -190,6 +200,14 @@ class Budget:
                     "senders with include:",
                     ip.domain,
                 ))
+        if self.capped:
+            found.append(CHECK_QUERY_CAP.error(
+                f"the include tree of {where} needed more than {self.cap} DNS questions, "
+                "so the walk stopped there (the lookup count is what it reached). A tree "
+                "that large is a lookup bomb: receivers stop after 10 lookups with "
+                "permerror",
+                where,
+            ))
         for target, count in self.includes.items():
             if count > 1:
                 found.append(SPF_DUPLICATE_INCLUDE.warning(
@@ -266,8 +284,11 @@ class _Walker:
         self.known: dict[Question, Outcome] = {}
 
     def _failed(self, exc: DnsError) -> None:
-        capped = isinstance(exc, QueryCapReached)
-        (self.budget.capped if capped else self.budget.dns_errors).append(str(exc))
+        if isinstance(exc, QueryCapReached):
+            self.budget.capped.append(str(exc))
+            self.budget.cap = exc.cap
+        else:
+            self.budget.dns_errors.append(str(exc))
 
     def ask(self, name: str, rdtype: RdType) -> Exchange[Answer]:
         outcome = self.known.pop((name, rdtype), None)

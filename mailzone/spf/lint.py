@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from mailzone.dns.resolver import Resolver
 from mailzone.dns.txt import MAX_STRING, octets
 from mailzone.errors import SpfSyntaxError
-from mailzone.findings import Finding
+from mailzone.findings import LISTED, Finding, listing
 from mailzone.registry import (
     SPF_DEPRECATED_MACRO,
     SPF_DUPLICATE_INCLUDE,
@@ -110,13 +110,19 @@ def lint_record(
 
 def _lint_parsed(record: Record, where: str) -> list[Finding]:
     found: list[Finding] = []
+    literals = [str(m) for m in record.mechanisms if m.kind in (Kind.IP4, Kind.IP6)]
+    if len(literals) > LISTED:
+        found.append(SPF_IP_LITERAL.error(
+            f"{len(literals):,} terms hard-code mail server addresses ({listing(literals)}); "
+            f"{INCLUDE_HINT}",
+            where,
+        ))
+        literals = []
+    for literal in literals:
+        found.append(SPF_IP_LITERAL.error(
+            f"'{literal}' hard-codes a mail server address; {INCLUDE_HINT}", where))
     for mechanism in record.mechanisms:
-        if mechanism.kind in (Kind.IP4, Kind.IP6):
-            found.append(SPF_IP_LITERAL.error(
-                f"'{mechanism}' hard-codes a mail server address; {INCLUDE_HINT}",
-                where,
-            ))
-        elif mechanism.kind is Kind.PTR:
+        if mechanism.kind is Kind.PTR:
             found.append(SPF_PTR.warning(
                 f"'{mechanism}': ptr is slow and unreliable, and RFC 7208 5.5 says not to use "
                 "it; use include: or a instead",

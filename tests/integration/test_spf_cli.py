@@ -23,6 +23,7 @@ from mailzone.dns.resolver import RdType
 from mailzone.dns.zonedir import ZoneDirResolver
 from mailzone.spf.check import SpfResult, check_identity, check_identity_sync
 from mailzone.spf.parser import is_spf
+from tests.conftest import StartNsd
 from tests.nsd import NsdServer
 
 pytestmark = pytest.mark.slow
@@ -155,3 +156,43 @@ def test_the_console_script_exit_codes(nsd: NsdServer) -> None:
                            nsd.nameserver], capture_output=True, text=True)
     assert tree.returncode == 0, tree.stderr
     assert "_spf.example.net" in tree.stdout
+
+
+def _bomb_zone(directory: Path) -> Path:
+    """bomb.example: ten includes, each of ten, each of ten missing names (1,110 terms)."""
+    from mailzone.dns.txt import quote_txt
+
+    def record(targets: list[str]) -> str:
+        return quote_txt("v=spf1 " + " ".join(f"include:{t}.bomb.example" for t in targets)
+                         + " -all")
+
+    lines = ["$ORIGIN bomb.example.", "$TTL 3600", "@ SOA ns1 h 1 7200 3600 1209600 300",
+             "@ NS ns1", "ns1 A 192.0.2.53", f"@ TXT {record([f'a{i}' for i in range(10)])}"]
+    for i in range(10):
+        lines.append(f"a{i} TXT {record([f'b{i}{j}' for j in range(10)])}")
+        lines += [f"b{i}{j} TXT {record([f'c{i}{j}{k}' for k in range(10)])}" for j in range(10)]
+    directory.mkdir()
+    (directory / "bomb.example.zone").write_text("\n".join(lines) + "\n")
+    return directory
+
+
+@pytest.mark.parametrize("command", [["spf", "tree", "bomb.example"],
+                                     ["spf", "lint", "v=spf1 include:bomb.example -all",
+                                      "--domain", "example.com"]])
+def test_a_lookup_bomb_stops_at_the_query_cap_as_check_does(
+        command: list[str], tmp_path: Path, nsd_factory: StartNsd,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    server = nsd_factory(_bomb_zone(tmp_path / "zones"))
+    before = server.query_count()
+    status, data = run([*command, "--nameserver", server.nameserver, "--json"], capsys)
+    asked = server.query_count() - before
+    codes = [f["code"] for f in data["findings"]]  # type: ignore[union-attr,index]
+    assert status == 1
+    assert "check-query-cap" in codes
+    assert asked <= 100 + 5  # the cap, plus retries at most (before: 1,111 queries)
+    # Lifted, the whole tree is walked, and its 1,000 missing names are one finding.
+    status, data = run([*command, "--nameserver", server.nameserver, "--json",
+                        "--max-queries", "5000"], capsys)
+    missing = [f for f in data["findings"] if f["code"] == "spf-include-missing"]  # type: ignore[union-attr,index]
+    assert "check-query-cap" not in [f["code"] for f in data["findings"]]  # type: ignore[union-attr,index]
+    assert len(missing) == 1 and missing[0]["message"].startswith("1,000 include")

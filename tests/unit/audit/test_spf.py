@@ -53,7 +53,7 @@ def test_the_tree_decides_what_a_receiver_gets() -> None:
     missing = walk_sync(resolver, domain="example.com")
     assert tree_status(missing) == (SpfStatus.PERMERROR,
                                     "gone.example.net publishes no SPF record")
-    status, _, findings = judge_tree("example.com", missing, cap=100)
+    status, _, findings = judge_tree("example.com", missing)
     assert status is SpfStatus.PERMERROR and codes(findings) == ["spf-include-missing"]
     fine = walk_sync(resolver, domain="ok.example.com")
     assert tree_status(fine) == (SpfStatus.OK, "0 of 10 lookups")
@@ -65,7 +65,7 @@ def test_the_engine_fills_the_facts_through_any_driver() -> None:
         "_spf.example.net": {TXT: ["v=spf1 ip4:198.51.100.0/24 -all"]},
     })
     facts, findings = SpfFacts("example.com"), []
-    run(spf_area(facts, findings, mail_from=False, cap=100), resolver)
+    run(spf_area(facts, findings, mail_from=False), resolver)
     assert (facts.status, facts.reason) == (SpfStatus.OK, "1 of 10 lookups")
     assert facts.budget is not None and facts.budget.total == 1
     assert findings == []

@@ -83,3 +83,14 @@ def test_multiple_records_at_a_name() -> None:
                             domain="example.org")
     assert [f.code for f in found] == ["spf-multiple-records"]
     assert lint_txt_values(["v=spf1 -all", "site-verification=abc"]) == []
+
+
+def test_thousands_of_ip_literals_are_one_finding_with_a_count() -> None:
+    text = "v=spf1 " + " ".join(f"ip4:192.0.2.{i % 250}" for i in range(1500)) + " -all"
+    literals = [f for f in lint_record(text) if f.code == "spf-ip-literal"]
+    assert len(literals) == 1
+    assert literals[0].message.startswith("1,500 terms hard-code mail server addresses ")
+    assert "and 1,495 more" in literals[0].message
+    few = [f for f in lint_record("v=spf1 ip4:192.0.2.1 ip4:192.0.2.2 -all")
+           if f.code == "spf-ip-literal"]
+    assert len(few) == 2
