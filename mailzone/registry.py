@@ -187,7 +187,6 @@ EW = frozenset({Severity.ERROR, Severity.WARNING})
 LIVE = "needs what is published (live DNS or a zone snapshot); this face sees declarations"
 TREE = "needs the include tree's DNS answers; this face judges the record text offline"
 PACK_ERRORS = "a warning about the text: the pack's mandatory policies report errors only"
-PLAN_ERRORS = "plan reports the pack's verdict on the text (errors); `mailzone spf lint` says more"
 AUDIT_ONLY = "judges a published domain as a whole, which only `mailzone check` fetches"
 PLAN_ONLY = "compares desired records with published ones, which only `mailzone plan` does"
 NO_SETTINGS = "judges application settings, which only the pack sees (a stack config has none)"
@@ -265,8 +264,8 @@ DMARC_MISSING_POLICY = _policy(PackPolicy(
 # -- SPF: one record's text ------------------------------------------------------------
 
 _TEXT_FACES = frozenset({Face.COMPONENTS, Face.PACK, Face.PLAN, Face.CHECK, Face.SPF})
-_TEXT_WARNING_FACES = frozenset({Face.COMPONENTS, Face.CHECK, Face.SPF})
-_TEXT_WARNING_OMITTED = {Face.PACK: PACK_ERRORS, Face.PLAN: PLAN_ERRORS}
+_TEXT_WARNING_FACES = frozenset({Face.COMPONENTS, Face.PLAN, Face.CHECK, Face.SPF})
+_TEXT_WARNING_OMITTED = {Face.PACK: PACK_ERRORS}
 
 SPF_SYNTAX = _rule(Rule(
     "spf-syntax", E, "the record does not follow the RFC 7208 grammar (permerror)",

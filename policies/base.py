@@ -82,13 +82,17 @@ def stack_of(args: StackValidationArgs) -> list[rs.Resource]:
     return [rs.Resource(r.resource_type, r.urn, r.name, rs.plain(r.props)) for r in args.resources]
 
 
-def report_findings(findings: Iterable[Finding], report: ReportViolation, *, stack: bool = False,
-            only: str | None = None) -> None:
+def violation(finding: Finding, message: str | None = None) -> str:
+    """A violation's text: the finding's message (or ``message``), then its code in
+    brackets, so an operator or a script can tell which rule of the policy it is."""
+    return f"{finding.message if message is None else message} [{finding.code}]"
+
+
+def report_findings(findings: Iterable[Finding], report: ReportViolation, *,
+                    stack: bool = False) -> None:
     for finding in findings:
-        if only is not None and finding.severity.value != only:
-            continue
         urn = finding.where if stack and finding.where.startswith("urn:") else None
-        report(finding.message, urn)
+        report(violation(finding), urn)
 
 
 def dns_policy(

@@ -37,6 +37,7 @@ from policies.base import (
     report_findings,
     sending_domains,
     stack_of,
+    violation,
 )
 
 
@@ -66,7 +67,7 @@ def _sender_address(args: StackValidationArgs, report: ReportViolation) -> None:
             findings = check_sender_domain(address, [*domains, *extra_domains],
                                            where=resource.urn)
         for finding in findings:
-            report(f"{label}: {finding.message}", resource.urn)
+            report(violation(finding, f"{label}: {finding.message}"), resource.urn)
 
 
 def _ses_identity_complete(args: StackValidationArgs, report: ReportViolation) -> None:

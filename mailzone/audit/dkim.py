@@ -1,6 +1,6 @@
 """The DKIM area of a check: fetch each selector's key record, then judge it.
 
-``judge_key`` is a pure function of the TXT answer at ``<selector>._domainkey.<domain>``
+``judge_key`` is a function of the TXT answer alone (no I/O) at ``<selector>._domainkey.<domain>``
 (RFC 6376 3.6.1, RFC 8301 for key sizes and hashes, RFC 8463 for ed25519).
 """
 

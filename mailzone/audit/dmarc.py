@@ -3,7 +3,8 @@
 ``dmarc_area`` is the engine: it asks ``_dmarc.<domain>`` (then the
 organisational domain's record when the domain has none), then, in one batch,
 ``<domain>._report._dmarc.<dest>`` for every report destination outside the
-domain. The judges are pure functions of those answers.
+domain. The judges are functions of those answers alone (no I/O): they fill the
+area's facts and return the findings.
 """
 
 from __future__ import annotations

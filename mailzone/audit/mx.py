@@ -2,7 +2,8 @@
 
 ``mx_area`` is the engine: it asks the MX records, then in one batch the A records
 of every exchange (at most ten, as senders try), then AAAA for those without an
-A record. ``judge_mx`` and ``judge_hosts`` are pure functions of the answers.
+A record. ``judge_mx`` and ``judge_hosts`` are functions of the answers alone (no
+I/O): they fill the area's facts and return the findings.
 """
 
 from __future__ import annotations

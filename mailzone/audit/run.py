@@ -35,7 +35,8 @@ domain waits for.
 
 Fetch first, judge after: each area (``spf``, ``dmarc``, ``mx``, ``dkim``, and
 ``spf.ip_area``) is an engine that yields its questions (``mailzone.dns.exchange``),
-a level of the tree at a time, and judges what came back with pure functions;
+a level of the tree at a time, and judges what came back with functions of the
+answers alone (no I/O), which fill the area's facts and return its findings;
 ``cross.judge_domain`` then judges the areas together. This module schedules the
 engines: one task per area, each through its own capped view of the shared
 resolver, within the domain's time bound. The model is in ``model``.

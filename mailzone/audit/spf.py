@@ -3,7 +3,7 @@
 ``spf_area`` is the engine (``mailzone.dns.exchange``): it asks for the TXT values
 at the name, judges them (``judge_answer``), walks the include tree of the one
 record (``mailzone.spf.budget.trace``) and judges the tree (``judge_tree``). The
-judges are pure functions of what was fetched, so the same ones serve zone files
+judges are functions of what was fetched alone (no I/O), so the same ones serve zone files
 and live answers.
 """
 

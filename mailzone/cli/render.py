@@ -26,7 +26,7 @@ def budget_tree(budget: Budget) -> Tree:
     own = [ip for ip in budget.ip_literals if ip.own]
     third = [ip for ip in budget.ip_literals if not ip.own]
     if own:
-        tree.add(Text(f"IP literals in the record itself: {', '.join(i.term for i in own)}",
+        tree.add(Text(f"IP literals in the domain's own records: {', '.join(i.term for i in own)}",
                       style="red"))
     if third:
         tree.add(Text(f"IP literals inside third-party includes: {len(third)} "

@@ -102,24 +102,25 @@ def run_lint(args: argparse.Namespace) -> int:
 
     from mailzone.spf.lint import lint_offline, lint_tree
 
+    record, strings = _joined(args.record)
     budget = None
     if args.zones or args.nameserver:
-        findings, budget = asyncio.run(lint_tree(args.record, _resolver(args),
-                                                 domain=args.domain))
+        findings, budget = asyncio.run(lint_tree(record, _resolver(args),
+                                                 domain=args.domain, strings=strings))
     else:
-        findings = lint_offline(args.record, domain=args.domain)
+        findings = lint_offline(record, domain=args.domain, strings=strings)
     if args.json:
         lookups: dict[str, Any] | None = None
         if budget is not None:
             lookups = budget.to_json()
         print_json({
-            "record": args.record,
+            "record": record,
             "findings": [f.to_json() for f in findings],
-            "lookups": lookups if lookups is not None else _static_lookups(args.record),
+            "lookups": lookups if lookups is not None else _static_lookups(record),
         })
     else:
         out = console()
-        out.print(f"[bold]{escape(args.record)}[/]")
+        out.print(f"[bold]{escape(record)}[/]")
         if findings:
             out.print(findings_table(findings))
         else:
@@ -129,6 +130,22 @@ def run_lint(args: argparse.Namespace) -> int:
 
             out.print(budget_tree(budget))
     return ExitStatus.FINDINGS if has_errors(findings) else ExitStatus.OK
+
+
+def _joined(given: str) -> tuple[str, list[str] | None]:
+    """A record given as quoted strings, as providers show TXT values
+    (``"v=spf1 ..." "..."``), joined as receivers join them (RFC 7208 3.3)."""
+    import sys
+
+    from mailzone.dns.txt import unquote_txt
+
+    if not given.strip().startswith('"'):
+        return given, None
+    joined, strings = unquote_txt(given)
+    sys.stderr.write(f"mailzone spf lint: joined {len(strings)} quoted string"
+                     f"{'s' if len(strings) != 1 else ''} into one record, as receivers do "
+                     "(RFC 7208 3.3)\n")
+    return joined, list(strings)
 
 
 def _static_lookups(record: str) -> dict[str, Any]:
@@ -191,9 +208,13 @@ def run_tree(args: argparse.Namespace) -> int:
     import asyncio
 
     from mailzone.spf.budget import walk
+    from mailzone.spf.lint import lint_record
 
     budget = asyncio.run(walk(_resolver(args), domain=args.domain))
-    findings = budget.root_findings() + budget.findings()
+    # The published record's own text (its IP literals, +all, ...) as lint judges it,
+    # then the tree's: what check says of the same domain's SPF.
+    own = lint_record(budget.root.record, domain=budget.root.domain) if budget.root.record else []
+    findings = [*budget.root_findings(), *own, *budget.findings()]
     if args.json:
         print_json({"domain": budget.root.domain, "findings": [f.to_json() for f in findings],
                     "lookups": budget.to_json()})

@@ -86,20 +86,22 @@ def unquote_txt(value: str) -> tuple[str, tuple[str, ...]]:
             strings.append(stripped[i:])
             break
         i += 1
-        chunk: list[str] = []
+        # \DDD is an octet (RFC 1035 5.1): gather octets, then read them as UTF-8, so
+        # "caf\195\169" is "café" (invalid bytes become U+FFFD, as in answers).
+        chunk = bytearray()
         while i < n and stripped[i] != '"':
             ch = stripped[i]
             if ch == "\\" and i + 1 < n:
                 digits = stripped[i + 1 : i + 4]
-                if len(digits) == 3 and digits.isdigit():
-                    chunk.append(chr(int(digits)))
+                if len(digits) == 3 and digits.isdigit() and int(digits) < 256:
+                    chunk.append(int(digits))
                     i += 4
                     continue
-                chunk.append(stripped[i + 1])
+                chunk += stripped[i + 1].encode()
                 i += 2
                 continue
-            chunk.append(ch)
+            chunk += ch.encode()
             i += 1
-        strings.append("".join(chunk))
+        strings.append(chunk.decode("utf-8", errors="replace"))
         i += 1  # the closing quote
     return "".join(strings), tuple(strings)

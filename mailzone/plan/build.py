@@ -155,7 +155,8 @@ def plan_domain(
         got = fetched[(str(record.name), record.type)]
         records.append((yield from _plan_record(record, provider, got, walks, findings)))
     findings += pack_findings(domain, records, published_dmarc)
-    # The config's findings that a plan reports (its dmarc-missing says config-no-dmarc).
+    # The config's findings that a plan reports: config-no-dmarc is left to the plan's
+    # own dmarc-missing, which says it with what is published.
     kept_config = REGISTRY.select(config_findings, face=Face.PLAN)
     return DomainPlan(domain.domain, provider, tuple(records),
                       tuple(unique([*kept_config, *findings])))
@@ -303,7 +304,8 @@ ProgressCallback = Callable[[DomainPlan], None]
 
 
 def _warnings(stack: StackConfig) -> dict[str, list[Finding]]:
-    return {d.domain: domain_warnings(d, index) for index, d in enumerate(stack.domains)}
+    return {d.domain: domain_warnings(d, index, record=False)
+            for index, d in enumerate(stack.domains)}
 
 
 def plan_stack(

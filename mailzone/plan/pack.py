@@ -42,10 +42,13 @@ def _dns_record(record: RecordPlan) -> DnsRecord:
 def spf_rule_findings(
     text: str, *, name: str, label: str, include_costs: Mapping[str, int]
 ) -> list[Finding]:
-    """The pack's SPF rules (with their default config) for one SPF value at ``name``."""
+    """The pack's SPF rules (with their default config) for one SPF value at ``name``,
+    and the engine's warnings about its text, which the pack's mandatory policies leave
+    out but a plan, read by a person before ``pulumi up``, shows."""
     found = check_spf_ip_literals(text, name=name, label=label, where=name)
     lint = lint_record(text, domain=name, strings=split_txt(text))
     found += [f for f in REGISTRY.select(lint, policy=SPF_VALID_POLICY.name) if f.is_error]
+    found += [f for f in lint if not f.is_error]
     found += check_lookup_budget(text, include_costs=include_costs, name=name, label=label,
                                  where=name)
     found += check_include_only(text, name=name, label=label, where=name)
@@ -109,7 +112,9 @@ def pack_findings(
     (domain, values) pairs (see ``_dmarc_findings``). The SMTP settings rules
     (``smtp-port-not-25``, ``mail-host-not-ip`` on settings) judge an
     application's settings, which a stack config does not hold; the sender
-    rule is part of the config's validation.
+    rule is part of the config's validation. The SES rule runs over the records after
+    the plan, though ``desired_records`` always writes what it asks for: it holds the
+    plan to the pack if that ever changes.
     """
     dns_records = [_dns_record(r) for r in records]
     costs = {s.include: s.lookups for s in domain.senders}

@@ -285,7 +285,8 @@ class _Walker:
 
     def _failed(self, exc: DnsError) -> None:
         if isinstance(exc, QueryCapReached):
-            self.budget.capped.append(str(exc))
+            if str(exc) not in self.budget.capped:  # a question may be refused twice
+                self.budget.capped.append(str(exc))
             self.budget.cap = exc.cap
         else:
             self.budget.dns_errors.append(str(exc))

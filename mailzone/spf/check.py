@@ -128,14 +128,17 @@ class _Evaluation:
     def query_counting_void(self, name: str, rdtype: RdType) -> Exchange[Answer]:
         answer = yield from self.query(name, rdtype)
         if answer.void:
-            self.void_lookups += 1
-            if self.void_lookups > self.limits.void_lookups:
-                raise _Abort(
-                    Result.PERMERROR,
-                    f"more than {self.limits.void_lookups} void lookups (the last: {name} "
-                    f"{rdtype}): RFC 7208 4.6.4",
-                )
+            self.count_void(name, rdtype)
         return answer
+
+    def count_void(self, name: str, rdtype: RdType) -> None:
+        self.void_lookups += 1
+        if self.void_lookups > self.limits.void_lookups:
+            raise _Abort(
+                Result.PERMERROR,
+                f"more than {self.limits.void_lookups} void lookups (the last: {name} "
+                f"{rdtype}): RFC 7208 4.6.4",
+            )
 
     def addresses(self, name: str, *, count_void: bool) -> Exchange[list[IPAddress]]:
         rdtype = RdType.A if self.ip.version == 4 else RdType.AAAA
@@ -238,7 +241,7 @@ class _Evaluation:
         target = normalize_name(target)
         return any(
             name == target or name.endswith("." + target)
-            for name in (yield from self.validated(context, target))
+            for name in (yield from self.validated(context, target, count_void=True))
         )
 
     def in_networks(self, addresses: list[IPAddress], mechanism: Mechanism) -> bool:
@@ -252,13 +255,21 @@ class _Evaluation:
         return any(address.version == self.ip.version and int(address) >> shift == client
                    for address in addresses)
 
-    def validated(self, context: MacroContext, target: str | None) -> Exchange[list[str]]:
-        """The client's validated domain names (5.5), preferring those under ``target``."""
+    def validated(
+        self, context: MacroContext, target: str | None, *, count_void: bool = False
+    ) -> Exchange[list[str]]:
+        """The client's validated domain names (5.5), preferring those under ``target``.
+
+        ``count_void``: the lookup is a ``ptr`` term's, so an empty answer is one of the
+        void lookups of 4.6.4 (the ``%{p}`` macro's lookup is not a term's).
+        """
         reverse = ipaddress.ip_address(self.ip).reverse_pointer
         try:
             answer = yield from ask(reverse, RdType.PTR)
         except DnsError:
             return []  # a DNS error during the PTR lookup: the mechanism does not match
+        if count_void and answer.void:
+            self.count_void(reverse, RdType.PTR)
         names = [normalize_name(name) for name in answer.records]
         if target is not None:
             # Check names under the target first so the 10-name cap drops others (4.6.4).
@@ -373,10 +384,15 @@ def _address(text: str) -> IPAddress | None:
 
 @lru_cache(maxsize=8192)
 def valid_domain(name: str) -> bool:
-    """A multi-label name whose labels are 1-63 octets (4.3): others give none."""
+    """A multi-label name whose labels are 1-63 octets (4.3): others give none.
+
+    Any octets are a DNS name: a macro that expands ``%{h}`` to an address literal
+    (``[192.0.2.1].example.net``) gives a name that is queried like any other. Only the
+    identity itself (a HELO that is an address literal) is not a domain: see ``evaluate``.
+    """
     if name.endswith("."):
         name = name[:-1]
-    if not name or len(name) > 253 or name.startswith("["):
+    if not name or len(name) > 253:
         return False
     labels = name.split(".")
     return len(labels) >= 2 and all(0 < len(label) <= 63 for label in labels)
@@ -430,7 +446,13 @@ def evaluate(
     evaluation = _Evaluation(address, sender, helo, receiver, limits, int(address), answer_now)
     domain = normalize_name(domain)
     try:
-        result, reason, mechanism, explanation = yield from evaluation.check_host(domain, top=True)
+        if domain.startswith("["):
+            # A HELO of an address literal names no domain to check (RFC 7208 2.3, 4.3).
+            result, reason, mechanism, explanation = (
+                Result.NONE, f"{domain} is an address literal, not a domain", None, None)
+        else:
+            result, reason, mechanism, explanation = yield from evaluation.check_host(
+                domain, top=True)
     except _Abort as abort:
         result, reason, mechanism, explanation = abort.result, abort.reason, None, None
     return SpfResult(

@@ -79,12 +79,14 @@ def lint_record(
         ))
     try:
         # Lint the rest of the record even when a term named an address.
-        record = parse(" ".join(kept))
+        record: Record | None = parse(" ".join(kept))
     except SpfSyntaxError as exc:
         found.append(SPF_SYNTAX.error(f"{exc.describe()}: receivers return permerror",
-                           where))
-        return found
-    found.extend(_lint_parsed(record, where))
+                                      where))
+        record = None
+    if record is not None:
+        found.extend(_lint_parsed(record, where))
+    # Strings and size are judged whatever the grammar says: each is a problem of its own.
     for string in strings or ():
         if octets(string) > MAX_STRING:
             found.append(SPF_STRING_TOO_LONG.error(
@@ -229,10 +231,11 @@ def lint_txt_values(values: Sequence[str], *, domain: str = "") -> list[Finding]
 
 
 async def lint_tree(
-    text: str, resolver: Resolver, *, domain: str | None = None
+    text: str, resolver: Resolver, *, domain: str | None = None,
+    strings: Sequence[str] | None = None,
 ) -> tuple[list[Finding], Budget | None]:
     """``lint_record`` plus the lookup budget of the whole tree through ``resolver``."""
-    found = lint_record(text, domain=domain)
+    found = lint_record(text, domain=domain, strings=strings)
     try:
         budget = await walk(resolver, domain=domain, record=text)
     except SpfSyntaxError:

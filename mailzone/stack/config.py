@@ -63,7 +63,7 @@ from mailzone.registry import CONFIG_INCLUDE_COST_UNKNOWN, CONFIG_NO_DMARC, SEND
 from mailzone.rules.sender import check_sender_address, check_sender_domain
 from mailzone.spf.budget import static_cost
 from mailzone.spf.check import RFC_LIMITS
-from mailzone.spf.lint import lint_record
+from mailzone.spf.lint import lint_duplicate_includes, lint_record
 from mailzone.spf.parser import parse as parse_spf
 from mailzone.stack.yamlfile import load_yaml
 from mailzone.textfile import FileProblem, read_text
@@ -678,10 +678,19 @@ def config_warnings(domains: Sequence[DomainConfig]) -> list[Finding]:
     return [f for index, domain in enumerate(domains) for f in domain_warnings(domain, index)]
 
 
-def domain_warnings(domain: DomainConfig, index: int) -> list[Finding]:
-    """The warnings of ``domains[index]``, each placed at its config path."""
+def domain_warnings(domain: DomainConfig, index: int, *, record: bool = True) -> list[Finding]:
+    """The warnings of ``domains[index]``, each placed at its config path.
+
+    ``record``: with the SPF engine's warnings about the record the senders make (what
+    ``SpfRecord.check`` says of it); a plan judges the record at its name itself.
+    """
     findings: list[Finding] = []
     prefix = f"{ROOT}[{index}]"
+    if record:
+        text = domain.spf_record
+        findings += [f.at(f"{prefix}.senders") for f in (
+            *lint_record(text, domain=domain.domain),
+            *lint_duplicate_includes(text, domain=domain.domain)) if not f.is_error]
     for position, sender in enumerate(domain.senders):
         if not sender.cost_known:
             findings.append(CONFIG_INCLUDE_COST_UNKNOWN.warning(

@@ -16,15 +16,10 @@ reports for the rules both faces run (``REGISTRY.named_set``) are the same; no
 face reports a rule the registry says it leaves out; and across the corpus every
 rule of the registry is reported by at least one of its faces.
 
-The pack's diagnostics carry a policy and a message, not a code: a policy that
-reports one rule names its code; for the others the code is read from the
-message (``spf-valid`` writes it in the message; the wording of
-``sender-address`` and ``ses-identity-complete`` is told apart below, and a
-message that matches no wording fails the test; of ``dmarc-valid``'s, what is
-not worded as one of its other three rules is ``dmarc-syntax``). A stack
-config that validation refuses yields its problems, not findings: their codes
-are read the same way (sender addresses: the rule's own message; a lookup
-budget over 10).
+Every violation of the pack ends with its finding's code in brackets, and the
+code must be one the violation's policy reports. A stack config that validation
+refuses yields its problems, not findings: their codes are read from the rules'
+own wording (sender addresses: the rule's message; a lookup budget over 10).
 """
 
 from __future__ import annotations
@@ -85,8 +80,8 @@ UNREACHABLE = {
 # -- reading codes back from what a face says ----------------------------------------------
 
 _SPF_VALID_CODE = re.compile(r"\((spf-[a-z0-9-]+)\): ")
-# (code, wording): how a multi-rule policy's messages (and the config's problems) say
-# which rule they report. The wordings are the rules' own messages in mailzone.rules.
+# (code, wording): how the config's problems about sender addresses say which rule
+# refuses them (a ConfigError carries no code). The wordings are mailzone.rules.sender's.
 _WORDINGS: dict[str, tuple[tuple[str, re.Pattern[str]], ...]] = {
     "sender-address": (
         ("sender-no-domain", re.compile(r"has no domain: |the sender address is empty")),
@@ -96,16 +91,6 @@ _WORDINGS: dict[str, tuple[tuple[str, re.Pattern[str]], ...]] = {
         ("sender-placeholder-domain", re.compile(r"a placeholder-looking domain")),
         ("sender-unmanaged-domain", re.compile(r"which has no SES identity and no managed")),
     ),
-    "ses-identity-complete": (
-        ("ses-dkim-missing", re.compile(r"DKIM CNAMEs in the stack|signs with its own DKIM")),
-        ("ses-mail-from-mx-missing", re.compile(r"has no MX record towards")),
-        ("ses-mail-from-spf-missing", re.compile(r"so SPF fails for mail SES sends")),
-    ),
-    "dmarc-valid": (
-        ("dmarc-wrong-name", re.compile(r"is never read: receivers look for it at _dmarc")),
-        ("dmarc-policy-too-weak", re.compile(r"this stack requires at least p=")),
-        ("dmarc-no-policy", re.compile(r"the record has no p= tag")),
-    ),
 }
 
 
@@ -113,21 +98,16 @@ def _worded(policy: str, message: str) -> list[str]:
     return [code for code, pattern in _WORDINGS[policy] if pattern.search(message)]
 
 
+_CODE_SUFFIX = re.compile(r" \[([a-z0-9-]+)\]$")
+
+
 def pack_code(policy: str, message: str) -> str:
-    """The rule a pack diagnostic reports."""
-    owned = REGISTRY.policy_set(policy)
-    if len(owned) == 1:
-        return next(iter(owned))
-    if policy == "spf-valid":
-        found = _SPF_VALID_CODE.search(message)
-        assert found, f"spf-valid message names no code: {message!r}"
-        return found.group(1)
-    codes = _worded(policy, message)
-    if policy == "dmarc-valid" and not codes:
-        codes = ["dmarc-syntax"]  # validate_dmarc's grammar errors: the one remaining rule
-    assert len(codes) == 1, f"{policy}: cannot tell the rule of {message!r} ({codes})"
-    assert codes[0] in owned
-    return codes[0]
+    """The rule a pack diagnostic reports: every violation ends with its code."""
+    found = _CODE_SUFFIX.search(message)
+    assert found, f"{policy}: a violation without its code: {message!r}"
+    code = found.group(1)
+    assert code in REGISTRY.policy_set(policy), (policy, code)
+    return code
 
 
 def refusal_codes(path: str, message: str) -> list[str]:
@@ -340,7 +320,7 @@ def _corpus_text() -> str:
 
 def test_the_corpus_uses_only_reserved_names_and_documentation_addresses() -> None:
     allowed_names = {s.spf_include for s in corpus_module.catalogue.senders()}
-    allowed_suffixes = ("amazonses.com", "amazonaws.com")  # SES's own hosts (DESIGN.md)
+    allowed_suffixes = ("amazonses.com", "amazonaws.com")  # SES's own hosts (docs/design.md)
     not_names = {"app.handler"}  # the Lambda shapes' handler: a Python module path
     text = _corpus_text()
     bad_names = sorted({

@@ -13,6 +13,7 @@ import ipaddress
 import json
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -104,7 +105,16 @@ def test_every_evaluation_is_the_same_live_and_from_files(nsd: NsdServer) -> Non
     live = asyncio.run(live_results())
     offline = [check_identity_sync(ip, f"app@{name}", files, helo="mta.example.org")
                for name, ip in pairs]
-    assert live == offline
+    served = ipaddress.ip_network("192.0.2.0/24")  # the one reverse zone the tests serve
+    for (name, ip), on_air, on_disk in zip(pairs, live, offline, strict=True):
+        if ipaddress.ip_address(ip) in served:
+            assert on_air == on_disk, (name, ip)
+        else:
+            # NSD refuses a PTR question for a reverse zone it does not serve (a DNS
+            # error: no match, nothing counted), the files say NXDOMAIN (a void lookup
+            # of a ptr term, RFC 7208 4.6.4): the evaluation is otherwise the same.
+            assert replace(on_air, void_lookups=0) == replace(on_disk, void_lookups=0), (
+                name, ip)
     # The comparison means something only if the zones give varied outcomes.
     assert {r.result.value for r in offline} >= {"pass", "softfail", "fail", "permerror"}
 

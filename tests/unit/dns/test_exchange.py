@@ -110,3 +110,45 @@ def test_a_cancelled_run_closes_the_engine() -> None:
 
     asyncio.run(cancel())
     assert closed == [True]
+
+
+def test_an_engine_stopped_by_a_bug_still_runs_its_cleanup() -> None:
+    closed: list[bool] = []
+
+    class Broken(MemoryResolver):
+        def answer(self, name: str, rdtype: RdType) -> Answer:
+            raise RuntimeError("a bug")
+
+    def waits() -> Exchange[None]:
+        try:
+            yield from ask("a.example", TXT)
+        finally:
+            closed.append(True)
+
+    with pytest.raises(RuntimeError, match="a bug"):
+        run(waits(), Broken())
+    assert closed == [True]
+
+
+def test_a_bug_in_a_batch_cancels_the_rest_of_the_batch() -> None:
+    finished: list[str] = []
+
+    class HalfBroken:
+        async def resolve(self, name: str, rdtype: RdType) -> Answer:
+            if name == "bad.example":
+                raise RuntimeError("a bug")
+            await asyncio.sleep(0.5)
+            finished.append(name)
+            return Answer(name, rdtype)
+
+    def batch() -> Exchange[None]:
+        yield from ask_all([("bad.example", TXT), ("slow1.example", TXT),
+                            ("slow2.example", TXT)])
+
+    async def go() -> None:
+        with pytest.raises(BaseExceptionGroup):
+            await run_async(batch(), HalfBroken())
+        await asyncio.sleep(0.6)
+
+    asyncio.run(go())
+    assert finished == []  # the siblings were cancelled, not left running

@@ -34,3 +34,21 @@ def test_providers_are_found_by_their_resource_types() -> None:
 def test_an_unknown_name_is_refused() -> None:
     with pytest.raises(ValueError):
         provider("route-53")
+
+
+def test_every_provider_has_a_components_backend() -> None:
+    """components/dns.py declares one backend class per provider (read from its source:
+    importing it would load the providers' Pulumi SDKs)."""
+    import ast
+    from pathlib import Path
+
+    source = Path(__file__).resolve().parents[3] / "components" / "dns.py"
+    declared = set()
+    for node in ast.walk(ast.parse(source.read_text())):
+        if isinstance(node, ast.ClassDef):
+            for statement in node.body:
+                if (isinstance(statement, ast.Assign)
+                        and [getattr(t, "id", None) for t in statement.targets] == ["provider"]
+                        and isinstance(statement.value, ast.Attribute)):
+                    declared.add(statement.value.attr)
+    assert declared == {member.name for member in DnsProvider}

@@ -90,3 +90,27 @@ def test_explanation_from_exp_with_macros() -> None:
     assert outcome.result is Result.FAIL
     assert outcome.explanation == ("192.0.2.1 may not send for example.org; "
                                    "see https://example.org/spf")
+
+
+def test_a_ptr_term_whose_lookup_finds_nothing_is_a_void_lookup() -> None:
+    """RFC 7208 4.6.4 counts every term's empty answer: three void terms, permerror."""
+    resolver = MemoryResolver({
+        "example.org": {RdType.TXT: ["v=spf1 ptr ptr:example.net exists:nx2.example.org -all"]},
+    })
+    outcome = check_host_sync("192.0.2.1", "example.org", "a@example.org", resolver)
+    assert outcome.result is Result.PERMERROR
+    assert outcome.void_lookups == 3
+
+
+def test_a_macro_that_expands_to_an_address_literal_name_is_queried() -> None:
+    """``%{h}`` with HELO ``[192.0.2.1]`` gives ``[192.0.2.1].example.net``: a legal
+    DNS name, asked like any other (RFC 7208 7.3, 4.3)."""
+    resolver = MemoryResolver({
+        "example.org": {RdType.TXT: ["v=spf1 exists:%{h}.example.net -all"]},
+        "[192.0.2.1].example.net": {RdType.A: ["127.0.0.2"]},
+    })
+    outcome = check_host_sync("192.0.2.1", "example.org", "a@example.org", resolver,
+                              helo="[192.0.2.1]")
+    assert outcome.result is Result.PASS, outcome.reason
+    assert check_host_sync("192.0.2.1", "[192.0.2.1]", "postmaster@[192.0.2.1]",
+                           resolver).result is Result.NONE  # a literal HELO is no domain

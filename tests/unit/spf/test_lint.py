@@ -94,3 +94,11 @@ def test_thousands_of_ip_literals_are_one_finding_with_a_count() -> None:
     few = [f for f in lint_record("v=spf1 ip4:192.0.2.1 ip4:192.0.2.2 -all")
            if f.code == "spf-ip-literal"]
     assert len(few) == 2
+
+
+def test_a_record_with_a_syntax_error_still_gets_its_independent_findings() -> None:
+    text = "v=spf1 include: " + "a" * 600
+    found = codes(text, strings=[text[:300], text[300:]])
+    assert found.get("spf-syntax") is Severity.ERROR
+    assert found.get("spf-string-too-long") is Severity.ERROR
+    assert found.get("spf-too-large") is Severity.ERROR
