@@ -585,6 +585,11 @@ PLAN_VALUE_LOST = _rule(Rule(
 PLAN_CNAME_CONFLICT = _rule(Rule(
     "plan-cname-conflict", E, "a managed name is a CNAME, which can hold no other record",
     "RFC 1034 3.6.2", frozenset({Face.PLAN}), omitted=_PLAN_OMITTED))
+PLAN_NO_SNAPSHOT = _rule(Rule(
+    "plan-no-snapshot", EW,
+    "the zone snapshot holds no zone for a managed domain: every record would look new "
+    "(a warning with --allow-missing)",
+    "design: plan", frozenset({Face.PLAN}), omitted=_PLAN_OMITTED))
 PLAN_DNS_ERROR = _rule(Rule(
     "plan-dns-error", E, "the current records could not be read",
     "design: plan", frozenset({Face.PLAN}), omitted=_PLAN_OMITTED))

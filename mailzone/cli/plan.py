@@ -51,6 +51,9 @@ def register(commands: Any) -> None:
     source.add_argument("--live", action="store_true",
                         help="read what is published from live DNS: each domain's "
                         "authoritative servers, or --nameserver")
+    plan.add_argument("--allow-missing", action="store_true",
+                      help="offline: a domain with no zone in the snapshot is a warning, not "
+                      "an error (plan-no-snapshot)")
     plan.add_argument("--nameserver", metavar="HOST[:PORT]",
                       help="with --live: ask this server for everything")
     plan.add_argument("--timeout", type=float, default=3.0, metavar="S",
@@ -142,8 +145,14 @@ def _run(args: argparse.Namespace) -> int:
             if not zones.is_dir():
                 raise UsageError(f"no zone snapshot at {zones}: give --zones DIR (offline) "
                                  "or --live")
-        plan = plan_offline(stack, ZoneDirResolver(zones), source=f"zones:{zones}",
-                            previous_lock=previous)
+        from mailzone.plan.build import snapshot_findings
+
+        resolver = ZoneDirResolver(zones)
+        source = f"zones:{zones}"
+        notes = snapshot_findings(stack, resolver.zone_of, source=source,
+                                  allow_missing=args.allow_missing)
+        plan = plan_offline(stack, resolver, source=source, previous_lock=previous,
+                            notes=notes)
     written = False
     if lock_path is not None:
         written = write_lock(lock_path, plan.lock)

@@ -1,9 +1,11 @@
 """A resolver over a directory of BIND zone files: the offline default.
 
-``ZoneDirResolver(directory)`` reads every ``*.zone`` file in ``directory``.
-The zone's origin is the file name minus ``.zone`` (``example.org.zone`` holds
-the zone ``example.org``), exactly as the integration tests' NSD serves the same
-files; ``$ORIGIN`` inside a file only changes how relative names are completed.
+``ZoneDirResolver(directory)`` reads every ``*.zone`` file in ``directory``, and
+every ``db.*`` file as BIND's own examples name them. The zone's origin is the
+file name minus ``.zone`` (``example.org.zone`` holds the zone ``example.org``)
+or minus ``db.`` (``db.example.org``), as the integration tests' NSD serves the
+``.zone`` files; ``$ORIGIN`` inside a file only changes how relative names are
+completed.
 Each file needs an SOA and an NS record at that origin.
 
 Answers are what a recursive resolver would give if the zones were the whole
@@ -68,6 +70,9 @@ from mailzone.dns.resolver import Answer, RdType, normalize_name
 from mailzone.errors import ZoneFileError
 
 ZONE_SUFFIX = ".zone"
+ZONE_PREFIX = "db."  # BIND's naming: db.example.org
+#: How a file names its zone, for messages.
+FILE_NAMES = f"<zone>{ZONE_SUFFIX} or {ZONE_PREFIX}<zone>"
 
 # name -> type -> values, for one zone while it is read.
 _Records = dict[str, dict[RdType, set[str]]]
@@ -110,10 +115,11 @@ class ZoneDirResolver(MemoryResolver):
         if not self._directory.is_dir():
             raise ZoneFileError(
                 f"zone directory {self._directory} does not exist or is not a directory: "
-                f"give a directory holding one <zone>.zone file per zone"
+                f"give a directory holding one {FILE_NAMES} file per zone"
             )
         loaded: dict[str, tuple[Path, _Records]] = {}
-        for path in sorted(self._directory.glob("*" + ZONE_SUFFIX)):
+        paths = {*self._directory.glob("*" + ZONE_SUFFIX), *self._directory.glob(ZONE_PREFIX + "*")}
+        for path in sorted(paths):
             if not path.is_file():
                 continue
             zone = _zone_of_file(path)
@@ -179,7 +185,8 @@ class ZoneDirResolver(MemoryResolver):
 
 
 def _zone_of_file(path: Path) -> str:
-    text = path.name[: -len(ZONE_SUFFIX)]
+    name = path.name
+    text = name[: -len(ZONE_SUFFIX)] if name.endswith(ZONE_SUFFIX) else name[len(ZONE_PREFIX):]
     plain = text.rstrip(".")
     if _NAME_BODY.fullmatch(plain) and len(plain) <= 253:
         return plain.lower()
@@ -187,11 +194,11 @@ def _zone_of_file(path: Path) -> str:
         origin = dns.name.from_text(text.rstrip(".") + ".")
     except dns.exception.DNSException as error:
         raise ZoneFileError(
-            f"{path}: the file name must be <zone>{ZONE_SUFFIX}, and {text!r} is not a "
+            f"{path}: the file name must be {FILE_NAMES}, and {text!r} is not a "
             f"domain name ({error}): rename the file after the zone it holds"
         ) from None
     if origin == dns.name.root:
-        raise ZoneFileError(f"{path}: the file name must be <zone>{ZONE_SUFFIX}: name the zone")
+        raise ZoneFileError(f"{path}: the file name must be {FILE_NAMES}: name the zone")
     return normalize_name(origin.to_text())
 
 

@@ -53,14 +53,15 @@ Exit status (``Plan.exit_status``): 0 no changes, 2 changes, 1 errors.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from mailzone import providers
 from mailzone.dns.exchange import Exchange, Outcome, Question, ask_all, run, run_async
 from mailzone.dns.resolver import Answer, RdType, Resolver, SyncResolver
+from mailzone.dns.zonedir import FILE_NAMES
 from mailzone.errors import DnsError, SpfSyntaxError
-from mailzone.findings import Finding, unique
+from mailzone.findings import Finding, Severity, unique
 from mailzone.mail import catalogue
 from mailzone.mail.dmarc import organisational_domain, record_name
 from mailzone.plan.lock import Lock, LockEntry, describe_change
@@ -82,6 +83,7 @@ from mailzone.registry import (
     PLAN_DNS_ERROR,
     PLAN_INCLUDE_CHANGED,
     PLAN_INCLUDE_COST,
+    PLAN_NO_SNAPSHOT,
     PLAN_VALUE_LOST,
     REGISTRY,
     Face,
@@ -308,18 +310,47 @@ def _warnings(stack: StackConfig) -> dict[str, list[Finding]]:
             for index, d in enumerate(stack.domains)}
 
 
+def snapshot_findings(
+    stack: StackConfig, zone_of: Callable[[str], str | None], *, source: str,
+    allow_missing: bool = False,
+) -> dict[str, list[Finding]]:
+    """``plan-no-snapshot`` for each domain no zone of the snapshot covers: compared with
+    nothing, every record would look new, and a value published there that ``pulumi up``
+    would delete could not be seen (``plan-value-lost``)."""
+    found: dict[str, list[Finding]] = {}
+    for domain in stack.domains:
+        if zone_of(domain.domain) is not None:
+            continue
+        severity = Severity.WARNING if allow_missing else Severity.ERROR
+        found[domain.domain] = [PLAN_NO_SNAPSHOT.finding(
+            severity,
+            f"{source or 'the snapshot'} has no zone for {domain.domain}: the plan compares "
+            "with nothing, so every record looks new and a published value `pulumi up` "
+            f"would delete cannot be seen. Add its zone ({FILE_NAMES}), or plan --live"
+            + ("" if allow_missing else "; --allow-missing makes this a warning"),
+            domain.domain,
+        )]
+    return found
+
+
 def plan_stack(
     stack: StackConfig,
     *,
     source: str = "",
     previous_lock: Lock | None = None,
     progress: ProgressCallback | None = None,
+    notes: Mapping[str, Sequence[Finding]] | None = None,
 ) -> Exchange[Plan]:
-    """The plan of a validated stack, one domain after another, as an engine."""
+    """The plan of a validated stack, one domain after another, as an engine.
+
+    ``notes``: findings about a domain made before planning it (``snapshot_findings``).
+    """
     walks = Walks()
     reports, include_findings, lock = yield from resolve_includes(stack.domains, walks,
                                                                   previous_lock)
     warnings = _warnings(stack)
+    for name, extra in (notes or {}).items():
+        warnings[name] = [*extra, *warnings.get(name, [])]
     domains: list[DomainPlan] = []
     for domain in stack.domains:
         plan = yield from plan_domain(
@@ -338,10 +369,11 @@ def plan_offline(
     source: str = "",
     previous_lock: Lock | None = None,
     progress: ProgressCallback | None = None,
+    notes: Mapping[str, Sequence[Finding]] | None = None,
 ) -> Plan:
     """The plan of a stack through a resolver that answers at once (a zone directory)."""
     return run(plan_stack(stack, source=source, previous_lock=previous_lock,
-                          progress=progress), resolver)
+                          progress=progress, notes=notes), resolver)
 
 
 async def build_plan(

@@ -1192,6 +1192,12 @@ def _plan_cases() -> list[Case]:
         why="mailgun.org costs one lookup more than the catalogue says",
         records=(*lines, *published_mail_domain(domain, f"mx.{STACK}")),
         plan=config, plan_run="drift"))
+    # A domain the snapshot holds no zone for: compared with nothing, so said so.
+    domain = "unsnapshotted.example"
+    cases.append(Case(
+        id="plan-no-snapshot", domain=domain,
+        why="no zone of the snapshot covers the domain: every record would look new",
+        records=(), plan=stack_config(domain, {})))
     # The Cloudflare MAIL FROM name holds another MX beside SES's: the plan leaves it.
     domain = f"mx-beside.{PLANZ}"
     config = stack_config(domain, {"dns": CLOUDFLARE, "ses": {"mailFromSubdomain": "bounce"}})

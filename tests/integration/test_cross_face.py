@@ -44,7 +44,7 @@ from mailzone.dns.zonedir import ZoneDirResolver
 from mailzone.errors import ConfigError
 from mailzone.findings import Finding
 from mailzone.mail.dmarc import validate_dmarc
-from mailzone.plan.build import plan_offline
+from mailzone.plan.build import plan_offline, snapshot_findings
 from mailzone.plan.lock import Lock
 from mailzone.plan.model import Action, ValueStatus
 from mailzone.registry import REGISTRY, Face
@@ -198,8 +198,11 @@ def plan_verdicts(zones: Path, cases: list[Case], *, lock: Lock | None = None
     stack = StackConfig(path=Path("Pulumi.cross-face.yaml"), stack="cross-face",
                         domains=parse_domains(configs, default_region=REGION),
                         aws_region=REGION)
-    plan = plan_offline(stack, ZoneDirResolver(zones), source=f"zones:{zones}",
-                        previous_lock=lock)
+    resolver = ZoneDirResolver(zones)
+    # As the command line plans a snapshot: a domain without a zone there is said so.
+    notes = snapshot_findings(stack, resolver.zone_of, source=f"zones:{zones}")
+    plan = plan_offline(stack, resolver, source=f"zones:{zones}", previous_lock=lock,
+                        notes=notes)
     assert not plan.findings, plan.findings
     by_domain = {d.domain: d for d in plan.domains}
     codes: dict[str, set[str]] = {}

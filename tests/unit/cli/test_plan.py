@@ -289,3 +289,45 @@ def test_control_characters_from_dns_are_shown_not_obeyed(
         cell = next(line for line in out.splitlines()
                     if "owned" in line and line.startswith("|"))
         assert "``site=\\x1b]0;owned\\x07 `x` <!-- y --> a\\|b \\x1b[2J``" in cell
+
+
+def test_a_snapshot_without_a_domains_zone_says_so(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # The providers' zones, but none of the stack's own domains (example.org, example.net).
+    empty = tmp_path / "providers-only"
+    empty.mkdir()
+    for path in SNAPSHOT.glob("*.zone"):
+        if path.name not in ("example.org.zone", "example.net.zone"):
+            (empty / path.name).write_text(path.read_text())
+    stack = dev_stack(tmp_path)
+    status, out, _ = run(capsys, "--stack", str(stack), "--zones", str(empty), "--no-lock",
+                         "--format", "json")
+    plan = json.loads(out)
+    assert status == 1  # every record would look new: that is not a plan to trust
+    missing = {d["domain"]: [f for f in d["findings"] if f["code"] == "plan-no-snapshot"]
+               for d in plan["domains"]}
+    assert all(len(found) == 1 and found[0]["severity"] == "error"
+               for found in missing.values()), missing
+    status, out, _ = run(capsys, "--stack", str(stack), "--zones", str(empty), "--no-lock",
+                         "--format", "json", "--allow-missing")
+    plan = json.loads(out)
+    assert status == 2
+    severities = {f["severity"] for d in plan["domains"] for f in d["findings"]
+                  if f["code"] == "plan-no-snapshot"}
+    assert severities == {"warning"}
+
+
+def test_bind_style_db_file_names_are_read_as_zone_files(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bind = tmp_path / "bind"
+    bind.mkdir()
+    for path in SNAPSHOT.glob("*.zone"):
+        (bind / f"db.{path.name[:-len('.zone')]}").write_text(path.read_text())
+    stack = dev_stack(tmp_path)
+    _, as_zone, _ = run(capsys, "--stack", str(stack), "--zones", str(SNAPSHOT), "--no-lock",
+                        "--format", "json")
+    _, as_db, _ = run(capsys, "--stack", str(stack), "--zones", str(bind), "--no-lock",
+                      "--format", "json")
+    first, second = json.loads(as_zone), json.loads(as_db)
+    first.pop("source"), second.pop("source")
+    assert first == second
