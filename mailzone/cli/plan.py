@@ -26,6 +26,9 @@ if TYPE_CHECKING:
     from mailzone.plan.model import DomainPlan, Plan, SpfDiff
 
 EXIT_ERRORS = 1  # PlanExit.ERRORS: any failure, as 2 means changes
+#: With --live: seconds per DNS query, and for one domain's whole plan (as check).
+LIVE_TIMEOUT = 3.0
+DOMAIN_TIMEOUT = 30.0
 #: Live plans of at least this many domains show a progress bar (on a terminal).
 PROGRESS_FROM = 10
 #: The snapshot used when neither --zones nor --live is given, beside the stack file.
@@ -56,8 +59,11 @@ def register(commands: Any) -> None:
                       "an error (plan-no-snapshot)")
     plan.add_argument("--nameserver", metavar="HOST[:PORT]",
                       help="with --live: ask this server for everything")
-    plan.add_argument("--timeout", type=float, default=3.0, metavar="S",
+    plan.add_argument("--timeout", type=float, default=None, metavar="S",
                       help="with --live: seconds per DNS query (default 3)")
+    plan.add_argument("--domain-timeout", type=float, default=None, metavar="S",
+                      help="with --live: seconds allowed for one domain's plan; past it its "
+                      "records are unknown, an error (default 30, as mailzone check)")
     plan.add_argument("--concurrency", type=int, default=32, metavar="N",
                       help="with --live: domains planned at once (default 32)")
     plan.add_argument("--format", choices=("text", "json", "markdown"), default="text",
@@ -123,9 +129,17 @@ def _run(args: argparse.Namespace) -> int:
     from mailzone.plan.lock import lock_path_for, read_lock, write_lock
     from mailzone.stack.config import load_stack_config
 
-    if args.nameserver is not None and not args.live:
-        raise UsageError("--nameserver goes with --live (the zones are read from files "
-                         "otherwise)")
+    for option, value in (("--nameserver", args.nameserver), ("--timeout", args.timeout),
+                          ("--domain-timeout", args.domain_timeout)):
+        if value is not None and not args.live:
+            raise UsageError(f"{option} goes with --live (the zones are read from files "
+                             "otherwise)")
+    for option, value, default in (("--timeout", args.timeout, LIVE_TIMEOUT),
+                                   ("--domain-timeout", args.domain_timeout, DOMAIN_TIMEOUT)):
+        if value is None:
+            setattr(args, option[2:].replace("-", "_"), default)
+        elif not 0 < value < float("inf"):
+            raise UsageError(f"{option} {value}: give a number of seconds above 0")
     if args.concurrency < 1:
         raise UsageError(f"--concurrency {args.concurrency}: give 1 or more")
     from mailzone.stack.config import stack_path
@@ -190,7 +204,8 @@ def _plan_live(args: argparse.Namespace, stack: Any, previous: Any) -> Plan:
     count = len(stack.domains)
     if count < PROGRESS_FROM or args.format != "text" or not sys.stderr.isatty():
         return asyncio.run(build_plan(stack, resolver, source=source, previous_lock=previous,
-                                      concurrency=args.concurrency))
+                                      concurrency=args.concurrency,
+                                      domain_timeout=args.domain_timeout))
     from mailzone.cli.output import progress_bar
 
     errors = 0
@@ -203,7 +218,8 @@ def _plan_live(args: argparse.Namespace, stack: Any, previous: Any) -> Plan:
             progress.update(task, advance=1, description=domain.domain, errors=errors)
 
         return asyncio.run(build_plan(stack, resolver, source=source, previous_lock=previous,
-                                      concurrency=args.concurrency, progress=advance))
+                                      concurrency=args.concurrency, progress=advance,
+                                      domain_timeout=args.domain_timeout))
 
 
 # -- text ---------------------------------------------------------------------------------
@@ -303,7 +319,8 @@ _SUMMARY_STYLE = {0: "bold green", 1: "bold red", 2: "bold yellow"}
 def _heading(domain: DomainPlan) -> Pieces:
     from mailzone.plan.model import Action
 
-    parts = [] if domain.changes else ["no changes"]
+    # "no changes" only when every record was read: an unknown record may change.
+    parts = [] if domain.changes or domain.count(Action.UNKNOWN) else ["no changes"]
     for action, label in ((Action.CREATE, "to create"), (Action.UPDATE, "to update"),
                           (Action.UNCHANGED, "unchanged"),
                           (Action.KNOWN_AFTER_APPLY, "known after apply"),

@@ -88,6 +88,7 @@ from mailzone.registry import (
     REGISTRY,
     Face,
 )
+from mailzone.spf.budget import trace
 from mailzone.spf.parser import is_spf
 from mailzone.stack.config import DomainConfig, StackConfig, domain_warnings
 from mailzone.stack.desired import DesiredRecord, desired_records
@@ -376,6 +377,24 @@ def plan_offline(
                           progress=progress, notes=notes), resolver)
 
 
+def unfinished(domain: DomainConfig, seconds: float,
+               config_findings: Sequence[Finding]) -> DomainPlan:
+    """The plan of a domain whose answers did not all come within ``seconds``: every
+    record unknown, and said so (a plan that cannot say what changes is no plan)."""
+    records = tuple(
+        _known_after_apply(r) if not r.known else RecordPlan(
+            r.key, r.owner, str(r.name), r.type, r.ttl, Action.UNKNOWN,
+            tuple(PlannedValue(str(v), ValueStatus.ADD) for v in r.values))
+        for r in desired_records(domain))
+    finding = PLAN_DNS_ERROR.error(
+        f"the records of {domain.domain} were not all read within {seconds:g} s: the plan "
+        "cannot say what changes there. Check the name servers, or raise --domain-timeout",
+        domain.domain)
+    kept = REGISTRY.select(config_findings, face=Face.PLAN)
+    return DomainPlan(domain.domain, domain.dns.provider, records,
+                      tuple(unique([*kept, finding])))
+
+
 async def build_plan(
     stack: StackConfig,
     resolver: Resolver,
@@ -384,24 +403,34 @@ async def build_plan(
     previous_lock: Lock | None = None,
     concurrency: int = 1,
     progress: ProgressCallback | None = None,
+    domain_timeout: float | None = None,
 ) -> Plan:
     """The plan of a stack through any resolver; up to ``concurrency`` domains at once.
 
-    The same engines as ``plan_offline``: each domain's questions go out in batches,
-    and domains are planned side by side. ``progress`` is called once per domain.
+    The same engines as ``plan_offline``: the senders' include trees are walked side by
+    side first, then each domain's questions go out in batches, domains side by side.
+    ``domain_timeout`` bounds each domain's plan (then its records are unknown, an
+    error). ``progress`` is called once per domain.
     """
     walks = Walks()
+    includes = sorted({s.include for d in stack.domains for s in d.senders})
+    budgets = await asyncio.gather(*(run_async(trace(domain=i), resolver) for i in includes))
+    walks.includes.update(zip(includes, budgets, strict=True))
     reports, include_findings, lock = await run_async(
         resolve_includes(stack.domains, walks, previous_lock), resolver)
     warnings = _warnings(stack)
     semaphore = asyncio.Semaphore(max(concurrency, 1))
 
     async def one(domain: DomainConfig) -> DomainPlan:
+        found = [*warnings[domain.domain], *include_findings.get(domain.domain, [])]
         async with semaphore:
-            plan = await run_async(plan_domain(
-                domain, walks, config_findings=[*warnings[domain.domain],
-                                                *include_findings.get(domain.domain, [])]),
-                resolver)
+            try:
+                plan = await asyncio.wait_for(
+                    run_async(plan_domain(domain, walks, config_findings=found), resolver),
+                    domain_timeout)
+            except TimeoutError:
+                assert domain_timeout is not None
+                plan = unfinished(domain, domain_timeout, found)
         if progress is not None:
             progress(plan)
         return plan

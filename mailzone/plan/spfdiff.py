@@ -90,6 +90,8 @@ class Walks:
 
     def __init__(self) -> None:
         self.cache: dict[tuple[str, str | None], tuple[Budget, list[Finding]]] = {}
+        # Include trees walked ahead of the plan (side by side, live): see build_plan.
+        self.includes: dict[str, Budget] = {}
 
     @staticmethod
     def _domain_free(text: str) -> bool:
@@ -114,6 +116,9 @@ class Walks:
         return budget, [f.at(domain) for f in findings]
 
     def include(self, include: str) -> Exchange[Budget]:
+        known = self.includes.get(include)
+        if known is not None:
+            return known
         return (yield from trace(domain=include))
 
 

@@ -139,3 +139,32 @@ def test_a_live_plan_of_many_domains_shows_a_progress_bar_on_a_terminal(
     assert status == 2
     assert "planning" in err and "2/2" in err
     assert "SPF diff  lookups 4 -> 6 of 10" in out
+
+
+def test_a_server_that_never_answers_is_bounded_and_never_no_changes(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A port that takes queries and answers none: every domain's plan ends at its time
+    bound with its records unknown (an error), and no heading says 'no changes'."""
+    import socket
+
+    silent = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    silent.bind(("127.0.0.1", 0))
+    port = silent.getsockname()[1]
+    stack = tmp_path / "Pulumi.dev.yaml"
+    shutil.copy(ROOT / "Pulumi.dev.yaml", stack)
+    try:
+        status = main(["plan", "--stack", str(stack), "--live", "--nameserver",
+                       f"127.0.0.1:{port}", "--timeout", "0.2", "--domain-timeout", "1",
+                       "--no-lock", "--format", "json"])
+        plan = json.loads(capsys.readouterr().out)
+        main(["plan", "--stack", str(stack), "--live", "--nameserver", f"127.0.0.1:{port}",
+              "--timeout", "0.2", "--domain-timeout", "1", "--no-lock"])
+        text = capsys.readouterr().out
+    finally:
+        silent.close()
+    assert status == 1
+    for domain in plan["domains"]:
+        assert {r["action"] for r in domain["records"]} <= {"unknown", "known-after-apply"}
+        assert "plan-dns-error" in {f["code"] for f in domain["findings"]}
+    assert "no changes" not in text
+    assert "Exit 1: errors" in text
