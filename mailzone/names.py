@@ -11,10 +11,48 @@ from __future__ import annotations
 import ipaddress
 import re
 
+import idna
+
 # A host-name label (RFC 1123): letters, digits and inner hyphens, 1 to 63 of them.
 _LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 # With underscores, as names that only hold records use them (_spf, _dmarc, _domainkey).
 _RECORD_LABEL = re.compile(r"^(?!-)[a-z0-9_-]{1,63}(?<!-)$")
+
+
+def to_ascii(name: str) -> str:
+    """``name`` in the form DNS carries: each label with non-ASCII characters as its
+    A-label (``bücher.example`` -> ``xn--bcher-kva.example``), after UTS 46 mapping
+    (nontransitional: ``ß`` stays ``ß``, as browsers and registries do). ASCII names
+    are returned as given. Raises ``ValueError`` saying why a name is not one.
+    """
+    if name.isascii():
+        return name
+    trailing = "." if name.endswith((".", "。")) else ""
+    try:
+        mapped = idna.uts46_remap(name.rstrip(".。"), std3_rules=False, transitional=False)
+        labels = [label if label.isascii() else idna.alabel(label).decode("ascii")
+                  for label in mapped.split(".")]
+    except (idna.IDNAError, UnicodeError) as exc:
+        raise ValueError(f"not a valid international name ({exc})") from None
+    return ".".join(labels) + trailing
+
+
+def to_unicode(name: str) -> str:
+    """The U-label form of ``name`` for people (``xn--bcher-kva.example`` -> ``bücher.example``);
+    the name as given when it has no A-label or one that does not decode."""
+    if "xn--" not in name.lower():
+        return name
+    try:
+        return ".".join(idna.ulabel(label) if label.lower().startswith("xn--")
+                        else label for label in name.split("."))
+    except (idna.IDNAError, UnicodeError):
+        return name
+
+
+def display(name: str) -> str:
+    """Both forms when they differ: ``xn--bcher-kva.example (bücher.example)``."""
+    unicode = to_unicode(name)
+    return name if unicode == name else f"{name} ({unicode})"
 
 
 def domain_problem(name: str, *, underscores: bool = False) -> str | None:
@@ -22,8 +60,13 @@ def domain_problem(name: str, *, underscores: bool = False) -> str | None:
 
     The reason reads after the name ("'localhost' is not a domain: a single
     label: ..."). ``underscores`` accepts ``_`` in labels, for names that only
-    hold records (``_spf.example.net``). A trailing dot is allowed.
+    hold records (``_spf.example.net``). A trailing dot is allowed. An international
+    name is judged in its A-label form (``to_ascii``).
     """
+    try:
+        name = to_ascii(name)
+    except ValueError as exc:
+        return str(exc)
     text = name[:-1] if name.endswith(".") else name
     try:
         ipaddress.ip_address(text)

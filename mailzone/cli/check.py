@@ -99,12 +99,12 @@ def register(commands: Any) -> None:
 def _checked_domain(name: str, where: str) -> str:
     from mailzone.dns.resolver import normalize_name
     from mailzone.errors import UsageError
-    from mailzone.names import domain_problem
+    from mailzone.names import domain_problem, to_ascii
 
     problem = domain_problem(name, underscores=True)
     if problem is not None:
         raise UsageError(f"{where}{name!r} is not a domain to check: {problem}")
-    return normalize_name(name)
+    return normalize_name(to_ascii(name))
 
 
 def read_domain_list(text: str, source: str) -> list[Target]:
@@ -389,9 +389,10 @@ def _render_domain(out: Console, report: DomainReport) -> None:
 
     from mailzone.cli.output import printable
     from mailzone.cli.render import budget_tree
+    from mailzone.names import display
 
     style = _STATUS_STYLE[report.status]
-    out.print(Text.assemble((report.domain, "bold"), "  ", (report.status, style)))
+    out.print(Text.assemble((display(report.domain), "bold"), "  ", (report.status, style)))
     spf = report.spf
     if spf.budget is not None:
         out.print(budget_tree(spf.budget))
@@ -470,6 +471,7 @@ def _summary_table(reports: list[DomainReport]) -> Any:
 
     from mailzone.audit.model import DkimStatus, MxStatus
     from mailzone.cli.output import escape
+    from mailzone.names import display
 
     table = Table(title="mailzone check", box=box.SIMPLE_HEAD, expand=False, pad_edge=False)
     table.add_column("domain", overflow="fold", min_width=12)
@@ -495,7 +497,7 @@ def _summary_table(reports: list[DomainReport]) -> Any:
         errors = sum(1 for f in report.findings if f.is_error)
         warnings = len(report.findings) - errors
         table.add_row(
-            escape(report.domain),
+            escape(display(report.domain)),
             f"[{_SPF_STYLE.get(spf.status, '')}]{spf.status}[/]",
             lookups,
             escape(dmarc.policy or dmarc.status),

@@ -328,7 +328,9 @@ def _heading(domain: DomainPlan) -> Pieces:
         count = domain.count(action)
         if count:
             parts.append(f"{count} {label}")
-    return [(domain.domain, "bold"), (f"  {domain.provider}  ", ""),
+    from mailzone.names import display
+
+    return [(display(domain.domain), "bold"), (f"  {domain.provider}  ", ""),
             (", ".join(parts), "cyan")]
 
 

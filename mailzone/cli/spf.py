@@ -103,6 +103,8 @@ def run_lint(args: argparse.Namespace) -> int:
     from mailzone.spf.lint import lint_offline, lint_tree
 
     record, strings = _joined(args.record)
+    if args.domain is not None:
+        args.domain = _ascii_domain(args.domain, "--domain")
     budget = None
     if args.zones or args.nameserver:
         findings, budget = asyncio.run(lint_tree(record, _resolver(args),
@@ -130,6 +132,18 @@ def run_lint(args: argparse.Namespace) -> int:
 
             out.print(budget_tree(budget))
     return ExitStatus.FINDINGS if has_errors(findings) else ExitStatus.OK
+
+
+def _ascii_domain(name: str, what: str) -> str:
+    """A domain argument in its A-label form (``bücher.example`` is
+    ``xn--bcher-kva.example`` in DNS); a usage error when it is no domain name."""
+    from mailzone.errors import UsageError
+    from mailzone.names import domain_problem, to_ascii
+
+    problem = domain_problem(name, underscores=True)
+    if problem is not None:
+        raise UsageError(f"{what} {name!r} is not a domain name: {problem}")
+    return to_ascii(name)
 
 
 def _joined(given: str) -> tuple[str, list[str] | None]:
@@ -180,8 +194,13 @@ def run_eval(args: argparse.Namespace) -> int:
         raise UsageError(f"--ip {args.ip!r} is not an IPv4 or IPv6 address") from None
     if not args.sender and args.helo == "unknown":
         raise UsageError("an empty --sender checks the HELO identity: give --helo NAME")
-    outcome = asyncio.run(check_identity(args.ip, args.sender, _resolver(args),
-                                         helo=args.helo))
+    sender = args.sender
+    if "@" in sender:  # the domain part as DNS carries it (bücher.example: xn--...)
+        local, _, domain = sender.rpartition("@")
+        sender = f"{local}@{_ascii_domain(domain, '--sender domain')}"
+    helo = args.helo if args.helo.startswith("[") or args.helo == "unknown" else (
+        _ascii_domain(args.helo, "--helo"))
+    outcome = asyncio.run(check_identity(args.ip, sender, _resolver(args), helo=helo))
     if args.json:
         print_json({
             "result": outcome.result.value,
@@ -210,7 +229,7 @@ def run_tree(args: argparse.Namespace) -> int:
     from mailzone.spf.budget import walk
     from mailzone.spf.lint import lint_record
 
-    budget = asyncio.run(walk(_resolver(args), domain=args.domain))
+    budget = asyncio.run(walk(_resolver(args), domain=_ascii_domain(args.domain, "DOMAIN")))
     # The published record's own text (its IP literals, +all, ...) as lint judges it,
     # then the tree's: what check says of the same domain's SPF.
     own = lint_record(budget.root.record, domain=budget.root.domain) if budget.root.record else []

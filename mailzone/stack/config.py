@@ -57,7 +57,7 @@ from mailzone.mail.dmarc import (
     parse_dmarc,
 )
 from mailzone.mail.dmarc import format_dmarc as _format_dmarc
-from mailzone.names import domain_problem, is_host_label
+from mailzone.names import domain_problem, is_host_label, to_ascii
 from mailzone.providers import PROVIDERS, DnsProvider, Provider
 from mailzone.registry import CONFIG_INCLUDE_COST_UNKNOWN, CONFIG_NO_DMARC, SENDER_NOREPLY
 from mailzone.rules.sender import check_sender_address, check_sender_domain
@@ -151,6 +151,10 @@ def _parse_sender(value: object) -> SpfSender:
         if not isinstance(include, str) or not include.strip():
             raise _fail("an include entry needs 'include: <domain>', such as 'spf.partner.example'")
         include = include.strip().rstrip(".").lower()
+        try:
+            include = to_ascii(include)
+        except ValueError as exc:
+            raise _fail(f"include: {include!r} is {exc}") from None
         if include.startswith(("ip4:", "ip6:")) or _is_ip(include):
             raise _fail(
                 f"{include!r} is an IP address: literal IPs are never authorised (providers "
@@ -276,7 +280,7 @@ class DnsConfig(_Model):
         problem = _name_problem(value)
         if problem:
             raise _fail(problem)
-        return value.rstrip(".").lower()
+        return to_ascii(value).rstrip(".").lower()
 
     @model_validator(mode="after")
     def _zone(self) -> DnsConfig:
@@ -409,10 +413,11 @@ class DomainConfig(_Model):
     @field_validator("domain")
     @classmethod
     def _domain(cls, value: str) -> str:
+        """The A-label form: ``bücher.example`` is ``xn--bcher-kva.example`` in DNS."""
         problem = _name_problem(value)
         if problem:
             raise _fail(problem)
-        return value.rstrip(".").lower()
+        return to_ascii(value).rstrip(".").lower()
 
     @field_validator("senders")
     @classmethod
@@ -652,7 +657,7 @@ def parse_domains(raw: object, *, default_region: str | None = None) -> list[Dom
             continue
         name = entry.get("domain")
         if isinstance(name, str) and domain_problem(name) is None:
-            key = name.rstrip(".").lower()
+            key = to_ascii(name).rstrip(".").lower()
             if key in first_at:
                 problems.append((
                     f"{prefix}.domain",

@@ -264,3 +264,18 @@ def test_control_characters_from_dns_are_shown_not_obeyed(
     out = capsys.readouterr().out
     assert "\x1b" not in out and "\x07" not in out
     assert "\\x1b]0;owned\\x07" in out
+
+
+def test_an_international_name_is_checked_as_its_a_label_and_shown_in_both_forms(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    zones = tmp_path / "zones"
+    zones.mkdir()
+    (zones / "xn--bcher-kva.example.zone").write_text(
+        "$ORIGIN xn--bcher-kva.example.\n$TTL 3600\n@ SOA ns1 h 1 7200 3600 1209600 300\n"
+        "@ NS ns1\nns1 A 192.0.2.53\n@ MX 0 .\n@ TXT \"v=spf1 -all\"\n"
+        "_dmarc TXT \"v=DMARC1; p=reject; rua=mailto:d@xn--bcher-kva.example\"\n")
+    assert main(["check", "bücher.example", "--zones", str(zones), "--format", "json"]) == 0
+    (report,) = json.loads(capsys.readouterr().out)["domains"]
+    assert report["domain"] == "xn--bcher-kva.example" and report["spf"]["status"] == "ok"
+    main(["check", "bücher.example", "--zones", str(zones)])
+    assert "xn--bcher-kva.example (bücher.example)" in capsys.readouterr().out

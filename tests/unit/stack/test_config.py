@@ -431,3 +431,14 @@ def test_a_huge_value_is_quoted_by_a_short_prefix_only() -> None:
         assert len(message) < 1100, (path, len(message))
     keep = dict(refused.value.problems)["domains[0].keepTxt"]
     assert "verification=xxx" in keep and keep.endswith("twice: keep one")
+
+
+def test_an_international_domain_is_configured_as_its_a_label() -> None:
+    (domain,) = parse_domains([{"domain": "bücher.example", "dns": {"provider": "route53"},
+                                "senders": [{"include": "spf.bücher.example"}]}])
+    assert domain.domain == "xn--bcher-kva.example"
+    assert domain.spf_includes == ["spf.xn--bcher-kva.example"]
+    with pytest.raises(ConfigError) as twice:
+        parse_domains([{"domain": "bücher.example", "dns": {"provider": "route53"}},
+                       {"domain": "xn--bcher-kva.example", "dns": {"provider": "route53"}}])
+    assert any("already configured" in m for _, m in twice.value.problems)
