@@ -41,6 +41,7 @@ test: $(VENV)/.dev nsd
 	$(VENV)/bin/mypy mailzone components __main__.py
 	$(VENV)/bin/mypy -p policies
 	$(VENV)/bin/lint-imports --no-cache
+	$(VENV)/bin/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
 	$(PY) -m pytest -q
 
 lint: $(VENV)/.dev
