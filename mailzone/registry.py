@@ -590,6 +590,13 @@ PLAN_NO_SNAPSHOT = _rule(Rule(
     "the zone snapshot holds no zone for a managed domain: every record would look new "
     "(a warning with --allow-missing)",
     "design: plan", frozenset({Face.PLAN}), omitted=_PLAN_OMITTED))
+PLAN_UNSAFE = _rule(Rule(
+    "plan-unsafe", EW,
+    "the plan would remove or replace more than a share (30%) of the published values at "
+    "the names the stack manages, or every TXT value at an apex (a warning with "
+    "--allow-unsafe)",
+    "design: records and ownership (octoDNS's update thresholds)", frozenset({Face.PLAN}),
+    omitted=_PLAN_OMITTED))
 PLAN_DNS_ERROR = _rule(Rule(
     "plan-dns-error", E, "the current records could not be read",
     "design: plan", frozenset({Face.PLAN}), omitted=_PLAN_OMITTED))

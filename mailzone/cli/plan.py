@@ -54,6 +54,12 @@ def register(commands: Any) -> None:
     source.add_argument("--live", action="store_true",
                         help="read what is published from live DNS: each domain's "
                         "authoritative servers, or --nameserver")
+    plan.add_argument("--allow-unsafe", action="store_true",
+                      help="a plan that removes or replaces too much of what is published "
+                      "is a warning, not an error (plan-unsafe)")
+    plan.add_argument("--unsafe-share", type=float, default=30.0, metavar="PCT",
+                      help="the share of the published values at the managed names a plan "
+                      "may remove or replace before it is unsafe (default 30)")
     plan.add_argument("--allow-missing", action="store_true",
                       help="offline: a domain with no zone in the snapshot is a warning, not "
                       "an error (plan-no-snapshot)")
@@ -123,6 +129,15 @@ def _failure_document(args: argparse.Namespace, error: str,
         sys.stdout.write("\n".join(lines).rstrip() + "\n")
 
 
+def _guard(args: argparse.Namespace) -> Any:
+    from mailzone.errors import UsageError
+    from mailzone.plan.guard import UnsafeGuard
+
+    if not 0 <= args.unsafe_share <= 100:
+        raise UsageError(f"--unsafe-share {args.unsafe_share}: give a percentage, 0 to 100")
+    return UnsafeGuard(share=args.unsafe_share / 100, allow=args.allow_unsafe)
+
+
 def _run(args: argparse.Namespace) -> int:
     from mailzone.errors import UsageError
     from mailzone.plan.build import plan_offline
@@ -166,7 +181,7 @@ def _run(args: argparse.Namespace) -> int:
         notes = snapshot_findings(stack, resolver.zone_of, source=source,
                                   allow_missing=args.allow_missing)
         plan = plan_offline(stack, resolver, source=source, previous_lock=previous,
-                            notes=notes)
+                            notes=notes, guard=_guard(args))
     written = False
     if lock_path is not None:
         written = write_lock(lock_path, plan.lock)
@@ -205,7 +220,8 @@ def _plan_live(args: argparse.Namespace, stack: Any, previous: Any) -> Plan:
     if count < PROGRESS_FROM or args.format != "text" or not sys.stderr.isatty():
         return asyncio.run(build_plan(stack, resolver, source=source, previous_lock=previous,
                                       concurrency=args.concurrency,
-                                      domain_timeout=args.domain_timeout))
+                                      domain_timeout=args.domain_timeout,
+                                      guard=_guard(args)))
     from mailzone.cli.output import progress_bar
 
     errors = 0
@@ -219,7 +235,8 @@ def _plan_live(args: argparse.Namespace, stack: Any, previous: Any) -> Plan:
 
         return asyncio.run(build_plan(stack, resolver, source=source, previous_lock=previous,
                                       concurrency=args.concurrency, progress=advance,
-                                      domain_timeout=args.domain_timeout))
+                                      domain_timeout=args.domain_timeout,
+                                      guard=_guard(args)))
 
 
 # -- text ---------------------------------------------------------------------------------

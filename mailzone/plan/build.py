@@ -64,6 +64,7 @@ from mailzone.errors import DnsError, SpfSyntaxError
 from mailzone.findings import Finding, Severity, unique
 from mailzone.mail import catalogue
 from mailzone.mail.dmarc import organisational_domain, record_name
+from mailzone.plan.guard import DEFAULT_GUARD, UnsafeGuard, apex_unsafe, unsafe_findings
 from mailzone.plan.lock import Lock, LockEntry, describe_change
 from mailzone.plan.model import (
     Action,
@@ -125,6 +126,7 @@ def plan_domain(
     walks: Walks,
     *,
     config_findings: Sequence[Finding] = (),
+    guard: UnsafeGuard = DEFAULT_GUARD,
 ) -> Exchange[DomainPlan]:
     """The plan of one validated domain, as an engine (``mailzone.dns.exchange``).
 
@@ -158,6 +160,7 @@ def plan_domain(
         got = fetched[(str(record.name), record.type)]
         records.append((yield from _plan_record(record, provider, got, walks, findings)))
     findings += pack_findings(domain, records, published_dmarc)
+    findings += apex_unsafe(domain.domain, records, guard)
     # The config's findings that a plan reports: config-no-dmarc is left to the plan's
     # own dmarc-missing, which says it with what is published.
     kept_config = REGISTRY.select(config_findings, face=Face.PLAN)
@@ -341,6 +344,7 @@ def plan_stack(
     previous_lock: Lock | None = None,
     progress: ProgressCallback | None = None,
     notes: Mapping[str, Sequence[Finding]] | None = None,
+    guard: UnsafeGuard = DEFAULT_GUARD,
 ) -> Exchange[Plan]:
     """The plan of a validated stack, one domain after another, as an engine.
 
@@ -356,11 +360,13 @@ def plan_stack(
     for domain in stack.domains:
         plan = yield from plan_domain(
             domain, walks,
-            config_findings=[*warnings[domain.domain], *include_findings.get(domain.domain, [])])
+            config_findings=[*warnings[domain.domain], *include_findings.get(domain.domain, [])],
+            guard=guard)
         if progress is not None:
             progress(plan)
         domains.append(plan)
-    return Plan(stack.stack, source, tuple(domains), tuple(reports), lock)
+    return Plan(stack.stack, source, tuple(domains), tuple(reports), lock,
+                tuple(unsafe_findings(domains, guard)))
 
 
 def plan_offline(
@@ -371,10 +377,11 @@ def plan_offline(
     previous_lock: Lock | None = None,
     progress: ProgressCallback | None = None,
     notes: Mapping[str, Sequence[Finding]] | None = None,
+    guard: UnsafeGuard = DEFAULT_GUARD,
 ) -> Plan:
     """The plan of a stack through a resolver that answers at once (a zone directory)."""
     return run(plan_stack(stack, source=source, previous_lock=previous_lock,
-                          progress=progress, notes=notes), resolver)
+                          progress=progress, notes=notes, guard=guard), resolver)
 
 
 def unfinished(domain: DomainConfig, seconds: float,
@@ -404,6 +411,7 @@ async def build_plan(
     concurrency: int = 1,
     progress: ProgressCallback | None = None,
     domain_timeout: float | None = None,
+    guard: UnsafeGuard = DEFAULT_GUARD,
 ) -> Plan:
     """The plan of a stack through any resolver; up to ``concurrency`` domains at once.
 
@@ -426,7 +434,8 @@ async def build_plan(
         async with semaphore:
             try:
                 plan = await asyncio.wait_for(
-                    run_async(plan_domain(domain, walks, config_findings=found), resolver),
+                    run_async(plan_domain(domain, walks, config_findings=found, guard=guard),
+                              resolver),
                     domain_timeout)
             except TimeoutError:
                 assert domain_timeout is not None
@@ -436,4 +445,5 @@ async def build_plan(
         return plan
 
     domains = await asyncio.gather(*(one(d) for d in stack.domains))
-    return Plan(stack.stack, source, tuple(domains), tuple(reports), lock)
+    return Plan(stack.stack, source, tuple(domains), tuple(reports), lock,
+                tuple(unsafe_findings(domains, guard)))

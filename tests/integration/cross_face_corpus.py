@@ -1192,6 +1192,19 @@ def _plan_cases() -> list[Case]:
         why="mailgun.org costs one lookup more than the catalogue says",
         records=(*lines, *published_mail_domain(domain, f"mx.{STACK}")),
         plan=config, plan_run="drift"))
+    # Every TXT value at the apex would go: the SPF record replaced, two tokens lost.
+    domain = f"unsafe.{PLANZ}"
+    config = stack_config(domain, {})
+    _, lines = declared(config)
+    apex_spf = f"{domain}. TXT "
+    cases.append(Case(
+        id="plan-unsafe-apex", domain=domain,
+        why="the plan removes or replaces every TXT value at the apex",
+        records=(*(line for line in lines if not (line.startswith(apex_spf)
+                                                  and "v=spf1" in line)),
+                 *txt(domain, "v=spf1 include:old.example.net -all", "token=a", "token=b"),
+                 *published_mail_domain(domain, f"mx.{STACK}")),
+        plan=config))
     # A domain the snapshot holds no zone for: compared with nothing, so said so.
     domain = "unsnapshotted.example"
     cases.append(Case(

@@ -503,3 +503,42 @@ def test_domains_planned_concurrently_give_the_same_plan(tmp_path: Path) -> None
     sequential = plan_offline(config, ZoneDirResolver(zones))
     concurrent = asyncio.run(build_plan(config, ZoneDirResolver(zones), concurrency=4))
     assert concurrent.to_json() == sequential.to_json()
+
+
+def _apex_zones(tmp_path: Path, names: list[str]) -> Path:
+    return zone_dir(tmp_path / "zones", {name: zone(
+        name, '@ TXT "v=spf1 include:old.example.net -all"', '@ TXT "token=a"',
+        '@ TXT "token=b"') for name in names})
+
+
+def test_a_plan_that_replaces_every_txt_value_at_an_apex_is_unsafe(tmp_path: Path) -> None:
+    zones = _apex_zones(tmp_path, ["example.com"])
+    config = stack({"domain": "example.com", "dns": ROUTE53, "senders": ["amazon-ses"]})
+    result = plan(zones, config)
+    (unsafe,) = [f for f in result.findings if f.code == "plan-unsafe"]
+    assert unsafe.is_error and "all 3 TXT values at the apex of example.com" in unsafe.message
+    assert result.exit_status == EXIT_ERRORS
+    # Keeping the tokens makes it an ordinary update of the SPF record.
+    kept = stack({"domain": "example.com", "dns": ROUTE53, "senders": ["amazon-ses"],
+                  "keepTxt": ["token=a", "token=b"]})
+    assert [f for f in plan(zones, kept).findings if f.code == "plan-unsafe"] == []
+
+
+def test_a_plan_that_replaces_more_than_the_share_is_unsafe_unless_allowed(
+        tmp_path: Path) -> None:
+    from mailzone.plan.guard import UnsafeGuard
+
+    names = [f"d{i}.example.com" for i in range(4)]
+    zones = _apex_zones(tmp_path, names)
+    config = stack(*({"domain": n, "dns": ROUTE53, "senders": ["amazon-ses"],
+                      "keepTxt": ["token=a"]} for n in names))
+    # Per domain: the SPF record replaced and token=b lost, token=a kept: 8 of 12 going.
+    result = plan_offline(config, ZoneDirResolver(zones))
+    share = [f for f in result.findings if f.code == "plan-unsafe" and not f.where]
+    assert len(share) == 1 and share[0].is_error
+    assert "8 of the 12 values" in share[0].message
+    allowed = plan_offline(config, ZoneDirResolver(zones), guard=UnsafeGuard(allow=True))
+    assert {f.severity.value for f in allowed.findings if f.code == "plan-unsafe"} == {
+        "warning"}
+    relaxed = plan_offline(config, ZoneDirResolver(zones), guard=UnsafeGuard(share=0.7))
+    assert [f for f in relaxed.findings if f.code == "plan-unsafe" and not f.where] == []
