@@ -41,13 +41,16 @@ def _unsafe(guard: UnsafeGuard) -> tuple[Severity, str]:
 
 def apex_unsafe(domain: str, records: Sequence[RecordPlan], guard: UnsafeGuard
                 ) -> list[Finding]:
-    """``plan-unsafe`` when every TXT value published at the apex would go."""
+    """``plan-unsafe`` when every TXT value published at the apex would go, some of them
+    not replaced by a value of their kind (lost): replacing two SPF records by one is a
+    repair, wiping an apex is not."""
     severity, fix = _unsafe(guard)
     found: list[Finding] = []
     for record in records:
         values = [v for v in record.values if v.status in _PUBLISHED]
         if (record.type == "TXT" and record.name == domain and len(values) > 1
-                and all(v.status in _GOING for v in values)):
+                and all(v.status in _GOING for v in values)
+                and any(v.status is ValueStatus.LOST for v in values)):
             found.append(PLAN_UNSAFE.finding(
                 severity,
                 f"the plan removes or replaces all {len(values)} TXT values at the apex of "
