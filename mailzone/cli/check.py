@@ -14,6 +14,7 @@ the targets and prints. Exit status: 0 when no domain has an error finding,
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +29,8 @@ if TYPE_CHECKING:
 
 EXIT_OK = ExitStatus.OK
 EXIT_ERRORS = ExitStatus.FINDINGS
+#: One label of a DKIM selector (RFC 6376 3.1: sub-domain syntax; '_' as providers use).
+_SELECTOR_LABEL = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?")
 #: A tree per domain is printed without --tree up to this many domains.
 TREES_UP_TO = 1
 #: The progress bar shows from this many domains, on a terminal.
@@ -167,9 +170,16 @@ def _targets(args: argparse.Namespace) -> list[Target]:
     if not targets:
         raise UsageError("no domains to check: give DOMAIN arguments, --file FILE or "
                          "--stack NAME")
+    from mailzone.names import is_host_label
+
+    for selector in args.dkim_selectors:
+        labels = selector.split(".")
+        if not selector or not all(_SELECTOR_LABEL.fullmatch(x) for x in labels):
+            raise UsageError(f"--dkim-selector {selector!r} is not a DKIM selector: DNS "
+                             "labels of letters, digits, '-' and '_' (RFC 6376 3.1)")
     extra = tuple(args.dkim_selectors)
     label = args.mail_from_subdomain
-    if label is not None and "." in label.strip("."):
+    if label is not None and not is_host_label(label):
         raise UsageError(f"--mail-from-subdomain {label!r}: give one label, such as 'mail'")
     seen: dict[str, Target] = {}
     for target in targets:
@@ -221,13 +231,13 @@ def _options(args: argparse.Namespace) -> Any:
 
     if args.concurrency < 1:
         raise UsageError(f"--concurrency {args.concurrency}: give 1 or more")
-    if args.timeout <= 0:
+    if not 0 < args.timeout < float("inf"):
         raise UsageError(f"--timeout {args.timeout:g}: give a number of seconds above 0")
     if args.retries < 0:
         raise UsageError(f"--retries {args.retries}: give 0 or more")
     domain_timeout = DEFAULT_DOMAIN_TIMEOUT if args.domain_timeout is None else \
         args.domain_timeout
-    if domain_timeout <= 0:
+    if not 0 < domain_timeout < float("inf"):
         raise UsageError(f"--domain-timeout {domain_timeout:g}: give a number of seconds "
                          "above 0")
     cap = DEFAULT_QUERY_CAP if args.max_queries is None else args.max_queries

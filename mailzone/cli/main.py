@@ -17,7 +17,7 @@ from typing import Any, NoReturn
 
 from mailzone import __version__
 from mailzone.cli.contract import TOP, ExitContract
-from mailzone.errors import ExitStatus, MailzoneError
+from mailzone.errors import ExitStatus, MailzoneError, clip
 
 EXIT_OK = ExitStatus.OK
 EXIT_FINDINGS = ExitStatus.FINDINGS
@@ -81,7 +81,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         status: int = args.run(args)
         sys.stdout.flush()
     except MailzoneError as exc:
-        sys.stderr.write(f"mailzone: {exc}\n")
+        # One line that names the input by a short prefix of it, never all of it.
+        sys.stderr.write(f"mailzone: {clip(str(exc))}\n")
         # Bad input is the command's usage status (1 for plan, where 2 means changes).
         return contract.usage if exc.exit_status == ExitStatus.USAGE else exc.exit_status
     except KeyboardInterrupt:

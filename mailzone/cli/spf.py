@@ -88,6 +88,8 @@ def _resolver(args: argparse.Namespace) -> Any:
     from mailzone.dns.source import open_resolver
     from mailzone.errors import UsageError
 
+    if not 0 < args.timeout < float("inf"):
+        raise UsageError(f"--timeout {args.timeout:g}: give a number of seconds above 0")
     resolver = open_resolver(args.zones, args.nameserver, timeout=args.timeout)
     cap = getattr(args, "max_queries", None)
     if cap is None:
