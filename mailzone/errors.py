@@ -98,7 +98,10 @@ class ZoneFileError(MailzoneError):
 QUOTE_LIMIT = 60
 MESSAGE_LIMIT = 1000
 _LONG = QUOTE_LIMIT + 1
-_QUOTED = re.compile(rf"'(?:[^'\\]|\\.){{{_LONG},}}'|\"(?:[^\"\\]|\\.){{{_LONG},}}\"")
+# A quote opens a value only where no letter precedes it: the apostrophe of "server's"
+# or "domain's" is prose, and must not pair with a later quote into one long "value".
+_QUOTED = re.compile(rf"(?<!\w)'(?:[^'\\]|\\.){{{_LONG},}}'"
+                     rf"|(?<!\w)\"(?:[^\"\\]|\\.){{{_LONG},}}\"")
 
 
 def clip(message: str) -> str:

@@ -633,8 +633,9 @@ CHECK_IP_RESULT = _rule(Rule(
     "RFC 7208 2.6", frozenset({Face.CHECK}),
     omitted={**_CHECK_OMITTED, Face.SPF: "`mailzone spf eval` prints the result itself"}))
 CHECK_TXT_ANSWER_SIZE = _rule(Rule(
-    "check-txt-answer-size", W, "the whole TXT answer at a name is over 512 octets",
-    "RFC 7208 3.4", frozenset({Face.CHECK}), omitted=_CHECK_OMITTED))
+    "check-txt-answer-size", EW, "the whole TXT answer at a name is over 512 octets (a "
+    "warning), or over 65,535, more than any DNS message can carry (an error)",
+    "RFC 7208 3.4, RFC 1035 4.2.2", frozenset({Face.CHECK}), omitted=_CHECK_OMITTED))
 CHECK_INTERNAL_ERROR = _rule(Rule(
     "check-internal-error", E, "a check failed unexpectedly (a bug): the others still ran",
     "design: check", frozenset({Face.CHECK}), omitted=_CHECK_OMITTED))

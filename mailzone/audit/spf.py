@@ -30,6 +30,9 @@ from mailzone.spf.check import Result, evaluate
 from mailzone.spf.lint import UDP_SIZE, lint_txt_values
 from mailzone.spf.parser import is_spf
 
+#: The largest DNS message: its length travels in two octets over TCP (RFC 1035 4.2.2).
+MAX_MESSAGE = 65535
+
 
 def txt_answer_octets(name: str, values: Iterable[str]) -> int:
     """The size of a DNS response carrying these TXT values (no EDNS, name compression).
@@ -76,7 +79,15 @@ def judge_answer(name: str, answer: Answer, *, mail_from: bool) -> AnswerVerdict
         return AnswerVerdict(values, size, SpfStatus.PERMERROR,
                              f"{len(values)} v=spf1 records at {name} (RFC 7208 4.5)", lint)
     findings: list[Finding] = []
-    if size > UDP_SIZE and octets(values[0]) <= UDP_SIZE:
+    if size > MAX_MESSAGE:
+        findings.append(CHECK_TXT_ANSWER_SIZE.error(
+            f"the TXT answer at {name} is about {size} octets with all {len(answer.records)} "
+            f"values: over {MAX_MESSAGE}, more than a DNS message can carry even over TCP, "
+            "so receivers get a server failure or a cut answer and SPF temperror. Remove "
+            "TXT values no longer needed",
+            name,
+        ))
+    elif size > UDP_SIZE and octets(values[0]) <= UDP_SIZE:
         findings.append(CHECK_TXT_ANSWER_SIZE.warning(
             f"the TXT answer at {name} is about {size} octets with all "
             f"{len(answer.records)} values: over {UDP_SIZE} receivers without EDNS get it "

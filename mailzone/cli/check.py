@@ -19,6 +19,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from mailzone.cli import contract
+from mailzone.dns.resolver import DEFAULT_RETRIES, DEFAULT_TIMEOUT
 from mailzone.errors import ExitStatus
 
 if TYPE_CHECKING:
@@ -49,6 +50,11 @@ def register(commands: Any) -> None:
         "null MX with v=spf1 -all), the MAIL FROM domain's MX and SPF, DKIM keys, and with "
         "--ip the SPF result for mail from that address. DNS faults become findings.",
         contract=contract.CHECK,
+        examples=(
+            "mailzone check example.com --dkim-selector s1",
+            "mailzone check --file domains.txt --format jsonl > audit.jsonl",
+            "mailzone check example.net --zones examples/zones",
+        ),
     )
     check.add_argument("domains", nargs="*", metavar="DOMAIN", help="domains to check")
     check.add_argument(
@@ -61,15 +67,18 @@ def register(commands: Any) -> None:
         "their MAIL FROM domains come from its config; DOMAIN arguments pick some of them")
     source = check.add_mutually_exclusive_group()
     source.add_argument("--nameserver", metavar="HOST[:PORT]",
-                        help="ask this DNS server (default: the system's resolvers)")
+                        help="ask this DNS server, by address or host name, on port 53 unless "
+                        ":PORT follows (default: the system's resolvers)")
     source.add_argument("--zones", metavar="DIR",
                         help="answer from a directory of BIND zone files instead of DNS")
     check.add_argument("--concurrency", type=int, default=32, metavar="N",
                        help="domains checked at once (default 32)")
-    check.add_argument("--timeout", type=float, default=2.0, metavar="S",
-                       help="seconds to wait for each DNS answer (default 2)")
-    check.add_argument("--retries", type=int, default=1, metavar="N",
-                       help="times a DNS query is sent again after a timeout (default 1)")
+    check.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="S",
+                       help=f"seconds to wait for each DNS answer (default {DEFAULT_TIMEOUT:g}, "
+                       "as every command)")
+    check.add_argument("--retries", type=int, default=DEFAULT_RETRIES, metavar="N",
+                       help="times a DNS query is sent again after a timeout "
+                       f"(default {DEFAULT_RETRIES})")
     check.add_argument("--domain-timeout", type=float, default=None, metavar="S",
                        help="seconds allowed for all the checks of one domain (default 30)")
     check.add_argument("--max-queries", type=int, default=None, metavar="N",
@@ -110,6 +119,16 @@ def _checked_domain(name: str, where: str) -> str:
     return normalize_name(to_ascii(name))
 
 
+def _checked_selector(selector: str, where: str) -> str:
+    """``selector`` when it is a DKIM selector, else a ``UsageError`` after ``where``."""
+    from mailzone.errors import UsageError
+
+    if not selector or not all(_SELECTOR_LABEL.fullmatch(x) for x in selector.split(".")):
+        raise UsageError(f"{where}{selector!r} is not a DKIM selector: DNS labels of "
+                         "letters, digits, '-' and '_' (RFC 6376 3.1)")
+    return selector
+
+
 def read_domain_list(text: str, source: str) -> list[Target]:
     """The targets of a ``--file`` list (see ``--help``); ``UsageError`` names the line."""
     from mailzone.audit.model import Target
@@ -130,7 +149,7 @@ def read_domain_list(text: str, source: str) -> list[Target]:
             if key == "mail-from" and eq and value:
                 mail_from = _checked_domain(value, where)
             elif key == "dkim" and eq and value:
-                selectors += [s for s in value.split(",") if s]
+                selectors += [_checked_selector(s, f"{where}dkim=") for s in value.split(",")]
             else:
                 raise UsageError(
                     f"{where}{item!r} is not understood: a line is 'DOMAIN "
@@ -172,12 +191,7 @@ def _targets(args: argparse.Namespace) -> list[Target]:
                          "--stack NAME")
     from mailzone.names import is_host_label
 
-    for selector in args.dkim_selectors:
-        labels = selector.split(".")
-        if not selector or not all(_SELECTOR_LABEL.fullmatch(x) for x in labels):
-            raise UsageError(f"--dkim-selector {selector!r} is not a DKIM selector: DNS "
-                             "labels of letters, digits, '-' and '_' (RFC 6376 3.1)")
-    extra = tuple(args.dkim_selectors)
+    extra = tuple(_checked_selector(s, "--dkim-selector ") for s in args.dkim_selectors)
     label = args.mail_from_subdomain
     if label is not None and not is_host_label(label):
         raise UsageError(f"--mail-from-subdomain {label!r}: give one label, such as 'mail'")

@@ -28,7 +28,7 @@ class _Formatter(argparse.HelpFormatter):
     """argparse's wrapping, except for the exit-status table, which keeps its lines."""
 
     def _fill_text(self, text: str, width: int, indent: str) -> str:
-        if text.startswith("exit status:"):
+        if text.startswith(("examples:", "exit status:")):
             return "".join(indent + line for line in text.splitlines(keepends=True))
         return super()._fill_text(text, width, indent)
 
@@ -37,9 +37,12 @@ class Parser(argparse.ArgumentParser):
     """A parser that exits, on bad usage, with its command's contract (``contract``)
     and prints that contract at the end of its ``--help``."""
 
-    def __init__(self, *args: Any, contract: ExitContract = TOP, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, contract: ExitContract = TOP,
+                 examples: Sequence[str] = (), **kwargs: Any) -> None:
         kwargs.setdefault("formatter_class", _Formatter)
-        kwargs.setdefault("epilog", contract.epilog())
+        shown = "".join(f"\n  {example}" for example in examples)
+        kwargs.setdefault("epilog", (f"examples:{shown}\n\n" if examples else "")
+                          + contract.epilog())
         super().__init__(*args, **kwargs)
         self.contract = contract
         # The innermost parser that took part wins: main() reads both after parsing.
@@ -86,6 +89,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Bad input is the command's usage status (1 for plan, where 2 means changes).
         return contract.usage if exc.exit_status == ExitStatus.USAGE else exc.exit_status
     except KeyboardInterrupt:
+        # One line that says what stopped. Files are only ever replaced whole
+        # (textfile.write_text), so an interrupted run changed none.
+        prog = args.command_parser.prog
+        start = "\n" if sys.stderr.isatty() else ""  # past the terminal's echoed ^C
+        sys.stderr.write(f"{start}{prog}: interrupted (Ctrl-C); no file was changed\n")
         return ExitStatus.INTERRUPTED
     except BrokenPipeError:
         # The reader went away (| head): stop quietly. Point stdout at /dev/null so the

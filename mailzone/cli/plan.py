@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mailzone.cli import contract
+from mailzone.dns.resolver import DEFAULT_TIMEOUT
 
 if TYPE_CHECKING:
     from rich.console import Console, RenderableType
@@ -26,8 +27,7 @@ if TYPE_CHECKING:
     from mailzone.plan.model import DomainPlan, Plan, SpfDiff
 
 EXIT_ERRORS = 1  # PlanExit.ERRORS: any failure, as 2 means changes
-#: With --live: seconds per DNS query, and for one domain's whole plan (as check).
-LIVE_TIMEOUT = 3.0
+#: With --live: seconds for one domain's whole plan (as check); per query, as every command.
 DOMAIN_TIMEOUT = 30.0
 #: Live plans of at least this many domains show a progress bar (on a terminal).
 PROGRESS_FROM = 10
@@ -43,6 +43,11 @@ def register(commands: Any) -> None:
         "records published now, read from a directory of zone files (offline) or from live "
         "DNS, and judge the result with the policy pack's rules.",
         contract=contract.PLAN,
+        examples=(
+            "mailzone plan --stack dev --zones examples/zones",
+            "mailzone plan --stack prod --zones snapshot/ --format markdown",
+            "mailzone plan --stack prod --live --format json > plan.json",
+        ),
     )
     plan.add_argument("--stack", default="dev", metavar="NAME",
                       help="the stack: reads Pulumi.NAME.yaml in the current directory "
@@ -64,9 +69,11 @@ def register(commands: Any) -> None:
                       help="offline: a domain with no zone in the snapshot is a warning, not "
                       "an error (plan-no-snapshot)")
     plan.add_argument("--nameserver", metavar="HOST[:PORT]",
-                      help="with --live: ask this server for everything")
+                      help="with --live: ask this server for everything, by address or host "
+                      "name, on port 53 unless :PORT follows")
     plan.add_argument("--timeout", type=float, default=None, metavar="S",
-                      help="with --live: seconds per DNS query (default 3)")
+                      help=f"with --live: seconds per DNS query (default {DEFAULT_TIMEOUT:g}, "
+                      "as every command)")
     plan.add_argument("--domain-timeout", type=float, default=None, metavar="S",
                       help="with --live: seconds allowed for one domain's plan; past it its "
                       "records are unknown, an error (default 30, as mailzone check)")
@@ -149,7 +156,7 @@ def _run(args: argparse.Namespace) -> int:
         if value is not None and not args.live:
             raise UsageError(f"{option} goes with --live (the zones are read from files "
                              "otherwise)")
-    for option, value, default in (("--timeout", args.timeout, LIVE_TIMEOUT),
+    for option, value, default in (("--timeout", args.timeout, DEFAULT_TIMEOUT),
                                    ("--domain-timeout", args.domain_timeout, DOMAIN_TIMEOUT)):
         if value is None:
             setattr(args, option[2:].replace("-", "_"), default)

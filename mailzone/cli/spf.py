@@ -7,6 +7,7 @@ from typing import Any
 
 from mailzone.cli import contract
 from mailzone.cli.output import console, escape, findings_table, print_json
+from mailzone.dns.resolver import DEFAULT_TIMEOUT
 from mailzone.errors import ExitStatus
 from mailzone.findings import has_errors
 
@@ -15,7 +16,12 @@ def register(commands: Any) -> None:
     spf = commands.add_parser("spf", help="lint, evaluate and budget SPF records",
                               description="The SPF engine: lint a record, evaluate "
                               "check_host(), draw a domain's include tree.",
-                              contract=contract.SPF_JUDGE)
+                              contract=contract.SPF_JUDGE,
+                              examples=(
+                                  "mailzone spf lint 'v=spf1 include:amazonses.com -all'",
+                                  "mailzone spf eval --ip 192.0.2.10 --sender a@example.com",
+                                  "mailzone spf tree example.com --format json",
+                              ))
     sub = spf.add_subparsers(dest="spf_command", metavar="SUBCOMMAND",
                              parser_class=type(spf))
     sub.required = True
@@ -26,13 +32,18 @@ def register(commands: Any) -> None:
         description="Findings for an SPF record text. With --zones or --nameserver, also "
         "walk its include tree and report the lookup budget.",
         contract=contract.SPF_JUDGE,
+        examples=(
+            "mailzone spf lint 'v=spf1 ip4:192.0.2.0/24 include:amazonses.com ~all'",
+            "mailzone spf lint 'v=spf1 include:sendgrid.net -all' --zones examples/zones",
+            "mailzone spf lint 'v=spf1 a mx -all' --domain example.com --format json",
+        ),
     )
     lint.add_argument("record", metavar="RECORD", help="the record text, 'v=spf1 ...'")
     lint.add_argument("--domain", metavar="NAME",
                       help="the domain the record is published at (for a, mx and macros)")
     _resolver_options(lint)
     _cap_option(lint)
-    lint.add_argument("--json", action="store_true", help="JSON output for programs")
+    _format_option(lint)
     lint.set_defaults(run=run_lint)
 
     evaluate = sub.add_parser(
@@ -41,6 +52,11 @@ def register(commands: Any) -> None:
         description="Evaluate SPF (RFC 7208 check_host()) for mail from --sender at --ip. "
         "An empty --sender checks the HELO identity.",
         contract=contract.SPF_EVAL,
+        examples=(
+            "mailzone spf eval --ip 192.0.2.10 --sender bounce@mail.example.com",
+            "mailzone spf eval --ip 2001:db8::25 --sender '' --helo mta.example.com",
+            "mailzone spf eval --ip 192.0.2.25 --sender a@example.org --zones examples/zones",
+        ),
     )
     evaluate.add_argument("--ip", required=True, metavar="ADDR", help="the client's address")
     evaluate.add_argument("--sender", required=True, metavar="ADDR",
@@ -48,7 +64,7 @@ def register(commands: Any) -> None:
     evaluate.add_argument("--helo", default="unknown", metavar="NAME",
                           help="the HELO/EHLO name")
     _resolver_options(evaluate)
-    evaluate.add_argument("--json", action="store_true", help="JSON output for programs")
+    _format_option(evaluate)
     evaluate.set_defaults(run=run_eval)
 
     tree = sub.add_parser(
@@ -57,12 +73,26 @@ def register(commands: Any) -> None:
         description="Walk DOMAIN's published SPF record and its include tree: each term's "
         "lookup cost with the running total, void lookups, loops and missing includes.",
         contract=contract.SPF_JUDGE,
+        examples=(
+            "mailzone spf tree example.com",
+            "mailzone spf tree example.net --zones examples/zones --format json",
+            "mailzone spf tree example.com --nameserver 192.0.2.53 --max-queries 50",
+        ),
     )
-    tree.add_argument("domain", metavar="DOMAIN")
+    tree.add_argument("domain", metavar="DOMAIN",
+                      help="the domain whose published SPF record is walked")
     _resolver_options(tree)
     _cap_option(tree)
-    tree.add_argument("--json", action="store_true", help="JSON output for programs")
+    _format_option(tree)
     tree.set_defaults(run=run_tree)
+
+
+def _format_option(parser: argparse.ArgumentParser) -> None:
+    # --format, as every command; --json stays, an alias of --format json.
+    parser.add_argument("--format", choices=("text", "json"), default="text",
+                        help="text for people, json for programs (default text)")
+    parser.add_argument("--json", dest="format", action="store_const", const="json",
+                        help="the same as --format json")
 
 
 def _resolver_options(parser: argparse.ArgumentParser) -> None:
@@ -70,9 +100,11 @@ def _resolver_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--zones", metavar="DIR",
                        help="answer from a directory of BIND zone files (offline)")
     group.add_argument("--nameserver", metavar="HOST[:PORT]",
-                       help="ask this DNS server (default: the system's resolvers)")
-    parser.add_argument("--timeout", type=float, default=3.0, metavar="S",
-                        help="seconds per DNS query (default 3)")
+                       help="ask this DNS server, by address or host name, on port 53 unless "
+                        ":PORT follows (default: the system's resolvers)")
+    parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="S",
+                        help=f"seconds per DNS query (default {DEFAULT_TIMEOUT:g}, as every "
+                        "command)")
 
 
 def _cap_option(parser: argparse.ArgumentParser) -> None:
@@ -113,7 +145,7 @@ def run_lint(args: argparse.Namespace) -> int:
                                                  domain=args.domain, strings=strings))
     else:
         findings = lint_offline(record, domain=args.domain, strings=strings)
-    if args.json:
+    if args.format == "json":
         lookups: dict[str, Any] | None = None
         if budget is not None:
             lookups = budget.to_json()
@@ -203,7 +235,7 @@ def run_eval(args: argparse.Namespace) -> int:
     helo = args.helo if args.helo.startswith("[") or args.helo == "unknown" else (
         _ascii_domain(args.helo, "--helo"))
     outcome = asyncio.run(check_identity(args.ip, sender, _resolver(args), helo=helo))
-    if args.json:
+    if args.format == "json":
         print_json({
             "result": outcome.result.value,
             "explanation": outcome.explanation,
@@ -236,7 +268,7 @@ def run_tree(args: argparse.Namespace) -> int:
     # then the tree's: what check says of the same domain's SPF.
     own = lint_record(budget.root.record, domain=budget.root.domain) if budget.root.record else []
     findings = [*budget.root_findings(), *own, *budget.findings()]
-    if args.json:
+    if args.format == "json":
         print_json({"domain": budget.root.domain, "findings": [f.to_json() for f in findings],
                     "lookups": budget.to_json()})
     else:

@@ -29,7 +29,9 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import re
 import secrets
+import socket
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -46,14 +48,20 @@ import dns.resolver
 import dns.rrset
 
 from mailzone.dns.memory import MAX_CNAME_CHAIN
-from mailzone.dns.resolver import Answer, RdType, normalize_name
+from mailzone.dns.resolver import (
+    DEFAULT_RETRIES,
+    DEFAULT_TIMEOUT,
+    Answer,
+    RdType,
+    normalize_name,
+)
 from mailzone.dns.zonedir import rdata_text
 from mailzone.errors import DnsError, UsageError
 
 DEFAULT_PORT = 53
 _NAMESERVER_FORMS = (
-    "expected HOST[:PORT] with an IP address as HOST: "
-    "192.0.2.53, 192.0.2.53:5353, 2001:db8::53 or [2001:db8::53]:5353"
+    "expected HOST[:PORT] with an IP address or a host name as HOST: "
+    "192.0.2.53, 192.0.2.53:5353, 2001:db8::53, [2001:db8::53]:5353 or ns1.example.net"
 )
 _CNAME_LOOP = "CNAME chain too long (a loop?)"
 
@@ -63,8 +71,10 @@ _Key = tuple[str, RdType]
 def parse_nameserver(text: str) -> tuple[str, int]:
     """``"HOST[:PORT]"`` as ``(address, port)``; the port defaults to 53.
 
-    HOST is an IPv4 address, a bare IPv6 address, or an IPv6 address in
-    brackets when a port follows. Raises ``UsageError`` naming the bad value.
+    HOST is an IPv4 address, a bare IPv6 address, an IPv6 address in brackets
+    when a port follows, or a host name, looked up once here by the system
+    (``/etc/hosts``, then its resolvers) and asked at its first address.
+    Raises ``UsageError`` naming the bad value.
     """
     value = text.strip()
     port_text: str | None = None
@@ -85,9 +95,12 @@ def parse_nameserver(text: str) -> tuple[str, int]:
     try:
         address = ipaddress.ip_address(host)
     except ValueError:
-        raise UsageError(
-            f"bad nameserver {text!r}: {host!r} is not an IP address; {_NAMESERVER_FORMS}"
-        ) from None
+        if value.startswith("[") or not _is_host_name(host):
+            raise UsageError(
+                f"bad nameserver {text!r}: {host!r} is neither an IP address nor a host "
+                f"name; {_NAMESERVER_FORMS}"
+            ) from None
+        address = _address_of(text, host)
     if value.startswith("[") and address.version != 6:
         raise UsageError(
             f"bad nameserver {text!r}: brackets are for IPv6 addresses; {_NAMESERVER_FORMS}"
@@ -101,6 +114,31 @@ def parse_nameserver(text: str) -> tuple[str, int]:
             )
         port = int(port_text)
     return str(address), port
+
+
+# A host name a user may type: LDH labels, dots between them, an optional final dot.
+_HOST_NAME = re.compile(r"(?=.{1,253}\.?$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*"
+                        r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.?", re.IGNORECASE)
+
+
+def _is_host_name(host: str) -> bool:
+    # A last label of digits only is a mistyped address (192.0.2.300), not a name:
+    # no top-level domain is numeric (RFC 3696 2).
+    return bool(_HOST_NAME.fullmatch(host)) and not host.rstrip(".").rpartition(".")[2].isdigit()
+
+
+def _address_of(text: str, host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
+    """The first address the system gives for ``host``, or a ``UsageError``."""
+    try:
+        found = socket.getaddrinfo(host, None, type=socket.SOCK_DGRAM)
+    except (socket.gaierror, UnicodeError) as error:
+        reason = error.strerror if isinstance(error, socket.gaierror) else str(error)
+        raise UsageError(
+            f"bad nameserver {text!r}: host name {host!r} does not resolve ({reason}); "
+            "give the server's IP address"
+        ) from None
+    # getaddrinfo may add a zone index (fe80::1%eth0); the address is what precedes it.
+    return ipaddress.ip_address(str(found[0][4][0]).partition("%")[0])
 
 
 def system_nameservers(resolv_conf: Path | str = "/etc/resolv.conf") -> list[tuple[str, int]]:
@@ -152,8 +190,8 @@ class LiveResolver:
         self,
         nameserver: str | None = None,
         *,
-        timeout: float = 2.0,
-        retries: int = 1,
+        timeout: float = DEFAULT_TIMEOUT,
+        retries: int = DEFAULT_RETRIES,
         concurrency: int = 32,
         udp_payload: int | None = 1232,
         resolv_conf: Path | str = "/etc/resolv.conf",

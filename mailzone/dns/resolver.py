@@ -18,6 +18,12 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol, runtime_checkable
 
+# One wait per DNS query and one resend for every command (check, plan --live, spf):
+# 2 s is four times a slow transatlantic round trip, and a lost datagram costs one
+# resend rather than a failed question.
+DEFAULT_TIMEOUT = 2.0
+DEFAULT_RETRIES = 1
+
 
 class RdType(StrEnum):
     A = "A"

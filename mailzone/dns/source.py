@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mailzone.dns.resolver import Resolver
+from mailzone.dns.resolver import DEFAULT_RETRIES, DEFAULT_TIMEOUT, Resolver
 from mailzone.errors import UsageError
 
 
@@ -12,8 +12,8 @@ def open_resolver(
     zones: str | None = None,
     nameserver: str | None = None,
     *,
-    timeout: float = 3.0,
-    retries: int = 1,
+    timeout: float = DEFAULT_TIMEOUT,
+    retries: int = DEFAULT_RETRIES,
     concurrency: int = 32,
 ) -> Resolver:
     """The resolver the command line asked for: a zone directory, or live DNS.

@@ -45,6 +45,21 @@ def test_one_record_is_walked_and_a_large_answer_is_a_warning() -> None:
     assert codes(verdict.findings) == ["check-txt-answer-size"]
 
 
+def test_an_answer_no_dns_message_can_carry_is_an_error() -> None:
+    # 300 values of 254 octets: about 80 KB, past the 65,535 a message's length allows.
+    values = ("v=spf1 -all", *(f"{i:03}" + "y" * 251 for i in range(300)))
+    verdict = judge_answer("example.com", Answer("example.com", TXT, values), mail_from=False)
+    assert verdict.txt_answer_octets > 65535
+    [finding] = verdict.findings
+    assert (finding.code, finding.severity.value) == ("check-txt-answer-size", "error")
+    assert "more than a DNS message can carry even over TCP" in finding.message
+    # Just under the limit it is the warning about truncation over UDP.
+    fits = judge_answer("example.com", Answer("example.com", TXT, values[:240]),
+                        mail_from=False)
+    assert 512 < fits.txt_answer_octets <= 65535
+    assert [f.severity.value for f in fits.findings] == ["warning"]
+
+
 def test_the_tree_decides_what_a_receiver_gets() -> None:
     resolver = MemoryResolver({
         "example.com": {TXT: ["v=spf1 include:gone.example.net -all"]},

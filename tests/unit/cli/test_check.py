@@ -47,7 +47,9 @@ def check(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str
     (["example.com", "--file", "-"], "not both"),
     (["--file", "-", "--stack", "dev"], "exclude each other"),
     (["--stack", "/nonexistent/Pulumi.x.yaml"], "cannot read the stack settings"),
-    (["example.com", "--nameserver", "ns.example.com"], "is not an IP address"),
+    (["example.com", "--nameserver", "ns..example.com"], "is neither an IP address nor a host"),
+    (["example.com", "--dkim-selector", "a b"], "--dkim-selector 'a b' is not a DKIM selector"),
+    (["example.com", "--dkim-selector", ""], "--dkim-selector '' is not a DKIM selector"),
 ])
 def test_bad_usage_exits_2_and_says_why(capsys: pytest.CaptureFixture[str], argv: list[str],
                                         message: str) -> None:
@@ -81,6 +83,11 @@ def test_domain_lists() -> None:
         read_domain_list("example.com\nexample.org selector=s1\n", "list.txt")
     with pytest.raises(UsageError, match=r"list.txt:1: 'bounce' is not a domain to check"):
         read_domain_list("example.com mail-from=bounce\n", "list.txt")
+    # Selectors from a file are held to the rule --dkim-selector is: no path, no space.
+    with pytest.raises(UsageError, match=r"list.txt:2: dkim='\.\./x' is not a DKIM selector"):
+        read_domain_list("example.com\nexample.org dkim=s1,../x\n", "list.txt")
+    with pytest.raises(UsageError, match=r"list.txt:1: dkim='' is not a DKIM selector"):
+        read_domain_list("example.com dkim=s1,,s2\n", "list.txt")
 
 
 def test_offline_json_and_exit_status(capsys: pytest.CaptureFixture[str],
