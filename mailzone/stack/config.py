@@ -223,7 +223,20 @@ def _report_uri(uri: str) -> str:
         parse_dmarc(f"v=DMARC1; p=none; rua={uri}")
     except DmarcSyntaxError as exc:
         raise _fail(exc.message) from None
-    return uri
+    return _ascii_mailto(uri)
+
+
+def _ascii_mailto(uri: str) -> str:
+    """A ``mailto:`` URI with its domain as A-labels: a URI is ASCII (RFC 3986), and a
+    receiver that cannot send to ``rapports@exämple.com`` sends no reports at all."""
+    head, at_sign, rest = uri.rpartition("@")
+    if not uri.lower().startswith("mailto:") or not at_sign or rest.isascii():
+        return uri
+    domain, bang, size = rest.partition("!")
+    try:
+        return f"{head}@{to_ascii(domain)}{bang}{size}"
+    except ValueError as exc:
+        raise _fail(f"{uri!r}: its domain is {exc}") from None
 
 
 ReportUri = Annotated[str, AfterValidator(_report_uri)]

@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from mailzone.errors import ConfigError
+from mailzone.mail.dmarc import parse_dmarc
 from mailzone.stack.config import (
     DomainConfig,
     config_warnings,
@@ -289,6 +290,17 @@ def test_dmarc_text_and_warnings() -> None:
     found = {f.code: f for f in config_warnings([domain])}
     assert found["dmarc-policy-none"].where == "domains[0].dmarc"
     assert "example.net._report._dmarc.reports.example.com" in found["dmarc-rua-external"].message
+
+
+def test_an_international_report_domain_is_published_as_a_labels() -> None:
+    raw = [{**CLOUDFLARE, "dmarc": {"policy": "none", "rua": [
+        "mailto:rapports@bücher.example.net!10m", "mailto:d@example.net"]}}]
+    [domain] = parse_domains(raw)
+    assert domain.dmarc is not None
+    assert domain.dmarc.text() == ("v=DMARC1; p=none; rua=mailto:rapports@xn--bcher-kva"
+                                   ".example.net!10m,mailto:d@example.net")
+    # The DMARC engine reads what is published back as the same record.
+    assert list(parse_dmarc(domain.dmarc.text()).rua) == list(domain.dmarc.rua)
 
 
 def test_ses_region_comes_from_the_entry_or_the_stack() -> None:
