@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from mailzone.dns.capped import DEFAULT_QUERY_CAP as QUERY_CAP
+from mailzone.dns.capped import DEFAULT_QUERY_CAP
 from mailzone.dns.txt import octets
 from mailzone.findings import Finding, has_errors
 from mailzone.mail.dmarc import record_name
@@ -65,8 +65,6 @@ class ReportStatus(StrEnum):
 
 
 DEFAULT_DOMAIN_TIMEOUT = 30.0
-#: Distinct questions one area of one domain may ask (the same for every command).
-DEFAULT_QUERY_CAP = QUERY_CAP
 
 
 

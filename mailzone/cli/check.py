@@ -19,6 +19,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from mailzone.cli import contract
+from mailzone.cli.options import NAMESERVER_HELP, checked_count, checked_seconds
 from mailzone.dns.resolver import DEFAULT_RETRIES, DEFAULT_TIMEOUT
 from mailzone.errors import ExitStatus
 
@@ -67,8 +68,8 @@ def register(commands: Any) -> None:
         "their MAIL FROM domains come from its config; DOMAIN arguments pick some of them")
     source = check.add_mutually_exclusive_group()
     source.add_argument("--nameserver", metavar="HOST[:PORT]",
-                        help="ask this DNS server, by address or host name, on port 53 unless "
-                        ":PORT follows (default: the system's resolvers)")
+                        help=f"ask this DNS server, {NAMESERVER_HELP} (default: the system's "
+                        "resolvers)")
     source.add_argument("--zones", metavar="DIR",
                         help="answer from a directory of BIND zone files instead of DNS")
     check.add_argument("--concurrency", type=int, default=32, metavar="N",
@@ -240,23 +241,17 @@ def _stack_targets(args: argparse.Namespace) -> list[Target]:
 def _options(args: argparse.Namespace) -> Any:
     import ipaddress
 
-    from mailzone.audit.model import DEFAULT_DOMAIN_TIMEOUT, DEFAULT_QUERY_CAP, AuditOptions
+    from mailzone.audit.model import DEFAULT_DOMAIN_TIMEOUT, AuditOptions
+    from mailzone.dns.capped import DEFAULT_QUERY_CAP
     from mailzone.errors import UsageError
 
-    if args.concurrency < 1:
-        raise UsageError(f"--concurrency {args.concurrency}: give 1 or more")
-    if not 0 < args.timeout < float("inf"):
-        raise UsageError(f"--timeout {args.timeout:g}: give a number of seconds above 0")
-    if args.retries < 0:
-        raise UsageError(f"--retries {args.retries}: give 0 or more")
-    domain_timeout = DEFAULT_DOMAIN_TIMEOUT if args.domain_timeout is None else \
-        args.domain_timeout
-    if not 0 < domain_timeout < float("inf"):
-        raise UsageError(f"--domain-timeout {domain_timeout:g}: give a number of seconds "
-                         "above 0")
-    cap = DEFAULT_QUERY_CAP if args.max_queries is None else args.max_queries
-    if cap < 1:
-        raise UsageError(f"--max-queries {cap}: give 1 or more")
+    checked_count("--concurrency", args.concurrency, 1)
+    checked_seconds("--timeout", args.timeout)
+    checked_count("--retries", args.retries, 0)
+    domain_timeout = checked_seconds("--domain-timeout", DEFAULT_DOMAIN_TIMEOUT
+                                     if args.domain_timeout is None else args.domain_timeout)
+    cap = checked_count("--max-queries", DEFAULT_QUERY_CAP if args.max_queries is None
+                        else args.max_queries, 1)
     if args.ip is not None:
         try:
             ipaddress.ip_address(args.ip)

@@ -19,10 +19,6 @@ from mailzone import __version__
 from mailzone.cli.contract import TOP, ExitContract
 from mailzone.errors import ExitStatus, MailzoneError, clip
 
-EXIT_OK = ExitStatus.OK
-EXIT_FINDINGS = ExitStatus.FINDINGS
-EXIT_USAGE = ExitStatus.USAGE
-
 
 class _Formatter(argparse.HelpFormatter):
     """argparse's wrapping, except for the exit-status table, which keeps its lines."""

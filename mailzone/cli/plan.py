@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mailzone.cli import contract
+from mailzone.cli.options import NAMESERVER_HELP, checked_count, checked_seconds
 from mailzone.dns.resolver import DEFAULT_TIMEOUT
 
 if TYPE_CHECKING:
@@ -26,9 +27,6 @@ if TYPE_CHECKING:
     from mailzone.findings import Finding
     from mailzone.plan.model import DomainPlan, Plan, SpfDiff
 
-EXIT_ERRORS = 1  # PlanExit.ERRORS: any failure, as 2 means changes
-#: With --live: seconds for one domain's whole plan (as check); per query, as every command.
-DOMAIN_TIMEOUT = 30.0
 #: Live plans of at least this many domains show a progress bar (on a terminal).
 PROGRESS_FROM = 10
 #: The snapshot used when neither --zones nor --live is given, beside the stack file.
@@ -69,8 +67,7 @@ def register(commands: Any) -> None:
                       help="offline: a domain with no zone in the snapshot is a warning, not "
                       "an error (plan-no-snapshot)")
     plan.add_argument("--nameserver", metavar="HOST[:PORT]",
-                      help="with --live: ask this server for everything, by address or host "
-                      "name, on port 53 unless :PORT follows")
+                      help=f"with --live: ask this server for everything, {NAMESERVER_HELP}")
     plan.add_argument("--timeout", type=float, default=None, metavar="S",
                       help=f"with --live: seconds per DNS query (default {DEFAULT_TIMEOUT:g}, "
                       "as every command)")
@@ -95,16 +92,17 @@ def register(commands: Any) -> None:
 def run_plan(args: argparse.Namespace) -> int:
     from mailzone.errors import ConfigError, MailzoneError
     from mailzone.plan.lock import LockFileError
+    from mailzone.plan.model import PlanExit
 
     try:
         return _run(args)
     except ConfigError as exc:
         _problems(exc.problems, args)
-        return EXIT_ERRORS
+        return PlanExit.ERRORS
     except (MailzoneError, LockFileError) as exc:
         _failure_document(args, str(exc))
         sys.stderr.write(f"mailzone plan: {exc}\n")
-        return EXIT_ERRORS
+        return PlanExit.ERRORS
 
 
 def _problems(problems: list[tuple[str, str]], args: argparse.Namespace) -> None:
@@ -122,8 +120,9 @@ def _failure_document(args: argparse.Namespace, error: str,
     reading the JSON, or the pull-request comment, says why instead of nothing."""
     if args.format == "json":
         from mailzone.cli.output import print_json
+        from mailzone.plan.model import PlanExit
 
-        document: dict[str, Any] = {"stack": args.stack, "exit_status": EXIT_ERRORS,
+        document: dict[str, Any] = {"stack": args.stack, "exit_status": int(PlanExit.ERRORS),
                                     "error": error}
         if problems is not None:
             document["config_errors"] = [{"path": p, "message": m} for p, m in problems]
@@ -146,6 +145,7 @@ def _guard(args: argparse.Namespace) -> Any:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from mailzone.audit.model import DEFAULT_DOMAIN_TIMEOUT
     from mailzone.errors import UsageError
     from mailzone.plan.build import plan_offline
     from mailzone.plan.lock import lock_path_for, read_lock, write_lock
@@ -156,14 +156,12 @@ def _run(args: argparse.Namespace) -> int:
         if value is not None and not args.live:
             raise UsageError(f"{option} goes with --live (the zones are read from files "
                              "otherwise)")
-    for option, value, default in (("--timeout", args.timeout, DEFAULT_TIMEOUT),
-                                   ("--domain-timeout", args.domain_timeout, DOMAIN_TIMEOUT)):
-        if value is None:
-            setattr(args, option[2:].replace("-", "_"), default)
-        elif not 0 < value < float("inf"):
-            raise UsageError(f"{option} {value}: give a number of seconds above 0")
-    if args.concurrency < 1:
-        raise UsageError(f"--concurrency {args.concurrency}: give 1 or more")
+    args.timeout = checked_seconds("--timeout", DEFAULT_TIMEOUT if args.timeout is None
+                                   else args.timeout)
+    args.domain_timeout = checked_seconds("--domain-timeout", DEFAULT_DOMAIN_TIMEOUT
+                                          if args.domain_timeout is None
+                                          else args.domain_timeout)
+    checked_count("--concurrency", args.concurrency, 1)
     from mailzone.stack.config import stack_path
 
     path = stack_path(args.stack)

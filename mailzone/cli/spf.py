@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 from mailzone.cli import contract
+from mailzone.cli.options import NAMESERVER_HELP, checked_count, checked_seconds
 from mailzone.cli.output import console, escape, findings_table, print_json
 from mailzone.dns.resolver import DEFAULT_TIMEOUT
 from mailzone.errors import ExitStatus
@@ -100,8 +101,8 @@ def _resolver_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--zones", metavar="DIR",
                        help="answer from a directory of BIND zone files (offline)")
     group.add_argument("--nameserver", metavar="HOST[:PORT]",
-                       help="ask this DNS server, by address or host name, on port 53 unless "
-                        ":PORT follows (default: the system's resolvers)")
+                       help=f"ask this DNS server, {NAMESERVER_HELP} (default: the system's "
+                       "resolvers)")
     parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="S",
                         help=f"seconds per DNS query (default {DEFAULT_TIMEOUT:g}, as every "
                         "command)")
@@ -118,17 +119,13 @@ def _cap_option(parser: argparse.ArgumentParser) -> None:
 def _resolver(args: argparse.Namespace) -> Any:
     from mailzone.dns.capped import CappedResolver
     from mailzone.dns.source import open_resolver
-    from mailzone.errors import UsageError
 
-    if not 0 < args.timeout < float("inf"):
-        raise UsageError(f"--timeout {args.timeout:g}: give a number of seconds above 0")
-    resolver = open_resolver(args.zones, args.nameserver, timeout=args.timeout)
+    resolver = open_resolver(args.zones, args.nameserver,
+                             timeout=checked_seconds("--timeout", args.timeout))
     cap = getattr(args, "max_queries", None)
     if cap is None:
         return resolver
-    if cap < 1:
-        raise UsageError(f"--max-queries {cap}: give 1 or more")
-    return CappedResolver(resolver, cap)
+    return CappedResolver(resolver, checked_count("--max-queries", cap, 1))
 
 
 def run_lint(args: argparse.Namespace) -> int:

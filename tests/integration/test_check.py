@@ -25,8 +25,8 @@ from typing import Any
 
 import pytest
 
-from mailzone.audit.model import DEFAULT_QUERY_CAP
 from mailzone.cli.main import main
+from mailzone.dns.capped import DEFAULT_QUERY_CAP
 from tests.conftest import StartNsd
 from tests.internet.generate import GOOD_KINDS, SES_SENDER_IP, Internet, generate
 from tests.nsd import NsdServer
