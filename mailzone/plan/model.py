@@ -7,16 +7,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import IntEnum, StrEnum
 from typing import Any
 
 from mailzone.findings import Finding, Severity, has_errors
 from mailzone.plan.lock import Lock, LockEntry
-from mailzone.spf.budget import Budget
 from mailzone.spf.check import RFC_LIMITS
 
 LOOKUP_LIMIT = RFC_LIMITS.lookups
+
 
 class PlanExit(IntEnum):
     """``mailzone plan``'s exit statuses (``terraform plan -detailed-exitcode``'s)."""
@@ -95,8 +95,6 @@ class SpfDiff:
     lookups_after: int | None
     limit: int = LOOKUP_LIMIT
     notes: tuple[str, ...] = ()
-    budget_before: Budget | None = field(default=None, compare=False, repr=False)
-    budget_after: Budget | None = field(default=None, compare=False, repr=False)
 
     @property
     def added(self) -> list[str]:

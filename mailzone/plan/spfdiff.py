@@ -155,6 +155,4 @@ def spf_diff(
         lookups_before=None if before_budget is None else before_budget.total,
         lookups_after=after_budget.total,
         notes=tuple(notes),
-        budget_before=before_budget,
-        budget_after=after_budget,
     ), findings

@@ -19,7 +19,7 @@ external sending service is the better choice.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from urllib.parse import urlsplit
@@ -114,10 +114,6 @@ def settings_from(pairs: Iterable[tuple[str, str | None]]) -> list[Setting]:
         if kind is not None:
             out.append(Setting(key, kind, value))
     return out
-
-
-def settings_from_mapping(variables: Mapping[str, str | None]) -> list[Setting]:
-    return settings_from(variables.items())
 
 
 def parse_port(value: str) -> int | None:

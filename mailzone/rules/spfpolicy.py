@@ -157,9 +157,6 @@ def check_include_only(
     return findings
 
 
-BudgetEstimate = StaticCost
-
-
 def estimate_lookups(text: str, include_costs: Mapping[str, int] | None = None) -> StaticCost:
     """The record's lookups offline. ``include_costs`` maps an include target to
     what writing ``include:<target>`` costs in all (the include itself and its

@@ -124,10 +124,6 @@ class SpfSender:
     def term(self) -> str:
         return f"include:{self.include}"
 
-    @property
-    def catalogue_entry(self) -> catalogue.Sender | None:
-        return catalogue.CATALOGUE[self.key] if self.key else None
-
 
 _INCLUDE_KEYS = ("include", "lookups")
 
