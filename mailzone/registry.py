@@ -254,7 +254,7 @@ SES_IDENTITY_COMPLETE_POLICY = _policy(PackPolicy(
     Enforcement.MANDATORY, stack=True))
 DMARC_VALID_POLICY = _policy(PackPolicy(
     "dmarc-valid",
-    "DMARC records must be valid (RFC 7489) and published at _dmarc.<domain>.",
+    "DMARC records must be valid (RFC 9989) and published at _dmarc.<domain>.",
     Enforcement.MANDATORY))
 DMARC_MISSING_POLICY = _policy(PackPolicy(
     "dmarc-missing",
@@ -368,47 +368,57 @@ _DMARC_FACES = frozenset({Face.COMPONENTS, Face.PLAN, Face.CHECK})
 _DMARC_OMITTED = {Face.PACK: PACK_ERRORS, Face.SPF: ONE_RECORD}
 
 DMARC_SYNTAX = _rule(Rule(
-    "dmarc-syntax", E, "the DMARC record does not follow RFC 7489 6.4",
-    "RFC 7489 6.4", frozenset({Face.COMPONENTS, Face.PACK, Face.PLAN, Face.CHECK}),
+    "dmarc-syntax", E,
+    "a value that is no DMARC record (receivers discard it), or a tag with a syntax error "
+    "(receivers discard the tag and keep the rest)",
+    "RFC 9989, General Record Format",
+    frozenset({Face.COMPONENTS, Face.PACK, Face.PLAN, Face.CHECK}),
     omitted={Face.SPF: ONE_RECORD}, policy="dmarc-valid"))
 DMARC_NO_POLICY = _rule(Rule(
-    "dmarc-no-policy", E, "the DMARC record has no p= tag",
-    "RFC 7489 6.3", frozenset({Face.COMPONENTS, Face.PACK, Face.PLAN, Face.CHECK}),
-    omitted={Face.SPF: ONE_RECORD}, policy="dmarc-valid"))
+    "dmarc-no-policy", W, "the DMARC record has no p= tag: receivers apply p=none",
+    "RFC 9989, General Record Format (p)", _DMARC_FACES, omitted=_DMARC_OMITTED))
 DMARC_POLICY_NONE = _rule(Rule(
     "dmarc-policy-none", W, "p=none only monitors; spoofed mail is delivered",
-    "RFC 7489 6.3", _DMARC_FACES, omitted=_DMARC_OMITTED))
+    "RFC 9989, General Record Format (p)", _DMARC_FACES, omitted=_DMARC_OMITTED))
 DMARC_SUBDOMAIN_WEAKER = _rule(Rule(
     "dmarc-subdomain-weaker", W, "sp= is weaker than p=",
-    "RFC 7489 6.3", _DMARC_FACES, omitted=_DMARC_OMITTED))
-DMARC_PCT_PARTIAL = _rule(Rule(
-    "dmarc-pct-partial", W, "pct below 100 applies the policy to part of the failing mail",
-    "RFC 7489 6.3", _DMARC_FACES, omitted=_DMARC_OMITTED))
+    "RFC 9989, General Record Format (sp)", _DMARC_FACES, omitted=_DMARC_OMITTED))
+DMARC_TESTING = _rule(Rule(
+    "dmarc-testing", W, "t=y beside an enforcing policy: the domain tests its policy, it does "
+    "not enforce it", "RFC 9989, General Record Format (t)", _DMARC_FACES,
+    omitted=_DMARC_OMITTED))
+DMARC_NP_MISSING = _rule(Rule(
+    "dmarc-np-missing", W, "no np= tag and what applies to names that do not exist is weaker "
+    "than reject (advisory: np=reject costs nothing)",
+    "RFC 9989, General Record Format (np)", _DMARC_FACES, omitted=_DMARC_OMITTED))
+DMARC_HISTORIC_TAG = _rule(Rule(
+    "dmarc-historic-tag", W, "pct=, rf= or ri=: RFC 7489 tags RFC 9989 removed; receivers "
+    "ignore them", "RFC 9989, Changes from RFC 7489", _DMARC_FACES, omitted=_DMARC_OMITTED))
 DMARC_NO_RUA = _rule(Rule(
     "dmarc-no-rua", W, "no aggregate report destination",
-    "RFC 7489 6.3, 7.2", _DMARC_FACES, omitted=_DMARC_OMITTED))
+    "RFC 9989, General Record Format (rua); RFC 9990", _DMARC_FACES, omitted=_DMARC_OMITTED))
 DMARC_URI_SCHEME = _rule(Rule(
     "dmarc-uri-scheme", W, "a report URI that is not mailto:",
-    "RFC 7489 6.2", _DMARC_FACES, omitted=_DMARC_OMITTED))
+    "RFC 9989, General Record Format (rua, ruf)", _DMARC_FACES, omitted=_DMARC_OMITTED))
 DMARC_UNKNOWN_TAG = _rule(Rule(
-    "dmarc-unknown-tag", W, "a tag RFC 7489 does not define (ignored by receivers)",
-    "RFC 7489 6.3", _DMARC_FACES, omitted=_DMARC_OMITTED))
+    "dmarc-unknown-tag", W, "a tag RFC 9989 does not define (ignored by receivers)",
+    "RFC 9989, General Record Format", _DMARC_FACES, omitted=_DMARC_OMITTED))
 DMARC_RUA_EXTERNAL = _rule(Rule(
     "dmarc-rua-external", W,
     "a report destination outside the domain needs <domain>._report._dmarc.<dest>",
-    "RFC 7489 7.1", frozenset({Face.COMPONENTS, Face.PLAN}),
+    "RFC 9989, Verifying External Destinations", frozenset({Face.COMPONENTS, Face.PLAN}),
     omitted={Face.PACK: PACK_ERRORS, Face.SPF: ONE_RECORD,
              Face.CHECK: "check asks the destination itself: dmarc-rua-unauthorised"}))
 DMARC_RUA_UNAUTHORISED = _rule(Rule(
     "dmarc-rua-unauthorised", E,
     "a report destination outside the domain does not publish <domain>._report._dmarc.<dest>: "
     "receivers send it no reports",
-    "RFC 7489 7.1", frozenset({Face.CHECK}),
+    "RFC 9989, Verifying External Destinations", frozenset({Face.CHECK}),
     omitted={Face.COMPONENTS: LIVE, Face.PACK: LIVE, Face.SPF: ONE_RECORD,
              Face.PLAN: "the destination's zone is not the stack's: dmarc-rua-external warns"}))
 DMARC_WRONG_NAME = _rule(Rule(
     "dmarc-wrong-name", E, "a v=DMARC1 value published somewhere other than _dmarc.<domain>",
-    "RFC 7489 6.1", frozenset({Face.PACK}),
+    "RFC 9989, DMARC Policy Record", frozenset({Face.PACK}),
     omitted={Face.COMPONENTS: WRITTEN + " (at _dmarc.<domain>)",
              Face.PLAN: WRITTEN + " (at _dmarc.<domain>)",
              Face.CHECK: "check reads _dmarc.<domain> only, where receivers look",
@@ -425,22 +435,22 @@ DMARC_POLICY_TOO_WEAK = _rule(Rule(
 DMARC_MISSING = _rule(Rule(
     "dmarc-missing", EW,
     "no DMARC record covers a sending domain (check: an error; pack and plan: advisory)",
-    "RFC 7489 6.6.3", frozenset({Face.PACK, Face.PLAN, Face.CHECK}),
+    "RFC 9989, DNS Tree Walk", frozenset({Face.PACK, Face.PLAN, Face.CHECK}),
     omitted={Face.COMPONENTS: "config-no-dmarc says it of the config",
              Face.SPF: ONE_RECORD},
     policy="dmarc-missing"))
 _AUDIT_OMITTED = {Face.COMPONENTS: AUDIT_ONLY, Face.PACK: AUDIT_ONLY, Face.PLAN: AUDIT_ONLY,
                   Face.SPF: ONE_RECORD}
 DMARC_MULTIPLE = _rule(Rule(
-    "dmarc-multiple", E, "more than one DMARC record: receivers apply none",
-    "RFC 7489 6.6.3", frozenset({Face.PLAN, Face.CHECK}),
+    "dmarc-multiple", E, "more than one DMARC record at a name: receivers discard them all",
+    "RFC 9989, DNS Tree Walk", frozenset({Face.PLAN, Face.CHECK}),
     omitted={Face.COMPONENTS: WRITTEN + " (one record at _dmarc.<domain>)",
              Face.PACK: "the pack judges each declared record; two at one name in a stack "
                         "is not checked yet",
              Face.SPF: ONE_RECORD}))
 DMARC_SPF_UNALIGNED = _rule(Rule(
     "dmarc-spf-unaligned", W, "the MAIL FROM domain cannot align with the domain for SPF",
-    "RFC 7489 3.1.2", frozenset({Face.CHECK}), omitted=_AUDIT_OMITTED))
+    "RFC 9989, Identifier Alignment", frozenset({Face.CHECK}), omitted=_AUDIT_OMITTED))
 
 # -- MX and mail hosts ---------------------------------------------------------------------
 
@@ -569,7 +579,7 @@ CONFIG_INCLUDE_COST_UNKNOWN = _rule(Rule(
              Face.SPF: ONE_RECORD}))
 CONFIG_NO_DMARC = _rule(Rule(
     "config-no-dmarc", W, "a domain configured without dmarc",
-    "RFC 7489 6.6.3", frozenset({Face.COMPONENTS}),
+    "RFC 9989, DNS Tree Walk", frozenset({Face.COMPONENTS}),
     omitted={Face.PACK: "dmarc-missing says it of the stack",
              Face.PLAN: "dmarc-missing says it, with what is published",
              Face.CHECK: "dmarc-missing says it of what is published",
@@ -618,7 +628,7 @@ _CHECK_OMITTED = {Face.COMPONENTS: AUDIT_ONLY, Face.PACK: AUDIT_ONLY, Face.PLAN:
                   Face.SPF: "`mailzone spf` reports a failed lookup as spf-dns-error"}
 CHECK_DNS_ERROR = _rule(Rule(
     "check-dns-error", E, "a DNS lookup failed (timeout, SERVFAIL, REFUSED, ...)",
-    "RFC 7208 2.6.6, RFC 7489 6.6.3", frozenset({Face.CHECK}), omitted=_CHECK_OMITTED))
+    "RFC 7208 2.6.6, RFC 9989 DNS Tree Walk", frozenset({Face.CHECK}), omitted=_CHECK_OMITTED))
 CHECK_TIMEOUT = _rule(Rule(
     "check-timeout", E, "the domain's checks did not finish within the time bound",
     "design: check", frozenset({Face.CHECK}), omitted=_CHECK_OMITTED))

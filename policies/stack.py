@@ -103,7 +103,7 @@ def _dmarc_missing(args: StackValidationArgs, report: ReportViolation) -> None:
     records = records_of(resources)
     domains, _unknown = sending_domains(resources, records)
     # A name covers its domain only with a value receivers take as a record (or one
-    # not known yet): anything else there is discarded (RFC 7489 6.6.3).
+    # not known yet): anything else there is discarded (RFC 9989, DNS Tree Walk).
     dmarc_names = [r.fqdn for r in records
                    if r.fqdn is not None and r.fqdn.startswith("_dmarc.")
                    and r.type_upper in ("TXT", None)

@@ -152,9 +152,13 @@ class DmarcFacts:
     status: DmarcStatus = DmarcStatus.UNCHECKED
     record: str | None = None
     source: str | None = None  # the name the record was found at
-    policy: str | None = None
+    policy: str | None = None  # p as receivers read it (none when the record has no p=)
     subdomain_policy: str | None = None
-    pct: int | None = None
+    nonexistent_policy: str | None = None
+    testing: bool = False  # t=y
+    applied_policy: str | None = None  # what receivers apply to the domain's own mail
+    organisational_domain: str | None = None
+    walk: list[str] = field(default_factory=list)  # the names the tree walk asked
     destinations: dict[str, bool | None] = field(default_factory=dict)  # dest -> authorised
 
     def to_json(self) -> dict[str, Any]:
@@ -165,7 +169,11 @@ class DmarcFacts:
             "source": self.source,
             "policy": self.policy,
             "subdomain_policy": self.subdomain_policy,
-            "pct": self.pct,
+            "nonexistent_policy": self.nonexistent_policy,
+            "testing": self.testing,
+            "applied_policy": self.applied_policy,
+            "organisational_domain": self.organisational_domain,
+            "walk": [record_name(name) for name in self.walk],
             "external_destinations": [
                 {"domain": dest, "authorised": ok} for dest, ok in self.destinations.items()
             ],

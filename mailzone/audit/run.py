@@ -162,6 +162,9 @@ class Audit:
                 except asyncio.CancelledError:
                     raise
                 except Exception as exc:  # a bug must not take the run down
+                    # A batch's concurrent questions fail together: name the first cause.
+                    while isinstance(exc, ExceptionGroup) and exc.exceptions:
+                        exc = exc.exceptions[0]
                     found.append(CHECK_INTERNAL_ERROR.error(
                         f"the {name} check failed unexpectedly: {type(exc).__name__}: {exc}. "
                         "Please report this; the other checks ran",

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from mailzone.dns.resolver import normalize_name
 from mailzone.findings import Finding
+from mailzone.names import is_under
 from mailzone.registry import SPF_MULTIPLE_RECORDS
 
 Value = str | None
@@ -72,11 +73,9 @@ def spf_values(record: DnsRecord) -> list[str]:
 
 def under(name: str, domains: Iterable[str]) -> str | None:
     """The first of ``domains`` that ``name`` equals or lies under, if any."""
-    name = normalize_name(name)
     for domain in domains:
-        parent = normalize_name(domain)
-        if parent and (name == parent or name.endswith("." + parent)):
-            return parent
+        if is_under(name, domain):
+            return normalize_name(domain)
     return None
 
 

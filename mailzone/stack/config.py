@@ -46,7 +46,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from mailzone.errors import ConfigError, DmarcSyntaxError
+from mailzone.errors import ConfigError
 from mailzone.findings import Finding
 from mailzone.mail import catalogue
 from mailzone.mail.dmarc import (
@@ -215,10 +215,9 @@ def _report_uri(uri: str) -> str:
         raise _fail(f"{uri!r} needs its scheme: write 'mailto:{uri}'")
     if "," in uri or ";" in uri:
         raise _fail(f"{uri!r}: give one URI per list item (no ',' or ';')")
-    try:
-        parse_dmarc(f"v=DMARC1; p=none; rua={uri}")
-    except DmarcSyntaxError as exc:
-        raise _fail(exc.message) from None
+    problems = parse_dmarc(f"v=DMARC1; p=none; rua={uri}").problems
+    if problems:
+        raise _fail(problems[0].message)
     return _ascii_mailto(uri)
 
 
@@ -310,17 +309,28 @@ class DnsConfig(_Model):
 
 
 class DmarcConfig(_Model):
-    """``dmarc``: the ``_dmarc.<domain>`` policy."""
+    """``dmarc``: the ``_dmarc.<domain>`` policy (RFC 9989)."""
 
     policy: str
     subdomain_policy: str | None = Field(default=None, alias="subdomainPolicy")
-    pct: int | None = Field(default=None, ge=0, le=100)
+    nonexistent_subdomain_policy: str | None = Field(
+        default=None, alias="nonexistentSubdomainPolicy")
+    testing: bool = False
     rua: list[ReportUri] = Field(default_factory=list)
     ruf: list[ReportUri] = Field(default_factory=list)
     adkim: str | None = None
     aspf: str | None = None
+    # RFC 9989 removed pct: the key is known only to say what to write instead.
+    pct: None = Field(default=None, exclude=True)
 
-    @field_validator("policy", "subdomain_policy")
+    @field_validator("pct", mode="before")
+    @classmethod
+    def _historic_pct(cls, value: object) -> None:
+        raise _fail(
+            "pct is historic: RFC 9989 removed it and receivers ignore it. To trial a "
+            "policy, write 'testing: true' (publishes t=y), then remove it to enforce")
+
+    @field_validator("policy", "subdomain_policy", "nonexistent_subdomain_policy")
     @classmethod
     def _policy(cls, value: str | None) -> str | None:
         if value is None:
@@ -345,7 +355,9 @@ class DmarcConfig(_Model):
             policy=Policy(self.policy),
             subdomain_policy=None if self.subdomain_policy is None
             else Policy(self.subdomain_policy),
-            pct=self.pct,
+            nonexistent_policy=None if self.nonexistent_subdomain_policy is None
+            else Policy(self.nonexistent_subdomain_policy),
+            testing=True if self.testing else None,
             rua=tuple(self.rua),
             ruf=tuple(self.ruf),
             adkim=None if self.adkim is None else Alignment(self.adkim),
@@ -602,8 +614,6 @@ def _problem(prefix: str, err: Mapping[str, Any]) -> tuple[str, str]:
             return _path(prefix, loc), (
                 f"ttl {value!r} is out of range: use {MIN_TTL} to {MAX_TTL} seconds"
             )
-        if field == "pct":
-            return _path(prefix, loc), f"pct {value!r} is out of range: use 0 to 100"
     message = str(err["msg"])
     return _path(prefix, loc), message[:1].lower() + message[1:]
 

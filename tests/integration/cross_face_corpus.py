@@ -462,8 +462,16 @@ def dmarc_texts(domain: str) -> list[tuple[str, str]]:
         ("rua-size-limit", f"v=DMARC1; p=reject; rua={own}!10m"),
         ("unknown-tag", f"v=DMARC1; p=reject; rua={own}; foo=bar"),
         ("np-tag", f"v=DMARC1; p=reject; np=reject; rua={own}"),
+        ("np-none", f"v=DMARC1; p=reject; np=none; rua={own}"),
+        ("np-only-strong", f"v=DMARC1; p=none; np=reject; rua={own}"),
+        ("np-bad", f"v=DMARC1; p=quarantine; np=deny; rua={own}"),
         ("t-tag", f"v=DMARC1; p=reject; t=y; rua={own}"),
+        ("t-n", f"v=DMARC1; p=reject; t=n; rua={own}"),
+        ("t-y-none", f"v=DMARC1; p=none; t=y; rua={own}"),
+        ("t-bad", f"v=DMARC1; p=reject; t=yes; rua={own}"),
         ("psd-tag", f"v=DMARC1; p=reject; psd=n; rua={own}"),
+        ("psd-y", f"v=DMARC1; p=reject; psd=y; rua={own}"),
+        ("psd-bad", f"v=DMARC1; p=reject; psd=maybe; rua={own}"),
         ("policy-bogus", f"v=DMARC1; p=bogus; rua={own}"),
         ("adkim-bad", f"v=DMARC1; p=reject; adkim=x; rua={own}"),
         ("adkim-strict", f"v=DMARC1; p=reject; adkim=s; aspf=s; rua={own}"),
@@ -533,7 +541,7 @@ def _dmarc_cases() -> list[Case]:
         records=(*txt(domain, "v=spf1 -all"), *mx(domain, "0 .")),
         pack=((shapes.R53, "spf", r53(domain, "TXT", "v=spf1 -all")),),
         plan=_dmarc_plan(domain), check=Target(domain)))
-    # A subdomain covered by its organisational domain's record (RFC 7489 6.6.3).
+    # A subdomain covered by its parent's record, found by the tree walk (RFC 9989).
     org, domain = INHERIT, f"sub.{INHERIT}"
     org_dmarc = f"v=DMARC1; p=reject; sp=quarantine; rua=mailto:dmarc@{org}"
     cases.append(Case(
@@ -643,7 +651,10 @@ def stack_variants() -> list[tuple[str, dict[str, Any]]]:
         ("dmarc-quarantine", {"dmarc": {**reject, "policy": "quarantine"}}),
         ("dmarc-none", {"dmarc": {**reject, "policy": "none"}}),
         ("dmarc-sp-none", {"dmarc": {**reject, "subdomainPolicy": "none"}}),
-        ("dmarc-pct-50", {"dmarc": {**reject, "pct": 50}}),
+        ("dmarc-testing", {"dmarc": {**reject, "testing": True}}),
+        ("dmarc-np", {"dmarc": {**reject, "policy": "quarantine",
+                                "nonexistentSubdomainPolicy": "reject"}}),
+        ("dmarc-np-none", {"dmarc": {**reject, "nonexistentSubdomainPolicy": "none"}}),
         ("dmarc-no-rua", {"dmarc": {"policy": "reject"}}),
         ("dmarc-rua-external", {"dmarc": {"policy": "reject",
                                           "rua": ["mailto:reports@example.net"]}}),
@@ -661,9 +672,10 @@ def stack_variants() -> list[tuple[str, dict[str, Any]]]:
         ("cloudflare-no-dmarc", {"dns": CLOUDFLARE, "dmarc": None, "senders": ["sendgrid"]}),
         ("full", {"senders": ["amazon-ses", "google-workspace", "mailgun"],
                   "keepTxt": ["site-verification=abc123"], "ses": {"mailFromSubdomain": "bounce"},
-                  "dmarc": {**reject, "subdomainPolicy": "quarantine", "pct": 100}}),
+                  "dmarc": {**reject, "subdomainPolicy": "quarantine",
+                            "nonexistentSubdomainPolicy": "reject"}}),
         ("full-warnings", {"senders": ["google-workspace", "mailgun", "sendgrid"],
-                           "dmarc": {"policy": "none", "subdomainPolicy": "none", "pct": 25},
+                           "dmarc": {"policy": "none", "subdomainPolicy": "none", "testing": True},
                            "ses": {"mailFromSubdomain": "bounce"}}),
         ("ttl", {"ttl": 300}),
     ]

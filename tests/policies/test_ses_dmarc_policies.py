@@ -132,7 +132,8 @@ def test_invalid_dmarc_records_are_rejected(pack: Pack) -> None:
                                 name="apex"), "dmarc-valid")
     assert len(bad_policy) == 1 and bad_policy[0].level == "mandatory"
     assert "_dmarc.example.com" in bad_policy[0].message and "'block'" in bad_policy[0].message
-    assert len(no_policy) == 1 and "no p= tag" in no_policy[0].message
+    # RFC 9989: a record without p= is p=none, not an invalid record.
+    assert no_policy == []
     assert len(misplaced) == 1 and "look for it at _dmarc.example.com" in misplaced[0].message
 
 
@@ -155,6 +156,11 @@ def test_dmarc_config_minimum_policy(pack: Pack) -> None:
     strict = of(pack.analyze(R53, props, config={"dmarc-valid": {"minimumPolicy": "quarantine"}}),
                 "dmarc-valid")
     assert len(strict) == 1 and "at least p=quarantine" in strict[0].message
+    # A record without p= is p=none to receivers (RFC 9989), so it is as weak.
+    bare = r53("_dmarc.example.com", "TXT", "v=DMARC1; rua=mailto:d@example.com")
+    weak = of(pack.analyze(R53, bare, config={"dmarc-valid": {"minimumPolicy": "quarantine"}}),
+              "dmarc-valid")
+    assert len(weak) == 1 and "has p=none" in weak[0].message
 
 
 # --- dmarc-missing (stack, advisory) -----------------------------------------------------------

@@ -273,7 +273,7 @@ def test_dmarc_problems() -> None:
     }]
     found = dict(problems(raw))
     assert "did you mean 'reject'" in found["domains[0].dmarc.policy"]
-    assert "0 to 100" in found["domains[0].dmarc.pct"]
+    assert "write 'testing: true' (publishes t=y)" in found["domains[0].dmarc.pct"]
     assert "write 'mailto:dmarc@example.net'" in found["domains[0].dmarc.rua[0]"]
     assert "mailbox@domain" in found["domains[0].dmarc.rua[1]"]
     assert "r (relaxed) or s (strict)" in found["domains[0].dmarc.adkim"]
