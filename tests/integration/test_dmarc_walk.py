@@ -25,7 +25,7 @@ from mailzone.dns.exchange import run_async
 from mailzone.dns.live import LiveResolver
 from mailzone.errors import DmarcSyntaxError
 from mailzone.mail.discovery import MAX_WALK_QUERIES, Discovery, discover
-from mailzone.mail.dmarc import parse_dmarc
+from mailzone.mail.dmarc import Policy, parse_dmarc
 from tests.integration.cross_face_corpus import dmarc_texts
 from tests.nsd import NsdServer
 
@@ -99,7 +99,7 @@ def test_a_deep_name_asks_five_names_and_skips_those_the_rfc_skips(server: NsdSe
         DEEP, f"d.e.{WALK}", f"e.{WALK}", WALK, "test"]
     # The record at c.d.e.walk.test (p=none) is never read: walk.test's sp= applies.
     assert found.source == WALK and found.inherited
-    assert found.policy() is not None and found.policy().value == "quarantine"
+    assert found.policy() is Policy.QUARANTINE
     assert found.organisation == WALK
 
 
@@ -109,7 +109,7 @@ def test_organisational_domains_over_the_wire(server: NsdServer) -> None:
     assert split.organisation == f"shop.{WALK}" and split.source == f"shop.{WALK}"
     suffix, _ = walk_live(server, "mail.brand.suffix.test")
     assert suffix.organisation == "brand.suffix.test"
-    assert suffix.source == "suffix.test" and suffix.policy(exists=False) is not None
+    assert suffix.source == "suffix.test" and suffix.policy(exists=False) is Policy.REJECT
 
 
 def _check(server: NsdServer, domains: list[str], tmp_path: Path) -> dict[str, Any]:
