@@ -176,11 +176,13 @@ def ses_identity(resource: Resource, dkim: Mapping[str, tuple[str | None, ...]] 
             tokens = _tokens(attributes.get("tokens"))
             if attributes.get("domainSigningSelector") not in (None, ""):
                 selector = text(attributes.get("domainSigningSelector"))
-        return SesIdentity(identity, tokens, selector, resource.urn, resource.name)
+        return SesIdentity(identity, tokens, selector, resource.urn, resource.name,
+                           region=_region(props))
     if resource.type == SES_DOMAIN_IDENTITY:
         domain = text(props.get("domain"))
         tokens = (dkim or {}).get(domain.rstrip(".").lower()) if domain else None
-        return SesIdentity(domain, tokens, None, resource.urn, resource.name)
+        return SesIdentity(domain, tokens, None, resource.urn, resource.name,
+                           region=_region(props))
     return None
 
 
@@ -203,7 +205,15 @@ def mail_from(resource: Resource) -> MailFromDomain | None:
         identity = text(props.get("domain"))
     else:
         return None
-    return MailFromDomain(identity, text(props.get("mailFromDomain")), resource.urn, resource.name)
+    return MailFromDomain(identity, text(props.get("mailFromDomain")), resource.urn, resource.name,
+                          region=_region(props))
+
+
+def _region(props: Mapping[str, Any]) -> str | None:
+    """The resource's own ``region`` (pulumi-aws 7's per-resource region), if it has one;
+    None means the provider's region, which an analyzer does not see."""
+    region = text(props.get("region"))
+    return region.strip().lower() if region else None
 
 
 def ses_address_identity(resource: Resource) -> str | None:

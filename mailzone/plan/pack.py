@@ -130,10 +130,16 @@ def pack_findings(
                 found += check_mx_exchange(exchange, name=name, label=label, where=name)
     found += check_single_spf(dns_records)
     found += _dmarc_findings(domain, dns_records, walk)
-    if domain.ses is not None:
-        identity = SesIdentity(domain.domain, where=domain.domain, label="SesDomainIdentity")
-        mail_from = domain.mail_from_domain
-        mail_froms = [] if mail_from is None else [
-            MailFromDomain(domain.domain, mail_from, where=mail_from, label="SesDomainIdentity")]
-        found += check_ses_identities([identity], mail_froms, dns_records)
+    if domain.ses_identities:
+        identities, mail_froms = [], []
+        for ses in domain.ses_identities:
+            identities.append(SesIdentity(domain.domain, where=domain.domain,
+                                          label=f"SesDomainIdentity ({ses.region})",
+                                          region=ses.region))
+            mail_from = domain.mail_from_of(ses)
+            if mail_from is not None:
+                mail_froms.append(MailFromDomain(domain.domain, mail_from, where=mail_from,
+                                                 label=f"SesDomainIdentity ({ses.region})",
+                                                 region=ses.region))
+        found += check_ses_identities(identities, mail_froms, dns_records)
     return found
