@@ -6,6 +6,7 @@ The records come from ``mailzone.stack.desired.desired_records`` (the same funct
     MailDomain                       mailzone:index:MailDomain
     ├── SpfRecord                    apex TXT (v=spf1 ... + keepTxt on Route 53)
     ├── DmarcRecord                  _dmarc TXT                  (with dmarc)
+    ├── (records)                    null MX, revoked DKIM wildcard (parked)
     ├── SesDomainIdentity            sesv2.EmailIdentity, 3 DKIM CNAMEs,
     │                                MAIL FROM attributes, MX and SPF  (with ses)
     └── SesSmtpCredentials           IAM user, policy, access key (with ses.smtpUser)
@@ -20,7 +21,7 @@ from dataclasses import dataclass
 
 import pulumi
 
-from components.dns import DnsBackend, backend_for
+from components.dns import DnsBackend, backend_for, render
 from components.records import (
     DmarcRecord,
     DmarcRecordArgs,
@@ -91,6 +92,12 @@ class MailDomain(pulumi.ComponentResource):
                 pulumi.ResourceOptions(parent=self),
             )
             self.dmarc_record = self.dmarc.text
+        # A parked domain's null MX and DKIM wildcard: plain records, nothing to compute.
+        self.records = [
+            resource
+            for record in records if record.owner == "MailDomain"
+            for resource in dns.declare(f"{name}-{record.key}", render(record), parent=self)
+        ]
 
         # One SES identity per region; the first keeps the names it had when there was
         # only one region, so adding a region never replaces the first one's resources.

@@ -256,6 +256,11 @@ DMARC_VALID_POLICY = _policy(PackPolicy(
     "dmarc-valid",
     "DMARC records must be valid (RFC 9989) and published at _dmarc.<domain>.",
     Enforcement.MANDATORY))
+PARKED_DOMAIN_POLICY = _policy(PackPolicy(
+    "parked-domain",
+    "A domain with a null MX (RFC 7505) sends and takes no mail: no other MX, an SPF "
+    "record that authorises nobody, and DMARC p=reject with sp=reject and np=reject.",
+    Enforcement.MANDATORY, stack=True))
 DMARC_MISSING_POLICY = _policy(PackPolicy(
     "dmarc-missing",
     "Advisory: every domain the stack sends from should have a DMARC record.",
@@ -457,12 +462,24 @@ DMARC_SPF_UNALIGNED = _rule(Rule(
 MX_MISSING = _rule(Rule(
     "mx-missing", EW, "no MX: mail to the domain goes to its address records, if any",
     "RFC 5321 5.1", frozenset({Face.CHECK}), omitted=_AUDIT_OMITTED))
+_PARKED_FACES = frozenset({Face.CHECK, Face.PACK})
+_PARKED_OMITTED = {
+    Face.COMPONENTS: WRITTEN + " (a parked domain's records are the lockdown set)",
+    Face.PLAN: "a plan publishes the config's records; a parked config's are the whole set, "
+               "and what is published now is check's to judge",
+    Face.SPF: ONE_RECORD}
 MX_NULL_MIXED = _rule(Rule(
     "mx-null-mixed", E, "a null MX beside other MX records",
-    "RFC 7505 3", frozenset({Face.CHECK}), omitted=_AUDIT_OMITTED))
+    "RFC 7505 3", _PARKED_FACES, omitted=_PARKED_OMITTED, policy="parked-domain"))
 MX_NULL_SPF = _rule(Rule(
     "mx-null-spf", E, "a null MX says the domain takes no mail, but its SPF authorises senders",
-    "RFC 7505 4", frozenset({Face.CHECK}), omitted=_AUDIT_OMITTED))
+    "RFC 7505 4", _PARKED_FACES, omitted=_PARKED_OMITTED, policy="parked-domain"))
+PARKED_INCOMPLETE = _rule(Rule(
+    "parked-incomplete", E,
+    "a parked domain (null MX, v=spf1 -all) without DMARC p=reject, sp=reject and np=reject: "
+    "its name and names under it can still be spoofed",
+    "RFC 7505; RFC 9989 (np)", _PARKED_FACES, omitted=_PARKED_OMITTED,
+    policy="parked-domain"))
 MX_HOST_VOID = _rule(Rule(
     "mx-host-void", E, "an MX exchange has no A or AAAA record: mail to it cannot be delivered",
     "RFC 5321 5.1", frozenset({Face.CHECK}), omitted=_AUDIT_OMITTED))

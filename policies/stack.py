@@ -17,6 +17,7 @@ from pulumi_policy import (
 from mailzone.findings import Finding
 from mailzone.mail.dmarc import is_dmarc_record
 from mailzone.rules.coverage import check_dmarc_present, check_dmarc_value
+from mailzone.rules.parked import check_parked_records
 from mailzone.rules.records import DnsRecord
 from mailzone.rules.sender import (
     DEFAULT_PLACEHOLDER_DOMAINS,
@@ -118,6 +119,12 @@ def _dmarc_missing(args: StackValidationArgs, report: ReportViolation) -> None:
     report_findings(findings, report, stack=True)
 
 
+def _parked_domain(args: StackValidationArgs, report: ReportViolation) -> None:
+    external = config_strings(args.get_config(), "parked-domain", "externalDomains")
+    report_findings(check_parked_records(records_of(stack_of(args)), external_domains=external),
+                    report, stack=True)
+
+
 POLICIES: list[Policy] = [
     StackValidationPolicy(
         **declared("sender-address"),
@@ -148,6 +155,14 @@ POLICIES: list[Policy] = [
         config_schema=PolicyConfigSchema(properties={
             "minimumPolicy": {"type": "string", "enum": ["none", "quarantine", "reject"],
                               "default": "none"},
+        }),
+    ),
+    StackValidationPolicy(
+        **declared("parked-domain"),
+        validate=_parked_domain,
+        config_schema=PolicyConfigSchema(properties={
+            "externalDomains": {**STRINGS, "default": [],
+                                "description": "domains whose DMARC is published elsewhere"},
         }),
     ),
     StackValidationPolicy(

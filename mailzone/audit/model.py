@@ -240,6 +240,7 @@ class DomainReport:
     questions: int = 0  # distinct (name, type) questions this domain's checks asked
     elapsed: float = 0.0
     timed_out: bool = False
+    parked: bool = False  # a null MX and v=spf1 -all: it sends and takes no mail
 
     def __post_init__(self) -> None:
         self.spf = SpfFacts(self.domain)
@@ -272,6 +273,7 @@ class DomainReport:
             "elapsed_s": round(self.elapsed, 3),
             "timed_out": self.timed_out,
             "questions": self.questions,
+            "parked": self.parked,
             "spf": self.spf.to_json(),
             "dmarc": self.dmarc.to_json(),
             "mx": self.mx.to_json(),

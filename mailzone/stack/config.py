@@ -505,11 +505,56 @@ class SesConfig(_Model):
         )
 
 
+class ParkedConfig(_Model):
+    """``parked``: the domain sends and takes no mail (``true``, or these options)."""
+
+    # v=DKIM1; p= at *._domainkey: every selector's key is revoked (RFC 6376 3.6.1).
+    wildcard_dkim: bool = Field(default=False, alias="wildcardDkim")
+
+
+#: The DMARC record of a parked domain: reject everything, names that do not exist too.
+PARKED_DMARC = {"policy": "reject", "subdomainPolicy": "reject",
+                "nonexistentSubdomainPolicy": "reject"}
+_PARKED_CONFLICTS = {
+    "senders": "it sends no mail, so its SPF record authorises nobody ('v=spf1 -all')",
+    "ses": "it sends no mail, so it has no SES identity",
+    "senderAddresses": "it sends no mail, so it has no sender addresses",
+}
+
+
+def _parked(data: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A parked entry made whole: ``v=spf1 -all``, DMARC reject with ``np=reject`` (keeping
+    the report destinations given), refused beside anything that sends."""
+    parked = data.get("parked")
+    if parked is None or parked is False:
+        return {k: v for k, v in data.items() if k != "parked"}
+    given = [key for key in _PARKED_CONFLICTS if data.get(key)]
+    if given:
+        raise _fail(f"a parked domain declares no {given[0]}: {_PARKED_CONFLICTS[given[0]]}. "
+                    "Remove it, or drop 'parked'")
+    if data.get("spfAll", "-all") != "-all":
+        raise _fail("a parked domain publishes 'v=spf1 -all': remove spfAll (or set -all)")
+    dmarc = data.get("dmarc")
+    if dmarc is not None and not isinstance(dmarc, Mapping):
+        return data  # the DMARC model says what is wrong with it
+    reports = {k: v for k, v in (dmarc or {}).items() if k in ("rua", "ruf")}
+    other = sorted(set(dmarc or {}) - {"rua", "ruf", "policy", "subdomainPolicy",
+                                       "nonexistentSubdomainPolicy"})
+    weaker = [k for k, v in (dmarc or {}).items() if k in PARKED_DMARC
+              and str(v).lower() != "reject"]
+    if other or weaker:
+        raise _fail("a parked domain's DMARC is p=reject; sp=reject; np=reject: give only "
+                    f"rua and ruf under dmarc (not {', '.join(other + weaker)})")
+    return {**data, "parked": {} if parked is True else parked, "spfAll": "-all",
+            "dmarc": {**PARKED_DMARC, **reports}}
+
+
 class DomainConfig(_Model):
     """One entry of ``mailzone:domains``."""
 
     domain: str
     dns: DnsConfig
+    parked: ParkedConfig | None = None
     senders: list[Sender] = Field(default_factory=list)
     spf_all: str = Field(default="~all", alias="spfAll")
     keep_txt: list[str] = Field(default_factory=list, alias="keepTxt")
@@ -518,6 +563,11 @@ class DomainConfig(_Model):
     real_mailboxes: list[str] = Field(default_factory=list, alias="realMailboxes")
     sender_addresses: list[SenderAddress] = Field(default_factory=list, alias="senderAddresses")
     ttl: int = Field(default=DEFAULT_TTL, ge=MIN_TTL, le=MAX_TTL)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _parked_domain(cls, data: Any) -> Any:
+        return _parked(data) if isinstance(data, Mapping) else data
 
     @field_validator("domain")
     @classmethod

@@ -13,6 +13,10 @@ Records per domain (names are lower case, without the trailing dot):
   so it writes them with the SPF value; Cloudflare holds one record per value
   and leaves them alone.
 - ``DmarcRecord``: ``_dmarc.<domain>`` TXT, when ``dmarc`` is configured.
+- A parked domain (``parked``, RFC 7505): its SPF is ``v=spf1 -all`` and its DMARC
+  ``p=reject; sp=reject; np=reject`` (the config makes them so), a null MX ``0 .``
+  at the apex, and with ``wildcardDkim`` an empty key ``v=DKIM1; p=`` at
+  ``*._domainkey.<domain>``, which revokes every selector (owner ``MailDomain``).
 - ``SesDomainIdentity`` (when ``ses`` is configured), per region: three Easy
   DKIM CNAMEs ``<token>._domainkey.<domain>`` -> ``<token>.<the region's Easy DKIM
   zone>`` (``mailzone.mail.ses``: ``dkim.amazonses.com`` in most regions, the
@@ -35,6 +39,7 @@ from typing import TYPE_CHECKING
 from mailzone.dns.txt import split_txt
 from mailzone.findings import Finding
 from mailzone.mail.ses import feedback_host
+from mailzone.rules.parked import NULL_MX, REVOKED_DKIM
 from mailzone.rules.spfpolicy import check_lookup_budget
 from mailzone.spf.lint import lint_duplicate_includes, lint_record
 
@@ -183,6 +188,13 @@ def desired_records(domain: DomainConfig) -> list[DesiredRecord]:
                 ttl=domain.ttl,
             )
         )
+    if domain.parked is not None:
+        records.append(DesiredRecord(key="null-mx", owner="MailDomain", name=domain.domain,
+                                     type="MX", values=(NULL_MX,), ttl=domain.ttl))
+        if domain.parked.wildcard_dkim:
+            records.append(DesiredRecord(
+                key="dkim-wildcard", owner="MailDomain", name=f"*._domainkey.{domain.domain}",
+                type="TXT", values=(REVOKED_DKIM,), ttl=domain.ttl))
     for index, identity in enumerate(domain.ses_identities):
         records.extend(ses_records(domain, identity, first=index == 0))
     return records

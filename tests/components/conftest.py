@@ -68,6 +68,17 @@ REGIONS: dict[str, Any] = {
     ],
 }
 
+# A parked domain (sends and takes no mail), on each provider.
+PARKED: dict[str, Any] = {
+    "mailzone:domains": [
+        {"domain": "example.org", "dns": {"provider": "route53"}, "parked": True,
+         "keepTxt": ["site-verification=abc123"]},
+        {"domain": "example.net", "dns": {"provider": "cloudflare",
+                                          "zoneId": "0123456789abcdef0123456789abcdef"},
+         "parked": {"wildcardDkim": True}, "dmarc": {"rua": ["mailto:dmarc@example.net"]}},
+    ],
+}
+
 # A region the Easy DKIM table does not know: nothing may be declared.
 UNKNOWN_REGION: dict[str, Any] = {
     "mailzone:domains": [
@@ -106,6 +117,7 @@ class Runs:
             "single": harness.start(SINGLE, stack="example-test"),
             "bad": harness.start(BAD),
             "regions": harness.start(REGIONS, stack="regions"),
+            "parked": harness.start(PARKED, stack="parked"),
             "unknown-region": harness.start(UNKNOWN_REGION, stack="unknown-region"),
             "refusals": harness.start({}, program=harness.PROGRAMS / "refusals.py"),
         }

@@ -14,7 +14,15 @@ from mailzone.providers import cloudflare, route53
 from mailzone.stack.config import parse_domains
 from mailzone.stack.desired import KnownAfterApply, Value, desired_records
 from tests.components import harness
-from tests.components.conftest import BAD, LONG_TOKEN, MANY_RUA, REGIONS, VARIANT, Runs
+from tests.components.conftest import (
+    BAD,
+    LONG_TOKEN,
+    MANY_RUA,
+    PARKED,
+    REGIONS,
+    VARIANT,
+    Runs,
+)
 from tests.components.harness import Resource, Run
 from tests.components.runner import DKIM_TOKENS, MOCK_PASSWORD, MOCK_ZONE_ID, dkim_tokens
 
@@ -371,6 +379,28 @@ def test_an_unknown_region_declares_nothing_and_names_the_table_date(runs: Runs)
     assert run.resources == [] and run.error is not None
     assert "domains[0].ses.region: 'xx-nowhere-1' is not an SES region in mailzone's Easy " \
            f"DKIM table (as of {EASY_DKIM_AS_OF.isoformat()})" in run.stderr
+
+
+# -- parked domains -----------------------------------------------------------------------
+
+
+def test_a_parked_domain_declares_exactly_the_lockdown_set(runs: Runs) -> None:
+    run = runs["parked"]
+    assert run.error is None, run.error
+    assert declared_dns(run) == expected_dns(PARKED)
+    assert declared_dns(run) == Counter({
+        ("route53", "example.org", "TXT", ("v=spf1 -all", "site-verification=abc123")): 1,
+        ("route53", "_dmarc.example.org", "TXT",
+         ("v=DMARC1; p=reject; sp=reject; np=reject",)): 1,
+        ("route53", "example.org", "MX", ("0 .",)): 1,
+        ("cloudflare", "example.net", "TXT", ('"v=spf1 -all"',)): 1,
+        ("cloudflare", "_dmarc.example.net", "TXT",
+         ('"v=DMARC1; p=reject; sp=reject; np=reject; rua=mailto:dmarc@example.net"',)): 1,
+        ("cloudflare", "example.net", "MX", (". priority=0.0",)): 1,
+        ("cloudflare", "*._domainkey.example.net", "TXT", ('"v=DKIM1; p="',)): 1,
+    })
+    assert not [r for r in run.resources if r.type.startswith("aws:ses")
+                or r.type.startswith("aws:iam")]
 
 
 def test_ttl_reaches_every_record(variant: Run) -> None:

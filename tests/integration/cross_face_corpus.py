@@ -503,6 +503,7 @@ def _dmarc_plan(domain: str) -> dict[str, Any]:
 
 def _dmarc_pack(domain: str, values: Sequence[str]) -> tuple[Resource, ...]:
     return ((shapes.R53, "spf", r53(domain, "TXT", "v=spf1 -all")),
+            (shapes.R53, "null-mx", r53(domain, "MX", "0 .")),
             (shapes.R53, "dmarc", r53(f"_dmarc.{domain}", "TXT", *values)))
 
 
@@ -539,7 +540,8 @@ def _dmarc_cases() -> list[Case]:
     cases.append(Case(
         id="dmarc-absent", domain=domain, why="a locked-down domain without DMARC",
         records=(*txt(domain, "v=spf1 -all"), *mx(domain, "0 .")),
-        pack=((shapes.R53, "spf", r53(domain, "TXT", "v=spf1 -all")),),
+        pack=((shapes.R53, "spf", r53(domain, "TXT", "v=spf1 -all")),
+              (shapes.R53, "null-mx", r53(domain, "MX", "0 ."))),
         plan=_dmarc_plan(domain), check=Target(domain)))
     # A subdomain covered by its parent's record, found by the tree walk (RFC 9989).
     org, domain = INHERIT, f"sub.{INHERIT}"
@@ -550,8 +552,10 @@ def _dmarc_cases() -> list[Case]:
         records=(*txt(org, "v=spf1 -all"), *txt(f"_dmarc.{org}", org_dmarc), *mx(org, "0 ."),
                  *txt(domain, "v=spf1 -all"), *mx(domain, "0 .")),
         pack=((shapes.R53, "org-spf", r53(org, "TXT", "v=spf1 -all")),
+              (shapes.R53, "org-mx", r53(org, "MX", "0 .")),
               (shapes.R53, "org-dmarc", r53(f"_dmarc.{org}", "TXT", org_dmarc)),
-              (shapes.R53, "spf", r53(domain, "TXT", "v=spf1 -all"))),
+              (shapes.R53, "spf", r53(domain, "TXT", "v=spf1 -all")),
+              (shapes.R53, "mx", r53(domain, "MX", "0 ."))),
         plan=_dmarc_plan(domain), check=Target(domain)))
     return cases
 

@@ -31,6 +31,7 @@ RULES = {
     "sender-address": ("mandatory", "stack"),
     "ses-identity-complete": ("mandatory", "stack"),
     "dmarc-valid": ("mandatory", "resource"),
+    "parked-domain": ("mandatory", "stack"),
     "dmarc-missing": ("advisory", "stack"),
 }
 _TYPES = {analyzer_pb2.POLICY_TYPE_RESOURCE: "resource", analyzer_pb2.POLICY_TYPE_STACK: "stack"}
