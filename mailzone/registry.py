@@ -457,6 +457,19 @@ DMARC_SPF_UNALIGNED = _rule(Rule(
     "dmarc-spf-unaligned", W, "the MAIL FROM domain cannot align with the domain for SPF",
     "RFC 9989, Identifier Alignment", frozenset({Face.CHECK}), omitted=_AUDIT_OMITTED))
 
+# -- the bulk-sender bar ---------------------------------------------------------------
+
+BULK_SENDER_UNMET = _rule(Rule(
+    "bulk-sender-unmet", E,
+    "a sender does not meet the bulk-sender bar: SPF and DKIM passing, DMARC at least "
+    "p=none with rua, SPF or DKIM aligned (check --profile bulk-sender)",
+    "Google and Yahoo sender guidelines (2024-02); Microsoft Outlook.com (2025-05)",
+    frozenset({Face.CHECK}),
+    omitted={Face.COMPONENTS: "judges what is published for each sender (keys, tokens); the "
+                              "components declare records, not deliverability",
+             Face.PACK: "not built yet: the pack's bulk-sender stack policy is future work",
+             Face.PLAN: AUDIT_ONLY, Face.SPF: ONE_RECORD}))
+
 # -- MX and mail hosts ---------------------------------------------------------------------
 
 MX_MISSING = _rule(Rule(

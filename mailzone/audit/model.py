@@ -89,11 +89,18 @@ class Target:
     origin: str = ""
 
 
+class Profile(StrEnum):
+    """A set of requirements a check holds domains to, beyond the audit's own."""
+
+    BULK_SENDER = "bulk-sender"  # mailzone.mail.bulk: the large mailbox providers' bar
+
+
 @dataclass(frozen=True, slots=True)
 class AuditOptions:
     ip: str | None = None
     domain_timeout: float = DEFAULT_DOMAIN_TIMEOUT
     query_cap: int = DEFAULT_QUERY_CAP
+    profile: Profile | None = None
 
 
 # -- what a run finds -----------------------------------------------------------------
@@ -241,6 +248,8 @@ class DomainReport:
     elapsed: float = 0.0
     timed_out: bool = False
     parked: bool = False  # a null MX and v=spf1 -all: it sends and takes no mail
+    # With --profile bulk-sender: each sender against the bar (audit.bulk.SenderBar).
+    bulk: list[Any] | None = None
 
     def __post_init__(self) -> None:
         self.spf = SpfFacts(self.domain)
@@ -274,6 +283,7 @@ class DomainReport:
             "timed_out": self.timed_out,
             "questions": self.questions,
             "parked": self.parked,
+            **({} if self.bulk is None else {"bulk_sender": [b.to_json() for b in self.bulk]}),
             "spf": self.spf.to_json(),
             "dmarc": self.dmarc.to_json(),
             "mx": self.mx.to_json(),
