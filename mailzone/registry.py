@@ -256,6 +256,12 @@ DMARC_VALID_POLICY = _policy(PackPolicy(
     "dmarc-valid",
     "DMARC records must be valid (RFC 9989) and published at _dmarc.<domain>.",
     Enforcement.MANDATORY))
+BULK_SENDER_POLICY = _policy(PackPolicy(
+    "bulk-sender",
+    "Advisory (set it mandatory for domains that send 5,000+ messages a day): each "
+    "sender meets the bar of Google, Yahoo and Microsoft: SPF and DKIM pass, DMARC at "
+    "least p=none with rua, SPF or DKIM aligned.",
+    Enforcement.ADVISORY, stack=True))
 PARKED_DOMAIN_POLICY = _policy(PackPolicy(
     "parked-domain",
     "A domain with a null MX (RFC 7505) sends and takes no mail: no other MX, an SPF "
@@ -464,11 +470,11 @@ BULK_SENDER_UNMET = _rule(Rule(
     "a sender does not meet the bulk-sender bar: SPF and DKIM passing, DMARC at least "
     "p=none with rua, SPF or DKIM aligned (check --profile bulk-sender)",
     "Google and Yahoo sender guidelines (2024-02); Microsoft Outlook.com (2025-05)",
-    frozenset({Face.CHECK}),
-    omitted={Face.COMPONENTS: "judges what is published for each sender (keys, tokens); the "
-                              "components declare records, not deliverability",
-             Face.PACK: "not built yet: the pack's bulk-sender stack policy is future work",
-             Face.PLAN: AUDIT_ONLY, Face.SPF: ONE_RECORD}))
+    frozenset({Face.CHECK, Face.PACK}),
+    omitted={Face.COMPONENTS: "judges what each sender needs beyond the records the "
+                              "components write (keys at its selectors, its return path)",
+             Face.PLAN: AUDIT_ONLY, Face.SPF: ONE_RECORD},
+    policy="bulk-sender"))
 
 # -- MX and mail hosts ---------------------------------------------------------------------
 

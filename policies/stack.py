@@ -16,6 +16,7 @@ from pulumi_policy import (
 
 from mailzone.findings import Finding
 from mailzone.mail.dmarc import is_dmarc_record
+from mailzone.rules.bulk import check_bulk_sender
 from mailzone.rules.coverage import check_dmarc_present, check_dmarc_value
 from mailzone.rules.parked import check_parked_records
 from mailzone.rules.records import DnsRecord
@@ -119,6 +120,17 @@ def _dmarc_missing(args: StackValidationArgs, report: ReportViolation) -> None:
     report_findings(findings, report, stack=True)
 
 
+def _bulk_sender(args: StackValidationArgs, report: ReportViolation) -> None:
+    external = config_strings(args.get_config(), "bulk-sender", "externalDomains")
+    resources = stack_of(args)
+    dkim = dict(filter(None, (rs.ses_domain_dkim(r) for r in resources)))
+    identities = [i for i in (rs.ses_identity(r, dkim) for r in resources) if i is not None]
+    mail_froms = [m for m in (rs.mail_from(r) for r in resources) if m is not None]
+    findings = check_bulk_sender(records_of(resources), identities, mail_froms,
+                                 external_domains=external)
+    report_findings(findings, report, stack=True)
+
+
 def _parked_domain(args: StackValidationArgs, report: ReportViolation) -> None:
     external = config_strings(args.get_config(), "parked-domain", "externalDomains")
     report_findings(check_parked_records(records_of(stack_of(args)), external_domains=external),
@@ -155,6 +167,14 @@ POLICIES: list[Policy] = [
         config_schema=PolicyConfigSchema(properties={
             "minimumPolicy": {"type": "string", "enum": ["none", "quarantine", "reject"],
                               "default": "none"},
+        }),
+    ),
+    StackValidationPolicy(
+        **declared("bulk-sender"),
+        validate=_bulk_sender,
+        config_schema=PolicyConfigSchema(properties={
+            "externalDomains": {**STRINGS, "default": [],
+                                "description": "domains whose DNS is managed elsewhere"},
         }),
     ),
     StackValidationPolicy(

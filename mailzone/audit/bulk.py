@@ -16,8 +16,6 @@ bar.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Any
 
 from mailzone.audit.dkim import judge_key
 from mailzone.audit.model import (
@@ -33,45 +31,22 @@ from mailzone.dns.resolver import RdType
 from mailzone.errors import DmarcSyntaxError, DnsError
 from mailzone.findings import Finding
 from mailzone.mail import catalogue
-from mailzone.mail.bulk import BAR, BAR_AS_OF, RULES, Requirement
+from mailzone.mail.bulk import (
+    BAR,
+    Requirement,
+    SenderBar,
+    Verdict,
+    alignment,
+    dmarc_verdict,
+    own_mail_from,
+    unmet_findings,
+)
 from mailzone.mail.catalogue import Sender
 from mailzone.mail.dkim import dkim_name
 from mailzone.mail.dmarc import parse_dmarc
-from mailzone.names import is_under
 from mailzone.registry import BULK_SENDER_UNMET
 
 SES = "amazon-ses"
-
-
-@dataclass(slots=True)
-class Verdict:
-    """One requirement for one sender: met (True), not (False) or not known (None)."""
-
-    requirement: Requirement
-    met: bool | None
-    detail: str
-
-    def to_json(self) -> dict[str, Any]:
-        rule = RULES[self.requirement]
-        return {"requirement": self.requirement, "met": self.met, "detail": self.detail,
-                "checks": rule.checks, "providers_say": rule.wording, "source": rule.source}
-
-
-@dataclass(slots=True)
-class SenderBar:
-    """How one sender of a domain stands against the bar."""
-
-    sender: str  # the catalogue key
-    name: str
-    verdicts: list[Verdict] = field(default_factory=list)
-
-    @property
-    def met(self) -> bool:
-        return all(v.met is True for v in self.verdicts)
-
-    def to_json(self) -> dict[str, Any]:
-        return {"sender": self.sender, "name": self.name, "met": self.met,
-                "requirements": [v.to_json() for v in self.verdicts]}
 
 
 def _includes(facts: SpfFacts | None) -> set[str]:
@@ -116,10 +91,7 @@ def _spf(report: DomainReport, sender: Sender) -> tuple[Verdict, str | None]:
     elif sender.customer_mail_from:
         facts, where = report.spf, report.domain
     else:
-        own = "a custom MAIL FROM domain" if sender.key == SES else "a custom return path"
-        return Verdict(Requirement.SPF, True,
-                       f"{sender.name} sends with its own MAIL FROM domain, where its SPF "
-                       f"passes; it does not align with {report.domain} without {own}"), None
+        return own_mail_from(sender, report.domain), None
     if sender.spf_include not in _includes(facts):
         return Verdict(Requirement.SPF, False,
                        f"{where}'s SPF record does not authorise include:{sender.spf_include}"
@@ -157,32 +129,12 @@ def _dmarc(report: DomainReport) -> Verdict:
     if dmarc.status in (DmarcStatus.DNS_ERROR, DmarcStatus.TIMEOUT, DmarcStatus.UNCHECKED):
         return Verdict(Requirement.DMARC, None, f"the DMARC policy is unknown ({dmarc.status})")
     if dmarc.record is None:
-        return Verdict(Requirement.DMARC, False, f"no DMARC record applies ({dmarc.status})")
+        return dmarc_verdict(None, dmarc.status)
     try:
-        rua = parse_dmarc(dmarc.record).rua
+        record = parse_dmarc(dmarc.record)
     except DmarcSyntaxError:  # pragma: no cover - the record was found as one
-        rua = ()
-    if not rua:
-        return Verdict(Requirement.DMARC, False,
-                       f"p={dmarc.applied_policy} at {dmarc.source}, but no rua= destination")
-    return Verdict(Requirement.DMARC, True, f"p={dmarc.applied_policy} at {dmarc.source}, "
-                   f"reports to {', '.join(rua)}")
-
-
-def _alignment(report: DomainReport, spf: Verdict, spf_at: str | None, dkim: Verdict
-               ) -> Verdict:
-    if spf.met and spf_at is not None and is_under(spf_at, report.domain):
-        return Verdict(Requirement.ALIGNMENT, True,
-                       f"SPF aligns: the MAIL FROM domain {spf_at} is under {report.domain}")
-    if dkim.met:
-        return Verdict(Requirement.ALIGNMENT, True,
-                       f"DKIM aligns: the key is {report.domain}'s own (d={report.domain})")
-    if dkim.met is None:
-        return Verdict(Requirement.ALIGNMENT, None,
-                       "SPF does not align and DKIM was not checked")
-    return Verdict(Requirement.ALIGNMENT, False,
-                   f"neither aligns: SPF is evaluated at {spf_at or 'the service own domain'} "
-                   f"and no key of {report.domain} signs")
+        return dmarc_verdict(None, dmarc.status)
+    return dmarc_verdict(record, dmarc.source or "", inherited=dmarc.source != dmarc.name)
 
 
 def judge_bulk(report: DomainReport, probes: Sequence[DkimFacts]) -> tuple[list[SenderBar],
@@ -196,16 +148,9 @@ def judge_bulk(report: DomainReport, probes: Sequence[DkimFacts]) -> tuple[list[
         spf, spf_at = _spf(report, sender)
         dkim = _dkim(report, sender, probes)
         bar = SenderBar(sender.key, sender.name,
-                        [spf, dkim, dmarc, _alignment(report, spf, spf_at, dkim)])
+                        [spf, dkim, dmarc, alignment(report.domain, spf, spf_at, dkim)])
         bars.append(bar)
-        short = [v for v in bar.verdicts if v.met is not True]
-        if short:
-            findings.append(BULK_SENDER_UNMET.error(
-                f"{sender.name} does not meet the bulk-sender bar for {report.domain} "
-                f"(Google, Yahoo, Microsoft; as of {BAR_AS_OF.isoformat()}): "
-                + "; ".join(f"{v.requirement} {'not known' if v.met is None else 'not met'}: "
-                            f"{v.detail}" for v in short),
-                report.domain))
+        findings += unmet_findings(bar, report.domain)
     if not senders:
         findings.append(BULK_SENDER_UNMET.error(
             f"{report.domain} authorises no sender of mailzone's catalogue in its SPF "

@@ -11,9 +11,16 @@ the current text), and the key ``mailzone check --profile bulk-sender`` reports 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
+from typing import Any
+
+from mailzone.findings import Finding
+from mailzone.mail.catalogue import Sender
+from mailzone.mail.dmarc import DmarcRecord
+from mailzone.names import is_under
+from mailzone.registry import BULK_SENDER_UNMET
 
 #: The latest date the bar below was checked against the providers' guidelines.
 BAR_AS_OF = date(2025, 5, 5)
@@ -61,3 +68,86 @@ BAR: tuple[Rule, ...] = (
 )
 
 RULES = {rule.requirement: rule for rule in BAR}
+
+
+@dataclass(slots=True)
+class Verdict:
+    """One requirement for one sender: met (True), not (False) or not known (None)."""
+
+    requirement: Requirement
+    met: bool | None
+    detail: str
+
+    def to_json(self) -> dict[str, Any]:
+        rule = RULES[self.requirement]
+        return {"requirement": self.requirement, "met": self.met, "detail": self.detail,
+                "checks": rule.checks, "providers_say": rule.wording, "source": rule.source}
+
+
+@dataclass(slots=True)
+class SenderBar:
+    """How one sender of a domain stands against the bar."""
+
+    sender: str  # the catalogue key
+    name: str
+    verdicts: list[Verdict] = field(default_factory=list)
+
+    @property
+    def met(self) -> bool:
+        return all(v.met is True for v in self.verdicts)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"sender": self.sender, "name": self.name, "met": self.met,
+                "requirements": [v.to_json() for v in self.verdicts]}
+
+
+def unmet_findings(bar: SenderBar, domain: str, where: str = "") -> list[Finding]:
+    """``bulk-sender-unmet`` when the sender is short of the bar, naming what it lacks."""
+    short = [v for v in bar.verdicts if v.met is not True]
+    if not short:
+        return []
+    return [BULK_SENDER_UNMET.error(
+        f"{bar.name} does not meet the bulk-sender bar for {domain} (Google, Yahoo, "
+        f"Microsoft; as of {BAR_AS_OF.isoformat()}): "
+        + "; ".join(f"{v.requirement} {'not known' if v.met is None else 'not met'}: "
+                    f"{v.detail}" for v in short),
+        where or domain)]
+
+
+def own_mail_from(sender: Sender, domain: str) -> Verdict:
+    """SPF for a service that sends with its own MAIL FROM domain: it passes there, and
+    does not align with ``domain``."""
+    own = "a custom MAIL FROM domain" if sender.key == "amazon-ses" else "a custom return path"
+    return Verdict(Requirement.SPF, True,
+                   f"{sender.name} sends with its own MAIL FROM domain, where its SPF passes; "
+                   f"it does not align with {domain} without {own}")
+
+
+def dmarc_verdict(record: DmarcRecord | None, source: str, *, inherited: bool = False
+                  ) -> Verdict:
+    """The DMARC requirement from the record that applies (``source``: where it is, or
+    why there is none)."""
+    if record is None:
+        return Verdict(Requirement.DMARC, False, f"no DMARC record applies ({source})")
+    policy = record.policy_for(subdomain=inherited).value
+    if not record.rua:
+        return Verdict(Requirement.DMARC, False,
+                       f"p={policy} at {source}, but no rua= destination")
+    return Verdict(Requirement.DMARC, True,
+                   f"p={policy} at {source}, reports to {', '.join(record.rua)}")
+
+
+def alignment(domain: str, spf: Verdict, spf_at: str | None, dkim: Verdict) -> Verdict:
+    """SPF aligns when it passes at ``domain`` or a name under it; DKIM when the domain's
+    own key signs (a key at ``<selector>._domainkey.<domain>`` is ``d=<domain>``)."""
+    if spf.met and spf_at is not None and is_under(spf_at, domain):
+        return Verdict(Requirement.ALIGNMENT, True,
+                       f"SPF aligns: the MAIL FROM domain {spf_at} is under {domain}")
+    if dkim.met:
+        return Verdict(Requirement.ALIGNMENT, True,
+                       f"DKIM aligns: the key is {domain}'s own (d={domain})")
+    if dkim.met is None:
+        return Verdict(Requirement.ALIGNMENT, None, "SPF does not align and DKIM was not checked")
+    return Verdict(Requirement.ALIGNMENT, False,
+                   f"neither aligns: SPF is evaluated at {spf_at or 'the service own domain'} "
+                   f"and no key of {domain} signs")

@@ -31,6 +31,7 @@ RULES = {
     "sender-address": ("mandatory", "stack"),
     "ses-identity-complete": ("mandatory", "stack"),
     "dmarc-valid": ("mandatory", "resource"),
+    "bulk-sender": ("advisory", "stack"),
     "parked-domain": ("mandatory", "stack"),
     "dmarc-missing": ("advisory", "stack"),
 }
