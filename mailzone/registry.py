@@ -260,6 +260,11 @@ DMARC_MISSING_POLICY = _policy(PackPolicy(
     "dmarc-missing",
     "Advisory: every domain the stack sends from should have a DMARC record.",
     Enforcement.ADVISORY, stack=True))
+SMTP_PASSWORD_PLAINTEXT_POLICY = _policy(PackPolicy(
+    "smtp-password-plaintext",
+    "SMTP passwords are secrets: a Pulumi secret, a Kubernetes Secret or a secret store "
+    "reference, never a plain value in application settings or a ConfigMap.",
+    Enforcement.MANDATORY))
 
 # -- SPF: one record's text ------------------------------------------------------------
 
@@ -558,6 +563,13 @@ SMTP_LOCAL_RELAY = _rule(Rule(
     "smtp-local-relay", W, "port 25 to a local relay: fine for low volume only",
     "seed rule: submission on 587 or 465", frozenset({Face.PACK}),
     omitted=_SETTINGS_OMITTED, policy="smtp-port-local-relay"))
+SMTP_PASSWORD_PLAINTEXT = _rule(Rule(
+    "smtp-password-plaintext", E,
+    "an SMTP password given as a plain value (not a secret or a secret reference)",
+    "design: secrets are Pulumi secrets and never printed", frozenset({Face.PACK}),
+    omitted={**_SETTINGS_OMITTED,
+             Face.COMPONENTS: "the components take the SMTP password as a Pulumi secret"},
+    policy="smtp-password-plaintext"))
 
 # -- the config --------------------------------------------------------------------------
 

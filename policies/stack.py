@@ -24,12 +24,14 @@ from mailzone.rules.sender import (
     check_sender_domain,
 )
 from mailzone.rules.ses import check_ses_identities
-from mailzone.rules.smtp import SettingKind
+from mailzone.rules.settings import SettingKind
 from policies import resources as rs
 from policies.base import (
+    SETTING_NAMES_SCHEMA,
     STRINGS,
     PolicyConfigError,
     config_bool,
+    config_names,
     config_strings,
     declared,
     dns_policy,
@@ -39,6 +41,7 @@ from policies.base import (
     stack_of,
     violation,
 )
+from policies.runtimes import settings_groups
 
 
 def _sender_address(args: StackValidationArgs, report: ReportViolation) -> None:
@@ -48,16 +51,18 @@ def _sender_address(args: StackValidationArgs, report: ReportViolation) -> None:
     placeholders = config_strings(config, policy, "placeholderDomains", DEFAULT_PLACEHOLDER_DOMAINS)
     require = config_bool(config, policy, "requireSendingDomain", True)
     extra_domains = config_strings(config, policy, "sendingDomains")
+    names = config_names(config, policy)
     resources = stack_of(args)
     addresses: list[tuple[str, rs.Resource, str]] = []  # (address, resource, label)
     for resource in resources:
         address = rs.ses_address_identity(resource)
         if address is not None:
             addresses.append((address, resource, f"{resource.name} (SES identity)"))
-        for group in rs.settings_groups(resource):
+        for group in settings_groups(resource, names):
             for setting in group.settings:
                 if setting.kind is SettingKind.SENDER and setting.value is not None:
-                    addresses.append((setting.value, resource, f"{group.label} {setting.key}"))
+                    addresses.append((setting.value, resource,
+                                      f"{group.label} {setting.key}{setting.at}"))
     records = records_of(resources)
     domains, unknown = sending_domains(resources, records)
     for address, resource, label in addresses:
@@ -132,6 +137,7 @@ POLICIES: list[Policy] = [
                                                     "identity or an SPF record in the stack"},
             "sendingDomains": {**STRINGS, "default": [],
                                "description": "domains managed outside this stack"},
+            "settingNames": SETTING_NAMES_SCHEMA,
         }),
     ),
     StackValidationPolicy(

@@ -34,6 +34,8 @@ UNKNOWN: Final = _Unknown()
 
 def prop_text(value: Any) -> str | None:
     """A property as text: None when unknown or absent; numbers and booleans as text."""
+    if isinstance(value, str):
+        return value  # as is: a secret's text (``SecretText``) stays marked
     if value is UNKNOWN or value is None:
         return None
     if isinstance(value, bool):

@@ -888,6 +888,8 @@ def _settings_cases() -> list[Case]:
         ("ssm-port-25", (shapes.SSM, "param", shapes.ssm("/app/prod/smtp/port", "25"))),
         ("ecs-ip-host", (shapes.ECS_TASK, "task", shapes.ecs_task(shapes.container(
             "web", EMAIL_HOST="203.0.113.9", EMAIL_PORT="587")))),
+        ("configmap-password", (shapes.K8S_CONFIG_MAP, "smtp", shapes.k8s_config_map(
+            {"SMTP_HOST": f"smtp.{domain}", "SMTP_PASSWORD": "plain-example"}))),
     ]
     return [Case(id=f"settings-{slug}", domain=f"{slug}.{domain}",
                  why=f"application settings {slug}", pack=(*records, resource))

@@ -32,6 +32,7 @@ RULES = {
     "ses-identity-complete": ("mandatory", "stack"),
     "dmarc-valid": ("mandatory", "resource"),
     "dmarc-missing": ("advisory", "stack"),
+    "smtp-password-plaintext": ("mandatory", "resource"),
 }
 _TYPES = {analyzer_pb2.POLICY_TYPE_RESOURCE: "resource", analyzer_pb2.POLICY_TYPE_STACK: "stack"}
 _LEVELS = {analyzer_pb2.ADVISORY: "advisory", analyzer_pb2.MANDATORY: "mandatory"}

@@ -16,7 +16,8 @@ from mailzone.names import ip_literal
 from mailzone.rules.mailhost import is_local_host
 from mailzone.rules.records import DnsRecord, check_single_spf
 from mailzone.rules.sender import check_sender_address, check_sender_domain
-from mailzone.rules.smtp import SettingKind, classify_key, display, parse_endpoint
+from mailzone.rules.settings import SettingKind, classify_key
+from mailzone.rules.smtp import display, parse_endpoint
 from mailzone.rules.spfpolicy import catalogue_sender_for, estimate_lookups, ip_literal_terms
 from policies import resources as rs
 
@@ -73,7 +74,8 @@ def test_sender_domain_must_be_sent_from() -> None:
     ("MAILER_DSN", SettingKind.URL), ("EMAIL_URL", SettingKind.URL),
     ("MAIL_FROM", SettingKind.SENDER), ("DEFAULT_FROM_EMAIL", SettingKind.SENDER),
     ("SERVER_EMAIL", SettingKind.SENDER), ("SENDER_ADDRESS", SettingKind.SENDER),
-    ("EMAIL_HOST_USER", None), ("EMAIL_HOST_PASSWORD", None), ("SMTP_PASSWORD", None),
+    ("EMAIL_HOST_USER", None), ("EMAIL_HOST_PASSWORD", SettingKind.PASSWORD),
+    ("SMTP_PASSWORD", SettingKind.PASSWORD), ("SES_SMTP_SECRET_KEY", None),
     ("DATABASE_HOST", None), ("PORT", None), ("HOST", None), ("DATE_FROM", None),
 ])
 def test_smtp_setting_keys(key: str, kind: SettingKind | None) -> None:

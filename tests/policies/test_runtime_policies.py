@@ -1,0 +1,203 @@
+"""Mail settings in every application runtime the pack reads, through its gRPC Analyzer.
+
+Each runtime (``shapes.RUNTIMES``: Kubernetes objects, Lambda, ECS, App Runner,
+Elastic Beanstalk, Batch, Cloud Run, App Service, Docker) gets, for every settings
+policy, a resource it must reject, one it must pass, an unknown-value case and a
+config that changes the verdict, in the provider's own camelCase shape.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.policies.harness import UNKNOWN, Diagnostic, Pack, of, secret, urn
+from tests.policies.shapes import (
+    K8S_CONFIG_MAP,
+    K8S_DEPLOYMENT,
+    K8S_SECRET,
+    RUNTIMES,
+    SESV2_IDENTITY,
+    k8s_config_map,
+    k8s_deployment,
+    k8s_secret,
+    sesv2_identity,
+)
+
+pytestmark = pytest.mark.slow
+
+NAMES = sorted(RUNTIMES)
+PASSWORD = "correct-horse-battery"  # a made-up value that must never be printed
+
+
+def analyze(pack: Pack, runtime: str, env: dict[str, Any], **kwargs: Any) -> list[Diagnostic]:
+    token, build, _path = RUNTIMES[runtime]
+    return pack.analyze(token, build(env), name=runtime, **kwargs)
+
+
+def preview_ran(diagnostics: list[Diagnostic]) -> None:
+    assert not [d for d in diagnostics if "can't run policy" in d.message], diagnostics
+
+
+# --- mail-host-not-ip -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("runtime", NAMES)
+def test_an_ip_as_smtp_host_is_rejected_with_urn_path_and_fix(pack: Pack, runtime: str) -> None:
+    token, _build, path = RUNTIMES[runtime]
+    found = of(analyze(pack, runtime, {"SMTP_HOST": "203.0.113.7", "SMTP_PORT": "587"}),
+               "mail-host-not-ip")
+    assert len(found) == 1, found
+    assert found[0].urn == urn(token, runtime)
+    assert f"SMTP_HOST is the IP address '203.0.113.7' (at {path})" in found[0].message
+    assert "submission host name" in found[0].message
+
+
+@pytest.mark.parametrize("runtime", NAMES)
+def test_a_named_host_on_a_submission_port_passes(pack: Pack, runtime: str) -> None:
+    diagnostics = analyze(pack, runtime, {
+        "SMTP_HOST": "smtp.example.net", "SMTP_PORT": "587", "MAIL_PASSWORD": secret(PASSWORD),
+        "DATABASE_HOST": "192.0.2.80"})
+    assert [d for d in diagnostics if d.level == "mandatory"] == []
+
+
+@pytest.mark.parametrize("runtime", NAMES)
+def test_unknown_settings_are_not_violations(pack: Pack, runtime: str) -> None:
+    diagnostics = analyze(pack, runtime, {"SMTP_HOST": UNKNOWN, "SMTP_PORT": "25",
+                                          "SMTP_PASSWORD": UNKNOWN})
+    assert of(diagnostics, "mail-host-not-ip") == []
+    assert of(diagnostics, "smtp-port-not-25") == []
+    assert of(diagnostics, "smtp-password-plaintext") == []
+    preview_ran(diagnostics)
+
+
+@pytest.mark.parametrize("runtime", NAMES)
+def test_setting_names_config_extends_the_table(pack: Pack, runtime: str) -> None:
+    env = {"RELAY_ADDRESS": "198.51.100.9"}
+    assert of(analyze(pack, runtime, env), "mail-host-not-ip") == []
+    found = of(analyze(pack, runtime, env, config={
+        "mail-host-not-ip": {"settingNames": {"host": ["RELAY_ADDRESS"]}}}), "mail-host-not-ip")
+    assert len(found) == 1 and "RELAY_ADDRESS is the IP address" in found[0].message
+
+
+# --- smtp-port-not-25 -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("runtime", NAMES)
+def test_port_25_is_rejected_and_a_local_relay_advised(pack: Pack, runtime: str) -> None:
+    remote = analyze(pack, runtime, {"SMTP_HOST": "smtp.example.net", "SMTP_PORT": "25"})
+    found = of(remote, "smtp-port-not-25")
+    assert len(found) == 1 and "sends to smtp.example.net on port 25" in found[0].message
+    assert "587" in found[0].message
+    local = analyze(pack, runtime, {"SMTP_HOST": "localhost", "SMTP_PORT": "25"})
+    assert of(local, "smtp-port-not-25") == []
+    assert len(of(local, "smtp-port-local-relay")) == 1
+    relay = analyze(pack, runtime, {"SMTP_HOST": "relay.test", "SMTP_PORT": "25"}, config={
+        "smtp-port-not-25": {"localHosts": ["relay.test"]}})
+    assert of(relay, "smtp-port-not-25") == []
+
+
+# --- smtp-password-plaintext ---------------------------------------------------------------
+
+@pytest.mark.parametrize("runtime", NAMES)
+def test_a_plain_smtp_password_is_rejected_and_never_printed(pack: Pack, runtime: str) -> None:
+    token, _build, _path = RUNTIMES[runtime]
+    found = of(analyze(pack, runtime, {"SMTP_HOST": "smtp.example.net",
+                                       "MAIL_PASSWORD": PASSWORD}), "smtp-password-plaintext")
+    assert len(found) == 1, found
+    assert found[0].level == "mandatory" and found[0].urn == urn(token, runtime)
+    assert "MAIL_PASSWORD" in found[0].message and "(at " in found[0].message
+    assert "pulumi config set --secret" in found[0].message
+    assert PASSWORD not in found[0].message
+
+
+@pytest.mark.parametrize("runtime", NAMES)
+def test_a_secret_smtp_password_passes(pack: Pack, runtime: str) -> None:
+    diagnostics = analyze(pack, runtime, {"SMTP_HOST": "smtp.example.net",
+                                          "SMTP_PASSWORD": secret(PASSWORD)})
+    assert of(diagnostics, "smtp-password-plaintext") == []
+    assert all(PASSWORD not in d.message for d in diagnostics)
+
+
+@pytest.mark.parametrize("runtime", NAMES)
+def test_ignore_keys_config_changes_the_verdict(pack: Pack, runtime: str) -> None:
+    env = {"EMAIL_HOST_PASSWORD": PASSWORD}
+    assert len(of(analyze(pack, runtime, env), "smtp-password-plaintext")) == 1
+    ignored = analyze(pack, runtime, env, config={
+        "smtp-password-plaintext": {"ignoreKeys": ["EMAIL_HOST_PASSWORD"]}})
+    assert of(ignored, "smtp-password-plaintext") == []
+
+
+def test_secret_references_are_not_plain_text(pack: Pack) -> None:
+    for value in ("@Microsoft.KeyVault(SecretUri=https://vault.example.net/secrets/smtp/)",
+                  "{{resolve:secretsmanager:smtp:SecretString:password}}", "$(SMTP_SECRET)"):
+        assert of(analyze(pack, "azure-appsettings", {"SMTP_PASSWORD": value}),
+                  "smtp-password-plaintext") == []
+    with_ref = k8s_deployment({})
+    with_ref["spec"]["template"]["spec"]["containers"][0]["env"] = [
+        {"name": "SMTP_PASSWORD", "valueFrom": {"secretKeyRef": {"name": "smtp", "key": "pw"}}}]
+    assert of(pack.analyze(K8S_DEPLOYMENT, with_ref), "smtp-password-plaintext") == []
+
+
+def test_a_password_in_an_smtp_url_is_plain_text(pack: Pack) -> None:
+    dsn = f"smtp://app:{PASSWORD}@smtp.example.net:587"
+    found = of(analyze(pack, "configmap", {"MAILER_DSN": dsn}), "smtp-password-plaintext")
+    assert len(found) == 1 and PASSWORD not in found[0].message
+
+
+def test_a_kubernetes_secret_holds_passwords_and_is_never_printed(pack: Pack) -> None:
+    props = k8s_secret({"SMTP_PASSWORD": PASSWORD, "SMTP_HOST": "192.0.2.77"})
+    diagnostics = pack.analyze(K8S_SECRET, props, name="smtp")
+    assert of(diagnostics, "smtp-password-plaintext") == []
+    hosts = of(diagnostics, "mail-host-not-ip")
+    assert len(hosts) == 1 and "192.0.2.77" not in hosts[0].message
+    assert "<secret>" in hosts[0].message
+
+
+def test_a_secret_host_is_judged_but_masked(pack: Pack) -> None:
+    found = of(analyze(pack, "deployment", {"SMTP_HOST": secret("198.51.100.7")}),
+               "mail-host-not-ip")
+    assert len(found) == 1 and "198.51.100.7" not in found[0].message
+
+
+def test_config_map_files_are_read_line_by_line(pack: Pack) -> None:
+    props = k8s_config_map({"application.properties": (
+        "server.port=8080\nspring.mail.host=192.0.2.44\nspring.mail.port=587\n"
+        f"spring.mail.password={PASSWORD}\n")})
+    diagnostics = pack.analyze(K8S_CONFIG_MAP, props, name="props")
+    hosts = of(diagnostics, "mail-host-not-ip")
+    assert len(hosts) == 1 and 'data["application.properties"] line 2' in hosts[0].message
+    passwords = of(diagnostics, "smtp-password-plaintext")
+    assert len(passwords) == 1 and PASSWORD not in passwords[0].message
+
+
+def test_env_from_leaves_a_lone_port_unjudged(pack: Pack) -> None:
+    lone = k8s_deployment({"SMTP_PORT": "25"})
+    assert len(of(pack.analyze(K8S_DEPLOYMENT, lone), "smtp-port-not-25")) == 1
+    lone["spec"]["template"]["spec"]["containers"][0]["envFrom"] = [
+        {"configMapRef": {"name": "smtp"}}]
+    assert of(pack.analyze(K8S_DEPLOYMENT, lone), "smtp-port-not-25") == []
+
+
+# --- sender-address (stack) -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("runtime", NAMES)
+def test_sender_addresses_in_every_runtime(pack: Pack, runtime: str) -> None:
+    token, build, _path = RUNTIMES[runtime]
+    identity = (SESV2_IDENTITY, "identity", sesv2_identity("example.com"))
+    bad = pack.analyze_stack([identity,
+                              (token, runtime, build({"MAIL_FROM": "noreply@example.com"}))])
+    found = of(bad, "sender-address")
+    assert len(found) == 1 and "is a no-reply address" in found[0].message
+    assert found[0].urn == urn(token, runtime) and "(at " in found[0].message
+    good = pack.analyze_stack([identity,
+                               (token, runtime, build({"MAIL_FROM": "mail@example.com"}))])
+    assert of(good, "sender-address") == []
+    later = pack.analyze_stack([identity, (token, runtime, build({"MAIL_FROM": UNKNOWN}))])
+    assert of(later, "sender-address") == []
+    allowed = pack.analyze_stack(
+        [identity, (token, runtime, build({"MAIL_FROM": "noreply@example.com"}))],
+        config={"sender-address": {"allowedMailboxes": ["noreply@example.com"]}})
+    assert of(allowed, "sender-address") == []
