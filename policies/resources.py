@@ -23,7 +23,7 @@ from typing import Any, Final
 
 from pulumi_policy.proxy import UnknownValueError
 
-from mailzone.providers import PROVIDERS, RECORD_TYPES, for_record_type
+from mailzone.providers import READERS, RECORD_TYPES, for_record_type
 from mailzone.providers.base import UNKNOWN, prop_text
 from mailzone.rules.records import DnsRecord
 from mailzone.rules.ses import MailFromDomain, SesIdentity
@@ -120,7 +120,7 @@ def zone_names(resources: Iterable[Resource]) -> dict[str, str]:
     """Zone id -> zone name for the zones declared in the stack (known values only)."""
     zones: dict[str, str] = {}
     for resource in resources:
-        for provider in PROVIDERS.values():
+        for provider in READERS:
             if resource.type in provider.zone_types:
                 found = provider.zone(resource.type, resource.props)
                 if found is not None:

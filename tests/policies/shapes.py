@@ -250,3 +250,101 @@ RUNTIMES: dict[str, tuple[str, Any, str]] = {
     "azure-linuxwebapp": (AZ_LINUX_WEB_APP, az_linux_web_app, "appSettings.SMTP_HOST"),
     "docker": (DOCKER, docker, "envs[0]"),
 }
+
+
+# --- DNS providers: one TXT and one MX builder per record resource type ----------------------
+#
+# Each takes an absolute name under example.com/.org/.net and the value as DNS should
+# serve it (TXT: the text; MX: the exchange), and writes it the way the provider takes it.
+
+GCP_RECORD_SET = "gcp:dns/recordSet:RecordSet"
+AZ_RECORD_SET = "azure-native:dns:RecordSet"
+AZ_RECORD_SET_V2 = "azure-native:network:RecordSet"
+AZ_TXT = "azure:dns/txtRecord:TxtRecord"
+AZ_MX = "azure:dns/mxRecord:MxRecord"
+DO_RECORD = "digitalocean:index/dnsRecord:DnsRecord"
+NS1_RECORD = "ns1:index/record:Record"
+DNSIMPLE_RECORD = "dnsimple:index/zoneRecord:ZoneRecord"
+
+
+def split_name(fqdn: str) -> tuple[str, str]:
+    """("mail.example.com") -> ("mail", "example.com"); the apex -> ("@", zone)."""
+    labels = fqdn.rstrip(".").split(".")
+    zone = ".".join(labels[-2:])
+    return (".".join(labels[:-2]) or "@"), zone
+
+
+def gcp_txt(name: str, value: Any) -> dict[str, Any]:
+    # Quoted, as the provider's documentation says (unquoted data is split on spaces).
+    data = value if value == UNKNOWN else f'"{value}"'
+    return {"name": f"{name}.", "type": "TXT", "ttl": 300, "managedZone": "example-zone",
+            "rrdatas": [data]}
+
+
+def gcp_mx(name: str, host: Any) -> dict[str, Any]:
+    return {"name": f"{name}.", "type": "MX", "ttl": 300, "managedZone": "example-zone",
+            "rrdatas": [host if host == UNKNOWN else f"10 {host}."]}
+
+
+def az_native_txt(name: str, value: Any) -> dict[str, Any]:
+    rel, zone = split_name(name)
+    chunks = [value[i:i + 255] for i in range(0, len(value), 255)] if value != UNKNOWN else value
+    return {"resourceGroupName": "rg", "zoneName": zone, "relativeRecordSetName": rel,
+            "recordType": "TXT", "ttl": 300, "txtRecords": [{"value": chunks}]}
+
+
+def az_native_mx(name: str, host: Any) -> dict[str, Any]:
+    rel, zone = split_name(name)
+    return {"resourceGroupName": "rg", "zoneName": zone, "relativeRecordSetName": rel,
+            "recordType": "MX", "ttl": 300, "mxRecords": [{"preference": 10, "exchange": host}]}
+
+
+def az_classic_txt(name: str, value: Any) -> dict[str, Any]:
+    rel, zone = split_name(name)
+    return {"name": rel, "zoneName": zone, "resourceGroupName": "rg", "ttl": 300,
+            "records": [{"value": value}]}
+
+
+def az_classic_mx(name: str, host: Any) -> dict[str, Any]:
+    rel, zone = split_name(name)
+    return {"name": rel, "zoneName": zone, "resourceGroupName": "rg", "ttl": 300,
+            "records": [{"preference": "10", "exchange": host}]}
+
+
+def do_record(rdtype: str) -> Any:
+    def build(name: str, value: Any) -> dict[str, Any]:
+        rel, zone = split_name(name)
+        extra = {"priority": 10} if rdtype == "MX" else {}
+        return {"domain": zone, "name": rel, "type": rdtype, "value": value, "ttl": 300,
+                **extra}
+    return build
+
+
+def ns1_record(rdtype: str) -> Any:
+    def build(name: str, value: Any) -> dict[str, Any]:
+        _rel, zone = split_name(name)
+        answer = f"10 {value}" if rdtype == "MX" and value != UNKNOWN else value
+        return {"zone": zone, "domain": name, "type": rdtype, "answers": [{"answer": answer}]}
+    return build
+
+
+def dnsimple_record(rdtype: str) -> Any:
+    def build(name: str, value: Any) -> dict[str, Any]:
+        rel, zone = split_name(name)
+        extra = {"priority": 10} if rdtype == "MX" else {}
+        return {"zoneName": zone, "name": "" if rel == "@" else rel, "type": rdtype,
+                "value": value, "ttl": 3600, **extra}
+    return build
+
+
+# name -> ((TXT type token, builder), (MX type token, builder))
+DNS_PROVIDERS: dict[str, tuple[tuple[str, Any], tuple[str, Any]]] = {
+    "gcp": ((GCP_RECORD_SET, gcp_txt), (GCP_RECORD_SET, gcp_mx)),
+    "azure-native": ((AZ_RECORD_SET, az_native_txt), (AZ_RECORD_SET, az_native_mx)),
+    "azure-native-v2": ((AZ_RECORD_SET_V2, az_native_txt), (AZ_RECORD_SET_V2, az_native_mx)),
+    "azure-classic": ((AZ_TXT, az_classic_txt), (AZ_MX, az_classic_mx)),
+    "digitalocean": ((DO_RECORD, do_record("TXT")), (DO_RECORD, do_record("MX"))),
+    "ns1": ((NS1_RECORD, ns1_record("TXT")), (NS1_RECORD, ns1_record("MX"))),
+    "dnsimple": ((DNSIMPLE_RECORD, dnsimple_record("TXT")),
+                 (DNSIMPLE_RECORD, dnsimple_record("MX"))),
+}
