@@ -312,6 +312,17 @@ SPF_REDIRECT_IGNORED = _rule(Rule(
 SPF_UNKNOWN_MODIFIER = _rule(Rule(
     "spf-unknown-modifier", W, "a modifier receivers do not know (they ignore it)",
     "RFC 7208 6", _TEXT_WARNING_FACES, omitted=_TEXT_WARNING_OMITTED))
+SPF_NOT_A_RECORD = _rule(Rule(
+    "spf-not-a-record", E,
+    "a declared TXT value starts with v=spf1 but not 'v=spf1 ' as receivers join its "
+    "strings (a provider split it on spaces): receivers ignore it",
+    "RFC 7208 4.5, 3.3", frozenset({Face.PACK}),
+    omitted={Face.COMPONENTS: "mailzone writes every value in the provider's own form",
+             Face.PLAN: "mailzone writes every value in the provider's own form",
+             Face.CHECK: "a published value that is no SPF record is no SPF record: "
+                         "check reports the domain's missing SPF",
+             Face.SPF: "`mailzone spf` is given a record's text, not a declaration"},
+    policy="spf-valid"))
 
 # -- SPF: the lookup budget and the tree ---------------------------------------------------
 

@@ -92,6 +92,8 @@ class RecordReader(ABC):
     zone_types: frozenset[str]  # type tokens of its zone resources
     # The provider SDK release whose resource schema the shapes were read from.
     shapes_from: str = ""
+    # How a TXT value declared on this provider can end up split into other strings.
+    txt_hint: str = ""
 
     @abstractmethod
     def decode_txt(self, entry: str) -> tuple[str, tuple[str, ...]]:

@@ -46,6 +46,8 @@ class CloudDns(RecordReader):
     record_types = frozenset({RECORD_SET})
     zone_types = frozenset({MANAGED_ZONE})
     shapes_from = "pulumi-gcp 10.2.0"
+    txt_hint = ("Google Cloud DNS splits unquoted rrdatas on spaces: put the value in "
+                "double quotes inside the string (rrdatas=['\"v=spf1 ... -all\"'])")
 
     def decode_txt(self, entry: str) -> tuple[str, tuple[str, ...]]:
         if entry.strip().startswith('"'):

@@ -1111,6 +1111,12 @@ def _misc_cases() -> list[Case]:
                       why="checks that cannot finish within the domain's time bound",
                       records=tuple(world(domain)), check=Target(domain),
                       check_run="timeout"))
+    domain = f"gcp-unquoted.{MISC}"
+    cases.append(Case(id="misc-gcp-unquoted-spf", domain=domain,
+                      why="an unquoted Cloud DNS value, split on spaces: no SPF record",
+                      pack=((shapes.GCP_RECORD_SET, "spf", {
+                          "name": f"{domain}.", "type": "TXT", "managedZone": "zone",
+                          "rrdatas": ["v=spf1 include:amazonses.com -all"]}),)))
     return cases
 
 

@@ -115,7 +115,24 @@ def test_a_long_txt_value_in_azure_native_strings_is_joined(pack: Pack) -> None:
 
 def test_gcp_unquoted_txt_is_read_as_cloud_dns_serves_it(pack: Pack) -> None:
     # Unquoted, Cloud DNS stores one string per word: "v=spf1" "ip4:..." "-all", which
-    # receivers join into one word that is no SPF record, so no SPF rule sees it.
+    # receivers join into one word that is no SPF record.
     props = {"name": "example.com.", "type": "TXT", "managedZone": "example-zone",
              "rrdatas": ["v=spf1 ip4:192.0.2.10 -all"]}
-    assert of(pack.analyze("gcp:dns/recordSet:RecordSet", props), "spf-no-ip-literals") == []
+    found = of(pack.analyze("gcp:dns/recordSet:RecordSet", props), "spf-valid")
+    assert len(found) == 1 and "[spf-not-a-record]" in found[0].message
+    assert "'v=spf1ip4:192.0.2.10-all'" in found[0].message
+    assert "put the value in double quotes" in found[0].message
+    ignored = pack.analyze("gcp:dns/recordSet:RecordSet", props, config={
+        "spf-valid": {"ignoreCodes": ["spf-not-a-record"]}})
+    assert of(ignored, "spf-valid") == []
+    quoted = {**props, "rrdatas": ['"v=spf1 include:amazonses.com -all"']}
+    assert pack.analyze("gcp:dns/recordSet:RecordSet", quoted) == []
+    unknown = {**props, "rrdatas": [UNKNOWN]}
+    assert pack.analyze("gcp:dns/recordSet:RecordSet", unknown) == []
+
+
+@pytest.mark.parametrize("provider", NAMES)
+def test_a_value_that_only_looks_like_spf_is_rejected(pack: Pack, provider: str) -> None:
+    found = of(txt(pack, provider, "example.com", "v=spf1include:amazonses.com-all"),
+               "spf-valid")
+    assert len(found) == 1 and "[spf-not-a-record]" in found[0].message
