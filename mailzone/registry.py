@@ -265,6 +265,11 @@ SMTP_PASSWORD_PLAINTEXT_POLICY = _policy(PackPolicy(
     "SMTP passwords are secrets: a Pulumi secret, a Kubernetes Secret or a secret store "
     "reference, never a plain value in application settings or a ConfigMap.",
     Enforcement.MANDATORY))
+SMTP_PORT_ENV_FROM_POLICY = _policy(PackPolicy(
+    "smtp-port-not-25-env-from",
+    "No port 25 across a Kubernetes container's env and the ConfigMaps and Secrets of the "
+    "stack it reads with envFrom, judged together.",
+    Enforcement.MANDATORY, stack=True))
 
 # -- SPF: one record's text ------------------------------------------------------------
 
@@ -581,6 +586,12 @@ SMTP_PASSWORD_PLAINTEXT = _rule(Rule(
     omitted={**_SETTINGS_OMITTED,
              Face.COMPONENTS: "the components take the SMTP password as a Pulumi secret"},
     policy="smtp-password-plaintext"))
+SMTP_PORT_25_ENV_FROM = _rule(Rule(
+    "smtp-port-25-env-from", E,
+    "SMTP on port 25 to a remote host, the port and the host in different resources that a "
+    "container reads together (env and envFrom)",
+    "seed rule: submission on 587 or 465", frozenset({Face.PACK}),
+    omitted=_SETTINGS_OMITTED, policy="smtp-port-not-25-env-from"))
 
 # -- the config --------------------------------------------------------------------------
 

@@ -12,6 +12,8 @@ from pulumi_policy import (
     ReportViolation,
     ResourceValidationArgs,
     ResourceValidationPolicy,
+    StackValidationArgs,
+    StackValidationPolicy,
 )
 
 from mailzone.findings import Finding
@@ -19,20 +21,25 @@ from mailzone.registry import REGISTRY
 from mailzone.rules.credentials import check_password_plaintext
 from mailzone.rules.mailhost import check_mx_exchange, check_smtp_host
 from mailzone.rules.records import DnsRecord
-from mailzone.rules.smtp import check_port_25, hosts
+from mailzone.rules.smtp import check_port_25, check_port_25_joined, hosts
 from policies import resources as rs
 from policies.base import (
     SETTING_NAMES_SCHEMA,
     STRINGS,
     config_bool,
     config_int,
+    config_names,
     config_networks,
     config_strings,
     declared,
     dns_policy,
+    redact,
+    report_findings,
     settings_policy,
+    stack_of,
 )
 from policies.runtimes import SettingsGroup
+from policies.runtimes.kubernetes import env_from_joins
 
 
 def _mail_host_not_ip_dns(resource: rs.Resource, record: DnsRecord,
@@ -83,6 +90,19 @@ def _password_plaintext(group: SettingsGroup, where: str,
                                     ignore_keys=ignore)
 
 
+def _port_25_env_from(args: StackValidationArgs, report: ReportViolation) -> None:
+    policy = "smtp-port-not-25-env-from"
+    config = args.get_config()
+    local = config_strings(config, policy, "localHosts")
+    for parts, unresolved in env_from_joins(stack_of(args), config_names(config, policy)):
+        judged = [(p.group.settings, p.group.label, p.resource.urn) for p in parts]
+        findings = check_port_25_joined(judged, more_elsewhere=unresolved, local_hosts=local)
+        for finding in findings:
+            for part in parts:  # a secret of any part stays masked
+                finding = redact(finding, part.group)
+            report_findings([finding], report, stack=True)
+
+
 POLICIES: list[Policy] = [
     ResourceValidationPolicy(
         **declared("mail-host-not-ip"),
@@ -125,6 +145,16 @@ POLICIES: list[Policy] = [
             "ignoreKeys": {**STRINGS, "default": [],
                            "description": "setting keys not judged (a password that is "
                                           "meant to be public, such as a local test relay's)"},
+            "settingNames": SETTING_NAMES_SCHEMA,
+        }),
+    ),
+    StackValidationPolicy(
+        **declared("smtp-port-not-25-env-from"),
+        validate=_port_25_env_from,
+        config_schema=PolicyConfigSchema(properties={
+            "localHosts": {**STRINGS, "default": [],
+                           "description": "host names that count as a local relay, beside "
+                                          "localhost, 127.0.0.0/8 and ::1"},
             "settingNames": SETTING_NAMES_SCHEMA,
         }),
     ),

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from mailzone.findings import Finding
-from mailzone.registry import SMTP_LOCAL_RELAY, SMTP_PORT_25
+from mailzone.registry import SMTP_LOCAL_RELAY, SMTP_PORT_25, SMTP_PORT_25_ENV_FROM
 from mailzone.rules.mailhost import is_local_host
 from mailzone.rules.settings import Setting, SettingKind
 
@@ -173,3 +173,37 @@ def _port_finding(
     )
 
 
+
+
+def check_port_25_joined(
+    parts: Sequence[tuple[Sequence[Setting], str, str]],
+    *,
+    more_elsewhere: bool = False,
+    local_hosts: Collection[str] = (),
+) -> list[Finding]:
+    """Port 25 in settings one process reads from several sources, judged together.
+
+    ``parts`` are (settings, label, where) of each source (a container's env, each
+    ConfigMap it reads). A source with a port and no host of its own is judged with the
+    hosts of the others (one with a host is judged where it is declared): port 25
+    towards a remote host, or towards no host at all when every source is here
+    (``more_elsewhere``: a source not in the stack may hold the host), is
+    ``smtp-port-25-env-from``.
+    A local relay is left alone here. Unknown values are never reported.
+    """
+    findings: list[Finding] = []
+    for index, (settings, label, where) in enumerate(parts):
+        if hosts(settings) or not any(s.kind is SettingKind.PORT for s in settings):
+            continue
+        others = [s for j, (other, _l, _w) in enumerate(parts) if j != index for s in other
+                  if s.kind in (SettingKind.HOST, SettingKind.URL)]
+        ports = [s for s in settings if s.kind is SettingKind.PORT]
+        # Hosts that carry port 25 themselves are judged where they are declared.
+        named = [s for s, e in hosts(others) if e is None or e.port != SMTP_PORT_FORBIDDEN]
+        if not named and (others or more_elsewhere):
+            continue  # no host to judge it with here, or one may be in a source not seen
+        for finding in check_port_25([*ports, *named], where=where, label=label,
+                                     local_hosts=local_hosts):
+            if finding.code == SMTP_PORT_25.code:
+                findings.append(SMTP_PORT_25_ENV_FROM.error(finding.message, finding.where))
+    return findings

@@ -21,10 +21,11 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+from dataclasses import dataclass
 from typing import Any, Final
 
 from mailzone.providers.base import prop_text
-from mailzone.rules.settings import SecretText, SettingNames
+from mailzone.rules.settings import SecretText, SettingNames, settings_from
 from policies.resources import Resource
 from policies.runtimes.base import (
     Reader,
@@ -100,36 +101,114 @@ def _data_pairs(data: Any, path: str, *, encoded: bool = False) -> list[Triple]:
     return pairs
 
 
+def _source_pairs(resource: Resource) -> list[Triple]:
+    """The key/value pairs a ConfigMap or Secret hands to a container's environment."""
+    if resource.type == SECRET:
+        return [*_data_pairs(resource.props.get("stringData"), "stringData"),
+                *_data_pairs(resource.props.get("data"), "data", encoded=True)]
+    return _data_pairs(resource.props.get("data"), "data")
+
+
+# A ConfigMap's or Secret's settings are read by the pods that take them (envFrom), whose
+# own env may hold the host: a port alone here is judged with them (``env_from_groups``).
 def _config_map(resource: Resource, names: SettingNames) -> list[SettingsGroup]:
-    return group(_data_pairs(resource.props.get("data"), "data"),
-                 f"{resource.name} (ConfigMap data)", names, fix=FIX)
+    return group(_source_pairs(resource), f"{resource.name} (ConfigMap data)", names, fix=FIX,
+                 host_elsewhere=True)
 
 
 def _secret(resource: Resource, names: SettingNames) -> list[SettingsGroup]:
-    pairs = [*_data_pairs(resource.props.get("stringData"), "stringData"),
-             *_data_pairs(resource.props.get("data"), "data", encoded=True)]
-    return group(pairs, f"{resource.name} (Secret)", names, secret=True)
+    return group(_source_pairs(resource), f"{resource.name} (Secret)", names, secret=True,
+                 host_elsewhere=True)
 
 
-def _workload(resource: Resource, names: SettingNames) -> list[SettingsGroup]:
+def _containers(resource: Resource) -> list[tuple[dict[str, Any], str, str]]:
+    """(container, its property path, its label) of a workload's pod template."""
     steps = _POD_SPEC[resource.type]
     spec = dig(resource.props, *steps)
     if not isinstance(spec, dict):
         return []
-    base = ".".join(steps)
-    groups: list[SettingsGroup] = []
+    out: list[tuple[dict[str, Any], str, str]] = []
     for field in ("initContainers", "containers"):
         containers = spec.get(field)
         for index, container in enumerate(containers if isinstance(containers, list) else []):
-            if not isinstance(container, dict):
-                continue
-            path = f"{base}.{field}[{index}]"
-            pairs = name_value_pairs(container.get("env"), f"{path}.env", reference="valueFrom")
-            cname = container.get("name")
-            label = f"{resource.name} (container {cname if isinstance(cname, str) else index})"
-            groups += group(pairs, label, names, fix=FIX,
-                            host_elsewhere=bool(container.get("envFrom")))
+            if isinstance(container, dict):
+                cname = container.get("name")
+                out.append((container, f"{'.'.join(steps)}.{field}[{index}]",
+                            f"{resource.name} (container "
+                            f"{cname if isinstance(cname, str) else index})"))
+    return out
+
+
+def _env_pairs(container: dict[str, Any], path: str) -> list[Triple]:
+    return name_value_pairs(container.get("env"), f"{path}.env", reference="valueFrom")
+
+
+def _workload(resource: Resource, names: SettingNames) -> list[SettingsGroup]:
+    groups: list[SettingsGroup] = []
+    for container, path, label in _containers(resource):
+        groups += group(_env_pairs(container, path), label, names, fix=FIX,
+                        host_elsewhere=bool(container.get("envFrom")))
     return groups
+
+
+# --- envFrom: a container's env together with the ConfigMaps and Secrets it reads ---------
+
+
+@dataclass(frozen=True, slots=True)
+class JoinedPart:
+    """The settings one resource contributes to a container's environment."""
+
+    resource: Resource
+    group: SettingsGroup
+
+
+def _namespace(resource: Resource) -> str | None:
+    namespace = dig(resource.props, "metadata", "namespace")
+    if namespace is None:
+        return "default"
+    return prop_text(namespace)
+
+
+def env_from_joins(resources: list[Resource], names: SettingNames
+                   ) -> list[tuple[list[JoinedPart], bool]]:
+    """For each container that reads ConfigMaps or Secrets of the stack with
+    ``envFrom``: the parts of its environment (its own env first, then each source's
+    data, keys prefixed as envFrom says), and whether some source is not in the stack
+    (or not known), which may hold more settings."""
+    sources: dict[tuple[str, str | None, str], Resource] = {}
+    for resource in resources:
+        if resource.type in (CONFIG_MAP, SECRET):
+            name = prop_text(dig(resource.props, "metadata", "name"))
+            if name is not None:
+                sources[(resource.type, _namespace(resource), name)] = resource
+    joins: list[tuple[list[JoinedPart], bool]] = []
+    for resource in resources:
+        if resource.type not in _POD_SPEC:
+            continue
+        namespace = _namespace(resource)
+        for container, path, label in _containers(resource):
+            refs = container.get("envFrom")
+            if not isinstance(refs, list) or not refs:
+                continue
+            parts = [JoinedPart(resource, SettingsGroup(
+                tuple(settings_from(_env_pairs(container, path), names)), label, fix=FIX))]
+            unresolved = False
+            for ref in refs:
+                kind, key = ((CONFIG_MAP, "configMapRef") if dig(ref, "configMapRef")
+                             else (SECRET, "secretRef"))
+                ref_name = prop_text(dig(ref, key, "name"))
+                source = sources.get((kind, namespace, ref_name or ""))
+                if source is None:
+                    unresolved = True
+                    continue
+                prefix = prop_text(dig(ref, "prefix")) or ""
+                pairs = [(prefix + k, v, p) for k, v, p in _source_pairs(source)]
+                parts.append(JoinedPart(source, SettingsGroup(
+                    tuple(settings_from(pairs, names)),
+                    f"{source.name} (read by {label} through envFrom)",
+                    secret=source.type == SECRET)))
+            joins.append((parts, unresolved))
+    return joins
 
 
 READERS: Final[dict[str, Reader]] = {

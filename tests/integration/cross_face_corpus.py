@@ -891,9 +891,18 @@ def _settings_cases() -> list[Case]:
         ("configmap-password", (shapes.K8S_CONFIG_MAP, "smtp", shapes.k8s_config_map(
             {"SMTP_HOST": f"smtp.{domain}", "SMTP_PASSWORD": "plain-example"}))),
     ]
-    return [Case(id=f"settings-{slug}", domain=f"{slug}.{domain}",
-                 why=f"application settings {slug}", pack=(*records, resource))
-            for slug, resource in settings]
+    cases = [Case(id=f"settings-{slug}", domain=f"{slug}.{domain}",
+                  why=f"application settings {slug}", pack=(*records, resource))
+             for slug, resource in settings]
+    app = shapes.k8s_deployment({"SMTP_PORT": "25"})
+    app["spec"]["template"]["spec"]["containers"][0]["envFrom"] = [
+        {"configMapRef": {"name": "app"}}]
+    cases.append(Case(id="settings-env-from-port-25", domain=f"env-from.{domain}",
+                      why="port 25 in a Deployment, its host in the ConfigMap it reads",
+                      pack=(*records, (shapes.K8S_DEPLOYMENT, "app", app),
+                            (shapes.K8S_CONFIG_MAP, "app", shapes.k8s_config_map(
+                                {"SMTP_HOST": f"smtp.{domain}"})))))
+    return cases
 
 
 # -- MX, DKIM, MAIL FROM and the rest of what check alone judges ---------------------------------

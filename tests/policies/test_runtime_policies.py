@@ -201,3 +201,95 @@ def test_sender_addresses_in_every_runtime(pack: Pack, runtime: str) -> None:
         [identity, (token, runtime, build({"MAIL_FROM": "noreply@example.com"}))],
         config={"sender-address": {"allowedMailboxes": ["noreply@example.com"]}})
     assert of(allowed, "sender-address") == []
+
+
+# --- smtp-port-not-25-env-from (stack): env and envFrom judged together -----------------------
+
+
+def with_env_from(env: dict[str, Any], *refs: dict[str, Any], namespace: str = "default"
+                  ) -> dict[str, Any]:
+    props = k8s_deployment(env)
+    props["metadata"]["namespace"] = namespace
+    props["spec"]["template"]["spec"]["containers"][0]["envFrom"] = list(refs)
+    return props
+
+
+def config_map(name: str, data: dict[str, Any]) -> dict[str, Any]:
+    props = k8s_config_map(data)
+    props["metadata"]["name"] = name
+    return props
+
+
+CM_REF = {"configMapRef": {"name": "smtp"}}
+ENV_FROM = "smtp-port-not-25-env-from"
+
+
+def test_a_port_and_a_host_in_different_resources_are_judged_together(pack: Pack) -> None:
+    app = with_env_from({"SMTP_PORT": "25"}, CM_REF)
+    assert of(pack.analyze(K8S_DEPLOYMENT, app), "smtp-port-not-25") == []
+    found = of(pack.analyze_stack([
+        (K8S_DEPLOYMENT, "app", app),
+        (K8S_CONFIG_MAP, "smtp", config_map("smtp", {"SMTP_HOST": "smtp.example.net"}))]),
+        ENV_FROM)
+    assert len(found) == 1 and found[0].urn == urn(K8S_DEPLOYMENT, "app")
+    assert "sends to smtp.example.net on port 25" in found[0].message
+    assert "spec.template.spec.containers[0].env[0].value" in found[0].message
+    reverse = of(pack.analyze_stack([
+        (K8S_DEPLOYMENT, "app", with_env_from({"SMTP_HOST": "smtp.example.net"}, CM_REF)),
+        (K8S_CONFIG_MAP, "smtp", config_map("smtp", {"SMTP_PORT": "25"}))]), ENV_FROM)
+    assert len(reverse) == 1 and reverse[0].urn == urn(K8S_CONFIG_MAP, "smtp")
+    assert "read by app (container app) through envFrom" in reverse[0].message
+
+
+def test_env_from_local_relays_and_submission_ports_pass(pack: Pack) -> None:
+    for host, port in (("localhost", "25"), ("smtp.example.net", "587")):
+        diagnostics = pack.analyze_stack([
+            (K8S_DEPLOYMENT, "app", with_env_from({"SMTP_PORT": port}, CM_REF)),
+            (K8S_CONFIG_MAP, "smtp", config_map("smtp", {"SMTP_HOST": host}))])
+        assert of(diagnostics, ENV_FROM) == []
+
+
+def test_env_from_unknowns_and_sources_outside_the_stack_are_not_judged(pack: Pack) -> None:
+    unknown = pack.analyze_stack([
+        (K8S_DEPLOYMENT, "app", with_env_from({"SMTP_PORT": "25"}, CM_REF)),
+        (K8S_CONFIG_MAP, "smtp", config_map("smtp", {"SMTP_HOST": UNKNOWN}))])
+    assert of(unknown, ENV_FROM) == []
+    elsewhere = pack.analyze_stack([
+        (K8S_DEPLOYMENT, "app", with_env_from({"SMTP_PORT": "25"}, CM_REF,
+                                              {"secretRef": {"name": "not-here"}})),
+        (K8S_CONFIG_MAP, "smtp", config_map("smtp", {"MAIL_FROM": "mail@example.com"}))])
+    assert of(elsewhere, ENV_FROM) == []
+    other_namespace = pack.analyze_stack([
+        (K8S_DEPLOYMENT, "app", with_env_from({"SMTP_PORT": "25"}, CM_REF, namespace="mail")),
+        (K8S_CONFIG_MAP, "smtp", config_map("smtp", {"SMTP_HOST": "smtp.example.net"}))])
+    assert of(other_namespace, ENV_FROM) == []
+
+
+def test_env_from_with_every_source_here_and_no_host_is_rejected(pack: Pack) -> None:
+    found = of(pack.analyze_stack([
+        (K8S_DEPLOYMENT, "app", with_env_from({"SMTP_PORT": "25"}, CM_REF)),
+        (K8S_CONFIG_MAP, "smtp", config_map("smtp", {"MAIL_FROM": "mail@example.com"}))]),
+        ENV_FROM)
+    assert len(found) == 1 and "no SMTP host beside it" in found[0].message
+
+
+def test_env_from_config_prefixes_and_secrets(pack: Pack) -> None:
+    relay = [(K8S_DEPLOYMENT, "app", with_env_from({"SMTP_PORT": "25"}, CM_REF)),
+             (K8S_CONFIG_MAP, "smtp", config_map("smtp", {"SMTP_HOST": "relay.test"}))]
+    assert len(of(pack.analyze_stack(relay), ENV_FROM)) == 1
+    local = pack.analyze_stack(relay, config={ENV_FROM: {"localHosts": ["relay.test"]}})
+    assert of(local, ENV_FROM) == []
+    prefixed = of(pack.analyze_stack([
+        (K8S_DEPLOYMENT, "app", with_env_from(
+            {"APP_SMTP_PORT": "25"}, {"prefix": "APP_", "configMapRef": {"name": "smtp"}})),
+        (K8S_CONFIG_MAP, "smtp", config_map("smtp", {"SMTP_HOST": "smtp.example.net"}))]),
+        ENV_FROM)
+    assert len(prefixed) == 1
+    secret_host = k8s_secret({"SMTP_HOST": "smtp-hidden.example.net"})
+    secret_host["metadata"]["name"] = "smtp"
+    hidden = of(pack.analyze_stack([
+        (K8S_DEPLOYMENT, "app", with_env_from({"SMTP_PORT": "25"},
+                                              {"secretRef": {"name": "smtp"}})),
+        (K8S_SECRET, "smtp", secret_host)]), ENV_FROM)
+    assert len(hidden) == 1 and "smtp-hidden" not in hidden[0].message
+    assert "<secret>" in hidden[0].message
