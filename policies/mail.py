@@ -98,10 +98,15 @@ def _port_25_env_from(args: StackValidationArgs, report: ReportViolation) -> Non
         judged = [(p.group.settings, p.group.label, p.resource.urn) for p in parts]
         findings = check_port_25_joined(judged, more_elsewhere=unresolved, local_hosts=local)
         for finding in findings:
+            masked = finding
             for part in parts:  # a secret of any part stays masked
-                finding = redact(finding, part.group)
-            report_findings([finding], report, stack=True)
+                masked = redact(masked, part.group)
+            report_findings([masked], report, stack=True)
 
+
+LOCAL_HOSTS_SCHEMA = {**STRINGS, "default": [],
+                      "description": "host names that count as a local relay, beside "
+                                     "localhost, 127.0.0.0/8 and ::1"}
 
 POLICIES: list[Policy] = [
     ResourceValidationPolicy(
@@ -121,9 +126,7 @@ POLICIES: list[Policy] = [
         validate=settings_policy(lambda g, w, c: _port_25(g, w, c, policy="smtp-port-not-25"),
                                  "smtp-port-not-25"),
         config_schema=PolicyConfigSchema(properties={
-            "localHosts": {**STRINGS, "default": [],
-                           "description": "host names that count as a local relay, beside "
-                                          "localhost, 127.0.0.0/8 and ::1"},
+            "localHosts": LOCAL_HOSTS_SCHEMA,
             "settingNames": SETTING_NAMES_SCHEMA,
         }),
     ),
@@ -152,9 +155,7 @@ POLICIES: list[Policy] = [
         **declared("smtp-port-not-25-env-from"),
         validate=_port_25_env_from,
         config_schema=PolicyConfigSchema(properties={
-            "localHosts": {**STRINGS, "default": [],
-                           "description": "host names that count as a local relay, beside "
-                                          "localhost, 127.0.0.0/8 and ::1"},
+            "localHosts": LOCAL_HOSTS_SCHEMA,
             "settingNames": SETTING_NAMES_SCHEMA,
         }),
     ),

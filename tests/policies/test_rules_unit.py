@@ -142,3 +142,23 @@ def test_plain_turns_sdk_unknowns_into_unknown() -> None:
     resource = rs.Resource("aws:route53/record:Record", "urn", "r", {**props, "type": "TXT"})
     record = rs.dns_record(resource)
     assert record is not None and record.values == ("v=spf1 -all", None)
+
+
+def test_secrets_are_marked_and_everything_else_left_as_it_is() -> None:
+    from mailzone.rules.settings import SecretText
+    from policies.secrets import SECRET_SIG, SIG_KEY, mark
+
+    plain_props = {"environment": {"variables": {"SMTP_HOST": "smtp.example.net"}},
+                   "ports": [587, 465]}
+    assert mark(plain_props) is plain_props  # no secret: the same object, no copy
+    secret_props = {"a": {SIG_KEY: SECRET_SIG, "value": {"PW": "pw-example", "PORT": 25.0,
+                                                         "TLS": True, "U": UNKNOWN_STRING_VALUE}},
+                    "b": ["plain", {SIG_KEY: SECRET_SIG, "value": "x"}]}
+    marked = mark(secret_props)
+    assert isinstance(marked["a"]["PW"], SecretText) and marked["a"]["PW"] == "pw-example"
+    assert marked["a"]["PORT"] == "25" and marked["a"]["TLS"] == "true"
+    assert marked["a"]["U"] == UNKNOWN_STRING_VALUE
+    assert not isinstance(marked["a"]["U"], SecretText)  # unknown beats secret
+    assert marked["b"][0] == "plain" and not isinstance(marked["b"][0], SecretText)
+    assert isinstance(marked["b"][1], SecretText)
+    assert SIG_KEY in str(secret_props)  # the input is not changed

@@ -293,3 +293,65 @@ def test_env_from_config_prefixes_and_secrets(pack: Pack) -> None:
         (K8S_SECRET, "smtp", secret_host)]), ENV_FROM)
     assert len(hidden) == 1 and "smtp-hidden" not in hidden[0].message
     assert "<secret>" in hidden[0].message
+
+
+# --- the other shapes of the same runtimes -------------------------------------------------
+
+
+def test_every_shape_of_batch_app_runner_beanstalk_and_cloud_run_is_read(pack: Pack) -> None:
+    import json
+
+    env = [{"name": "SMTP_HOST", "value": "192.0.2.61"}]
+    shapes: list[tuple[str, dict[str, Any], str]] = [
+        ("aws:batch/jobDefinition:JobDefinition", {"type": "multinode", "nodeProperties":
+            json.dumps({"nodeRangeProperties": [{"container": {"environment": env}}]})},
+         "nodeProperties.nodeRangeProperties[0].container.environment[0].value"),
+        ("aws:batch/jobDefinition:JobDefinition", {"ecsProperties": json.dumps(
+            {"taskProperties": [{"containers": [{"name": "c", "environment": env}]}]})},
+         "ecsProperties.taskProperties[0].containers[0].environment[0].value"),
+        ("aws:batch/jobDefinition:JobDefinition", {"eksProperties": {"podProperties": {
+            "containers": [{"image": "app:1", "envs": env}]}}},
+         "eksProperties.podProperties.containers[0].envs[0].value"),
+        ("aws:apprunner/service:Service", {"sourceConfiguration": {"codeRepository": {
+            "codeConfiguration": {"configurationSource": "API", "codeConfigurationValues": {
+                "runtime": "PYTHON_3", "runtimeEnvironmentVariables": {
+                    "SMTP_HOST": "192.0.2.61"}}}}}},
+         "sourceConfiguration.codeRepository.codeConfiguration.codeConfigurationValues."
+         "runtimeEnvironmentVariables.SMTP_HOST"),
+        ("aws:elasticbeanstalk/configurationTemplate:ConfigurationTemplate", {"settings": [
+            {"namespace": "aws:elasticbeanstalk:application:environment", "name": "SMTP_HOST",
+             "value": "192.0.2.61"}]}, "settings[0].value"),
+        ("gcp:cloudrunv2/job:Job", {"template": {"template": {"containers": [
+            {"image": "app:1", "envs": env}]}}}, "template.template.containers[0].envs[0].value"),
+        ("kubernetes:core/v1:Pod", {"spec": {"initContainers": [{"name": "i", "env": env}]}},
+         "spec.initContainers[0].env[0].value"),
+    ]
+    for token, props, path in shapes:
+        found = of(pack.analyze(token, props), "mail-host-not-ip")
+        assert len(found) == 1 and f"(at {path})" in found[0].message, (token, found)
+
+
+def test_secret_store_references_are_not_plain_passwords(pack: Pack) -> None:
+    import json
+
+    ecs = {"containerDefinitions": json.dumps([{"name": "web", "secrets": [
+        {"name": "SMTP_PASSWORD", "valueFrom": "arn:aws:ssm:us-east-1:123456789012:parameter/pw"}
+    ], "environment": [{"name": "SMTP_HOST", "value": "smtp.example.net"},
+                       {"name": "SMTP_PORT", "value": "25"}]}])}
+    diagnostics = pack.analyze("aws:ecs/taskDefinition:TaskDefinition", ecs)
+    assert of(diagnostics, "smtp-password-plaintext") == []
+    assert len(of(diagnostics, "smtp-port-not-25")) == 1
+    apprunner = {"sourceConfiguration": {"imageRepository": {"imageConfiguration": {
+        "runtimeEnvironmentSecrets": {"SMTP_PASSWORD": "arn:aws:secretsmanager:us-east-1:"
+                                                       "123456789012:secret:pw"}}}}}
+    assert of(pack.analyze("aws:apprunner/service:Service", apprunner),
+              "smtp-password-plaintext") == []
+    beanstalk = {"settings": [{"namespace": "aws:elasticbeanstalk:application:environmentsecrets",
+                               "name": "SMTP_PASSWORD",
+                               "value": "arn:aws:secretsmanager:us-east-1:123456789012:secret:pw"}]}
+    assert of(pack.analyze("aws:elasticbeanstalk/environment:Environment", beanstalk),
+              "smtp-password-plaintext") == []
+    whole = {"containerDefinitions": secret(json.dumps([{"name": "web", "environment": [
+        {"name": "SMTP_PASSWORD", "value": PASSWORD}]}]))}
+    assert of(pack.analyze("aws:ecs/taskDefinition:TaskDefinition", whole),
+              "smtp-password-plaintext") == []
