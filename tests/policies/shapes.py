@@ -249,6 +249,27 @@ RUNTIMES: dict[str, tuple[str, Any, str]] = {
     "azure-appsettings": (AZ_APP_SETTINGS, az_app_settings, "properties.SMTP_HOST"),
     "azure-linuxwebapp": (AZ_LINUX_WEB_APP, az_linux_web_app, "appSettings.SMTP_HOST"),
     "docker": (DOCKER, docker, "envs[0]"),
+    # The same shapes under their other type tokens.
+    "pod": ("kubernetes:core/v1:Pod", lambda e: {"apiVersion": "v1", "kind": "Pod",
+                                                 "metadata": k8s_metadata(), "spec": _pod(e)},
+            "spec.containers[0].env[0].value"),
+    "replicaset": ("kubernetes:apps/v1:ReplicaSet", lambda e: k8s_deployment(e, "ReplicaSet"),
+                   "spec.template.spec.containers[0].env[0].value"),
+    "beanstalk-template": ("aws:elasticbeanstalk/configurationTemplate:ConfigurationTemplate",
+                           beanstalk, "settings[1].value"),
+    "cloudrun-job": ("gcp:cloudrunv2/job:Job",
+                     lambda e: {"location": "us-central1", "template": cloud_run(e)},
+                     "template.template.containers[0].envs[0].value"),
+    "azure-webapp-slot": ("azure-native:web:WebAppSlot", az_web_app,
+                          "siteConfig.appSettings[0].value"),
+    "azure-appsettings-slot": ("azure-native:web:WebAppApplicationSettingsSlot",
+                               az_app_settings, "properties.SMTP_HOST"),
+    **{f"azure-{token.rsplit(':', 1)[1].lower()}": (token, az_linux_web_app,
+                                                    "appSettings.SMTP_HOST")
+       for token in ("azure:appservice/windowsWebApp:WindowsWebApp",
+                     "azure:appservice/linuxFunctionApp:LinuxFunctionApp",
+                     "azure:appservice/windowsFunctionApp:WindowsFunctionApp",
+                     "azure:appservice/appService:AppService")},
 }
 
 
@@ -344,6 +365,8 @@ DNS_PROVIDERS: dict[str, tuple[tuple[str, Any], tuple[str, Any]]] = {
     "azure-native-v2": ((AZ_RECORD_SET_V2, az_native_txt), (AZ_RECORD_SET_V2, az_native_mx)),
     "azure-classic": ((AZ_TXT, az_classic_txt), (AZ_MX, az_classic_mx)),
     "digitalocean": ((DO_RECORD, do_record("TXT")), (DO_RECORD, do_record("MX"))),
+    "digitalocean-record": (("digitalocean:index/record:Record", do_record("TXT")),
+                            ("digitalocean:index/record:Record", do_record("MX"))),
     "ns1": ((NS1_RECORD, ns1_record("TXT")), (NS1_RECORD, ns1_record("MX"))),
     "dnsimple": ((DNSIMPLE_RECORD, dnsimple_record("TXT")),
                  (DNSIMPLE_RECORD, dnsimple_record("MX"))),

@@ -355,3 +355,22 @@ def test_secret_store_references_are_not_plain_passwords(pack: Pack) -> None:
         {"name": "SMTP_PASSWORD", "value": PASSWORD}]}]))}
     assert of(pack.analyze("aws:ecs/taskDefinition:TaskDefinition", whole),
               "smtp-password-plaintext") == []
+
+
+def test_kubernetes_secrets_reject_pass_unknown_and_config(pack: Pack) -> None:
+    def judged(env: dict[str, Any], **kwargs: Any) -> list[Diagnostic]:
+        return pack.analyze(K8S_SECRET, k8s_secret(env), name="smtp", **kwargs)
+
+    rejected = of(judged({"SMTP_HOST": "203.0.113.7", "SMTP_PORT": "587"}), "mail-host-not-ip")
+    assert len(rejected) == 1 and "203.0.113.7" not in rejected[0].message
+    assert "(at stringData.SMTP_HOST)" in rejected[0].message
+    assert judged({"SMTP_HOST": "smtp.example.net", "SMTP_PORT": "587",
+                   "SMTP_PASSWORD": PASSWORD}) == []
+    assert judged({"SMTP_HOST": UNKNOWN, "SMTP_PORT": "25"}) == []
+    env = {"RELAY_ADDRESS": "198.51.100.9"}
+    assert judged(env) == []
+    assert len(of(judged(env, config={"mail-host-not-ip": {"settingNames": {
+        "host": ["RELAY_ADDRESS"]}}}), "mail-host-not-ip")) == 1
+    encoded = k8s_secret({})
+    encoded["data"] = {"SMTP_HOST": "MTkyLjAuMi44OA=="}  # base64 of 192.0.2.88
+    assert len(of(pack.analyze(K8S_SECRET, encoded), "mail-host-not-ip")) == 1
