@@ -22,6 +22,7 @@ from mailzone.rules.sender import (
     DEFAULT_PLACEHOLDER_DOMAINS,
     check_sender_address,
     check_sender_domain,
+    extract_address,
 )
 from mailzone.rules.ses import check_ses_identities
 from mailzone.rules.settings import SettingKind
@@ -53,26 +54,38 @@ def _sender_address(args: StackValidationArgs, report: ReportViolation) -> None:
     extra_domains = config_strings(config, policy, "sendingDomains")
     names = config_names(config, policy)
     resources = stack_of(args)
-    addresses: list[tuple[str, rs.Resource, str]] = []  # (address, resource, label)
+    # (address, resource, label, secret: the address must not be printed)
+    addresses: list[tuple[str, rs.Resource, str, bool]] = []
     for resource in resources:
         address = rs.ses_address_identity(resource)
         if address is not None:
-            addresses.append((address, resource, f"{resource.name} (SES identity)"))
+            addresses.append((address, resource, f"{resource.name} (SES identity)", False))
         for group in settings_groups(resource, names):
             for setting in group.settings:
                 if setting.kind is SettingKind.SENDER and setting.value is not None:
                     addresses.append((setting.value, resource,
-                                      f"{group.label} {setting.key}{setting.at}"))
+                                      f"{group.label} {setting.key}{setting.at}",
+                                      group.secret or setting.secret))
     records = records_of(resources)
     domains, unknown = sending_domains(resources, records)
-    for address, resource, label in addresses:
+    for address, resource, label, secret in addresses:
         findings = check_sender_address(address, allowed_mailboxes=allowed,
                                         placeholder_domains=placeholders, where=resource.urn)
         if not findings and require and not unknown:
             findings = check_sender_domain(address, [*domains, *extra_domains],
                                            where=resource.urn)
         for finding in findings:
-            report(violation(finding, f"{label}: {finding.message}"), resource.urn)
+            message = _masked(finding.message, address) if secret else finding.message
+            report(violation(finding, f"{label}: {message}"), resource.urn)
+
+
+def _masked(message: str, address: str) -> str:
+    """``message`` with a secret address and its mailbox and domain masked."""
+    value = extract_address(address)
+    local, _, domain = value.partition("@")
+    for part in sorted({address, value, local, domain} - {""}, key=len, reverse=True):
+        message = message.replace(part, "<secret>")
+    return message
 
 
 def _ses_identity_complete(args: StackValidationArgs, report: ReportViolation) -> None:

@@ -374,3 +374,13 @@ def test_kubernetes_secrets_reject_pass_unknown_and_config(pack: Pack) -> None:
     encoded = k8s_secret({})
     encoded["data"] = {"SMTP_HOST": "MTkyLjAuMi44OA=="}  # base64 of 192.0.2.88
     assert len(of(pack.analyze(K8S_SECRET, encoded), "mail-host-not-ip")) == 1
+
+
+def test_a_secret_sender_is_judged_but_never_printed(pack: Pack) -> None:
+    identity = (SESV2_IDENTITY, "identity", sesv2_identity("example.com"))
+    found = of(pack.analyze_stack([identity, (K8S_DEPLOYMENT, "app", k8s_deployment(
+        {"MAIL_FROM": secret("noreply@example.com")}))]), "sender-address")
+    assert len(found) == 1 and "is a no-reply address" in found[0].message
+    message = found[0].message.split("\n", 1)[1]
+    assert "noreply@" not in message and "example.com" not in message
+    assert "'<secret>'" in message
