@@ -384,3 +384,19 @@ def test_a_secret_sender_is_judged_but_never_printed(pack: Pack) -> None:
     message = found[0].message.split("\n", 1)[1]
     assert "noreply@" not in message and "example.com" not in message
     assert "'<secret>'" in message
+
+
+def test_ssm_parameters_hold_passwords_only_as_secure_strings(pack: Pack) -> None:
+    from tests.policies.shapes import SSM, ssm
+
+    plain = of(pack.analyze(SSM, ssm("/app/prod/smtp/password", PASSWORD), name="pw"),
+               "smtp-password-plaintext")
+    assert len(plain) == 1 and "make the parameter a SecureString" in plain[0].message
+    assert PASSWORD not in plain[0].message
+    secure = pack.analyze(SSM, ssm("/app/prod/smtp/password", PASSWORD, kind="SecureString"))
+    assert of(secure, "smtp-password-plaintext") == []
+    assert of(pack.analyze(SSM, ssm("/app/prod/smtp/password", UNKNOWN)),
+              "smtp-password-plaintext") == []
+    assert of(pack.analyze(SSM, ssm("/app/prod/smtp/password", PASSWORD), config={
+        "smtp-password-plaintext": {"ignoreKeys": ["/app/prod/smtp/password"]}}),
+        "smtp-password-plaintext") == []
