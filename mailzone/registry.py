@@ -271,6 +271,16 @@ DMARC_MISSING_POLICY = _policy(PackPolicy(
     "dmarc-missing",
     "Advisory: every domain the stack sends from should have a DMARC record.",
     Enforcement.ADVISORY, stack=True))
+SMTP_PASSWORD_PLAINTEXT_POLICY = _policy(PackPolicy(
+    "smtp-password-plaintext",
+    "SMTP passwords are secrets: a Pulumi secret, a Kubernetes Secret or a secret store "
+    "reference, never a plain value in application settings or a ConfigMap.",
+    Enforcement.MANDATORY))
+SMTP_PORT_ENV_FROM_POLICY = _policy(PackPolicy(
+    "smtp-port-not-25-env-from",
+    "No port 25 across a Kubernetes container's env and the ConfigMaps and Secrets of the "
+    "stack it reads with envFrom, judged together.",
+    Enforcement.MANDATORY, stack=True))
 
 # -- SPF: one record's text ------------------------------------------------------------
 
@@ -318,6 +328,17 @@ SPF_REDIRECT_IGNORED = _rule(Rule(
 SPF_UNKNOWN_MODIFIER = _rule(Rule(
     "spf-unknown-modifier", W, "a modifier receivers do not know (they ignore it)",
     "RFC 7208 6", _TEXT_WARNING_FACES, omitted=_TEXT_WARNING_OMITTED))
+SPF_NOT_A_RECORD = _rule(Rule(
+    "spf-not-a-record", E,
+    "a declared TXT value starts with v=spf1 but not 'v=spf1 ' as receivers join its "
+    "strings (a provider split it on spaces): receivers ignore it",
+    "RFC 7208 4.5, 3.3", frozenset({Face.PACK}),
+    omitted={Face.COMPONENTS: "mailzone writes every value in the provider's own form",
+             Face.PLAN: "mailzone writes every value in the provider's own form",
+             Face.CHECK: "a published value that is no SPF record is no SPF record: "
+                         "check reports the domain's missing SPF",
+             Face.SPF: "`mailzone spf` is given a record's text, not a declaration"},
+    policy="spf-valid"))
 
 # -- SPF: the lookup budget and the tree ---------------------------------------------------
 
@@ -604,6 +625,19 @@ SMTP_LOCAL_RELAY = _rule(Rule(
     "smtp-local-relay", W, "port 25 to a local relay: fine for low volume only",
     "seed rule: submission on 587 or 465", frozenset({Face.PACK}),
     omitted=_SETTINGS_OMITTED, policy="smtp-port-local-relay"))
+SMTP_PASSWORD_PLAINTEXT = _rule(Rule(
+    "smtp-password-plaintext", E,
+    "an SMTP password given as a plain value (not a secret or a secret reference)",
+    "design: secrets are Pulumi secrets and never printed", frozenset({Face.PACK}),
+    omitted={**_SETTINGS_OMITTED,
+             Face.COMPONENTS: "the components take the SMTP password as a Pulumi secret"},
+    policy="smtp-password-plaintext"))
+SMTP_PORT_25_ENV_FROM = _rule(Rule(
+    "smtp-port-25-env-from", E,
+    "SMTP on port 25 to a remote host, the port and the host in different resources that a "
+    "container reads together (env and envFrom)",
+    "seed rule: submission on 587 or 465", frozenset({Face.PACK}),
+    omitted=_SETTINGS_OMITTED, policy="smtp-port-not-25-env-from"))
 
 # -- the config --------------------------------------------------------------------------
 

@@ -24,14 +24,17 @@ from mailzone.rules.sender import (
     DEFAULT_PLACEHOLDER_DOMAINS,
     check_sender_address,
     check_sender_domain,
+    extract_address,
 )
 from mailzone.rules.ses import check_ses_identities
-from mailzone.rules.smtp import SettingKind
+from mailzone.rules.settings import SettingKind
 from policies import resources as rs
 from policies.base import (
+    SETTING_NAMES_SCHEMA,
     STRINGS,
     PolicyConfigError,
     config_bool,
+    config_names,
     config_strings,
     declared,
     dns_policy,
@@ -41,6 +44,7 @@ from policies.base import (
     stack_of,
     violation,
 )
+from policies.runtimes import settings_groups
 
 
 def _sender_address(args: StackValidationArgs, report: ReportViolation) -> None:
@@ -50,26 +54,40 @@ def _sender_address(args: StackValidationArgs, report: ReportViolation) -> None:
     placeholders = config_strings(config, policy, "placeholderDomains", DEFAULT_PLACEHOLDER_DOMAINS)
     require = config_bool(config, policy, "requireSendingDomain", True)
     extra_domains = config_strings(config, policy, "sendingDomains")
+    names = config_names(config, policy)
     resources = stack_of(args)
-    addresses: list[tuple[str, rs.Resource, str]] = []  # (address, resource, label)
+    # (address, resource, label, secret: the address must not be printed)
+    addresses: list[tuple[str, rs.Resource, str, bool]] = []
     for resource in resources:
         address = rs.ses_address_identity(resource)
         if address is not None:
-            addresses.append((address, resource, f"{resource.name} (SES identity)"))
-        for group in rs.settings_groups(resource):
+            addresses.append((address, resource, f"{resource.name} (SES identity)", False))
+        for group in settings_groups(resource, names):
             for setting in group.settings:
                 if setting.kind is SettingKind.SENDER and setting.value is not None:
-                    addresses.append((setting.value, resource, f"{group.label} {setting.key}"))
+                    addresses.append((setting.value, resource,
+                                      f"{group.label} {setting.key}{setting.at}",
+                                      group.secret or setting.secret))
     records = records_of(resources)
     domains, unknown = sending_domains(resources, records)
-    for address, resource, label in addresses:
+    for address, resource, label, secret in addresses:
         findings = check_sender_address(address, allowed_mailboxes=allowed,
                                         placeholder_domains=placeholders, where=resource.urn)
         if not findings and require and not unknown:
             findings = check_sender_domain(address, [*domains, *extra_domains],
                                            where=resource.urn)
         for finding in findings:
-            report(violation(finding, f"{label}: {finding.message}"), resource.urn)
+            message = _masked(finding.message, address) if secret else finding.message
+            report(violation(finding, f"{label}: {message}"), resource.urn)
+
+
+def _masked(message: str, address: str) -> str:
+    """``message`` with a secret address and its mailbox and domain masked."""
+    value = extract_address(address)
+    local, _, domain = value.partition("@")
+    for part in sorted({address, value, local, domain} - {""}, key=len, reverse=True):
+        message = message.replace(part, "<secret>")
+    return message
 
 
 def _ses_identity_complete(args: StackValidationArgs, report: ReportViolation) -> None:
@@ -151,6 +169,7 @@ POLICIES: list[Policy] = [
                                                     "identity or an SPF record in the stack"},
             "sendingDomains": {**STRINGS, "default": [],
                                "description": "domains managed outside this stack"},
+            "settingNames": SETTING_NAMES_SCHEMA,
         }),
     ),
     StackValidationPolicy(

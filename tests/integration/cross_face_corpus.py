@@ -904,10 +904,21 @@ def _settings_cases() -> list[Case]:
         ("ssm-port-25", (shapes.SSM, "param", shapes.ssm("/app/prod/smtp/port", "25"))),
         ("ecs-ip-host", (shapes.ECS_TASK, "task", shapes.ecs_task(shapes.container(
             "web", EMAIL_HOST="203.0.113.9", EMAIL_PORT="587")))),
+        ("configmap-password", (shapes.K8S_CONFIG_MAP, "smtp", shapes.k8s_config_map(
+            {"SMTP_HOST": f"smtp.{domain}", "SMTP_PASSWORD": "plain-example"}))),
     ]
-    return [Case(id=f"settings-{slug}", domain=f"{slug}.{domain}",
-                 why=f"application settings {slug}", pack=(*records, resource))
-            for slug, resource in settings]
+    cases = [Case(id=f"settings-{slug}", domain=f"{slug}.{domain}",
+                  why=f"application settings {slug}", pack=(*records, resource))
+             for slug, resource in settings]
+    app = shapes.k8s_deployment({"SMTP_PORT": "25"})
+    app["spec"]["template"]["spec"]["containers"][0]["envFrom"] = [
+        {"configMapRef": {"name": "app"}}]
+    cases.append(Case(id="settings-env-from-port-25", domain=f"env-from.{domain}",
+                      why="port 25 in a Deployment, its host in the ConfigMap it reads",
+                      pack=(*records, (shapes.K8S_DEPLOYMENT, "app", app),
+                            (shapes.K8S_CONFIG_MAP, "app", shapes.k8s_config_map(
+                                {"SMTP_HOST": f"smtp.{domain}"})))))
+    return cases
 
 
 # -- MX, DKIM, MAIL FROM and the rest of what check alone judges ---------------------------------
@@ -1125,6 +1136,12 @@ def _misc_cases() -> list[Case]:
                       why="checks that cannot finish within the domain's time bound",
                       records=tuple(world(domain)), check=Target(domain),
                       check_run="timeout"))
+    domain = f"gcp-unquoted.{MISC}"
+    cases.append(Case(id="misc-gcp-unquoted-spf", domain=domain,
+                      why="an unquoted Cloud DNS value, split on spaces: no SPF record",
+                      pack=((shapes.GCP_RECORD_SET, "spf", {
+                          "name": f"{domain}.", "type": "TXT", "managedZone": "zone",
+                          "rrdatas": ["v=spf1 include:amazonses.com -all"]}),)))
     return cases
 
 
