@@ -487,9 +487,10 @@ DMARC_SPF_UNALIGNED = _rule(Rule(
 # -- the bulk-sender bar ---------------------------------------------------------------
 
 BULK_SENDER_UNMET = _rule(Rule(
-    "bulk-sender-unmet", E,
+    "bulk-sender-unmet", EW,
     "a sender does not meet the bulk-sender bar: SPF and DKIM passing, DMARC at least "
-    "p=none with rua, SPF or DKIM aligned (check --profile bulk-sender)",
+    "p=none with rua, SPF or DKIM aligned (an error; a warning when no sender of the "
+    "catalogue is found to judge)",
     "Google and Yahoo sender guidelines (2024-02); Microsoft Outlook.com (2025-05)",
     frozenset({Face.CHECK, Face.PACK}),
     omitted={Face.COMPONENTS: "judges what each sender needs beyond the records the "

@@ -112,8 +112,8 @@ def _dkim(report: DomainReport, sender: Sender, probes: Sequence[DkimFacts]) -> 
         how = ("the identity's three tokens ('pulumi stack output')" if sender.key == SES
                else "the selector it signs with")
         return Verdict(Requirement.DKIM, None,
-                       f"not checked: no selector is known for {sender.name}; give "
-                       f"{how} with --dkim-selector")
+                       f"not checked: no selector is known for {sender.name}; pass {how} "
+                       "as --dkim-selector")
     facts = {f.selector: f for f in (*report.dkim, *probes)}
     good = [s for s in selectors if s in facts and facts[s].status is DkimStatus.OK]
     if good:
@@ -151,10 +151,10 @@ def judge_bulk(report: DomainReport, probes: Sequence[DkimFacts]) -> tuple[list[
                         [spf, dkim, dmarc, alignment(report.domain, spf, spf_at, dkim)])
         bars.append(bar)
         findings += unmet_findings(bar, report.domain)
-    if not senders:
-        findings.append(BULK_SENDER_UNMET.error(
+    if not senders and not report.parked:  # a parked domain sends nothing to judge
+        findings.append(BULK_SENDER_UNMET.warning(
             f"{report.domain} authorises no sender of mailzone's catalogue in its SPF "
-            "record, so the bulk-sender bar cannot be checked for any sender: "
-            + "; ".join(rule.requirement for rule in BAR) + " are judged per sender",
+            "record, so the bulk-sender bar could not be checked for any sender ("
+            + ", ".join(rule.requirement for rule in BAR) + " are judged per sender)",
             report.domain))
     return bars, findings

@@ -430,8 +430,8 @@ def _bulk_table(reports: list[DomainReport]) -> Any:
             table.add_row(display(report.domain), bar.name,
                           *(mark[v.met] for v in bar.verdicts))
         if report.bulk == []:
-            table.add_row(display(report.domain), "(no catalogue sender in SPF)",
-                          *(mark[None] for _ in BAR))
+            who = "(parked: sends no mail)" if report.parked else "(no catalogue sender in SPF)"
+            table.add_row(display(report.domain), who, *(mark[None] for _ in BAR))
     table.caption = "; ".join(f"{rule.requirement}: {rule.wording}" for rule in BAR)
     return table
 

@@ -148,6 +148,6 @@ def alignment(domain: str, spf: Verdict, spf_at: str | None, dkim: Verdict) -> V
                        f"DKIM aligns: the key is {domain}'s own (d={domain})")
     if dkim.met is None:
         return Verdict(Requirement.ALIGNMENT, None, "SPF does not align and DKIM was not checked")
+    where = spf_at or "the service's own MAIL FROM domain"
     return Verdict(Requirement.ALIGNMENT, False,
-                   f"neither aligns: SPF is evaluated at {spf_at or 'the service own domain'} "
-                   f"and no key of {domain} signs")
+                   f"neither aligns: SPF is evaluated at {where} and no key of {domain} signs")
