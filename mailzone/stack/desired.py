@@ -63,12 +63,14 @@ class KnownAfterApply:
     source: str
     index: int
     template: str
+    of: str = ""  # whose output, when the source name alone is ambiguous (a second region)
 
     def render(self, value: str) -> str:
         return self.template.format(value)
 
     def __str__(self) -> str:
-        return self.template.format(f"<{self.source}[{self.index}]>")
+        of = f" of {self.of}" if self.of else ""
+        return self.template.format(f"<{self.source}[{self.index}]{of}>")
 
 
 Value = str | KnownAfterApply
@@ -133,13 +135,14 @@ def _key(name: str, identity: SesRegion, first: bool) -> str:
 def dkim_records(domain: DomainConfig, identity: SesRegion, *, first: bool = True
                  ) -> list[DesiredRecord]:
     """One region's Easy DKIM CNAMEs, with token placeholders."""
+    of = "" if first else identity.region
     return [
         DesiredRecord(
             key=_key("dkim", identity, first) + f"-{index}",
             owner="SesDomainIdentity",
-            name=KnownAfterApply("dkim_tokens", index, "{}._domainkey." + domain.domain),
+            name=KnownAfterApply("dkim_tokens", index, "{}._domainkey." + domain.domain, of),
             type="CNAME",
-            values=(KnownAfterApply("dkim_tokens", index, "{}." + identity.dkim_zone),),
+            values=(KnownAfterApply("dkim_tokens", index, "{}." + identity.dkim_zone, of),),
             ttl=domain.ttl,
             region=identity.region,
         )
