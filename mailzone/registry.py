@@ -407,8 +407,15 @@ DMARC_SYNTAX = _rule(Rule(
     frozenset({Face.COMPONENTS, Face.PACK, Face.PLAN, Face.CHECK}),
     omitted={Face.SPF: ONE_RECORD}, policy="dmarc-valid"))
 DMARC_NO_POLICY = _rule(Rule(
-    "dmarc-no-policy", W, "the DMARC record has no p= tag: receivers apply p=none",
-    "RFC 9989, General Record Format (p)", _DMARC_FACES, omitted=_DMARC_OMITTED))
+    "dmarc-no-policy", W,
+    "no valid p= (or an invalid sp=/np=) beside a valid rua=: receivers act as p=none",
+    "RFC 9989, DMARC Policy Discovery", _DMARC_FACES, omitted=_DMARC_OMITTED))
+DMARC_NOT_APPLIED = _rule(Rule(
+    "dmarc-not-applied", E,
+    "no valid p= (or an invalid sp=/np=) and no valid rua=: receivers apply no DMARC",
+    "RFC 9989, DMARC Policy Discovery", frozenset({Face.COMPONENTS, Face.PACK, Face.PLAN,
+                                                   Face.CHECK}),
+    omitted={Face.SPF: ONE_RECORD}, policy="dmarc-valid"))
 DMARC_POLICY_NONE = _rule(Rule(
     "dmarc-policy-none", W, "p=none only monitors; spoofed mail is delivered",
     "RFC 9989, General Record Format (p)", _DMARC_FACES, omitted=_DMARC_OMITTED))
@@ -424,8 +431,9 @@ DMARC_NP_MISSING = _rule(Rule(
     "than reject (advisory: np=reject costs nothing)",
     "RFC 9989, General Record Format (np)", _DMARC_FACES, omitted=_DMARC_OMITTED))
 DMARC_HISTORIC_TAG = _rule(Rule(
-    "dmarc-historic-tag", W, "pct=, rf= or ri=: RFC 7489 tags RFC 9989 removed; receivers "
-    "ignore them", "RFC 9989, Changes from RFC 7489", _DMARC_FACES, omitted=_DMARC_OMITTED))
+    "dmarc-historic-tag", W, "pct=, rf= or ri=, or a report URI's !size: RFC 7489's, which "
+    "RFC 9989 removed; receivers ignore them", "RFC 9989, Changes from RFC 7489",
+    _DMARC_FACES, omitted=_DMARC_OMITTED))
 DMARC_NO_RUA = _rule(Rule(
     "dmarc-no-rua", W, "no aggregate report destination",
     "RFC 9989, General Record Format (rua); RFC 9990", _DMARC_FACES, omitted=_DMARC_OMITTED))

@@ -15,6 +15,7 @@ bar.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from mailzone.audit.dkim import judge_key
@@ -28,7 +29,7 @@ from mailzone.audit.model import (
 )
 from mailzone.dns.exchange import Exchange, ask_all
 from mailzone.dns.resolver import RdType
-from mailzone.errors import DmarcSyntaxError, DnsError
+from mailzone.errors import DnsError
 from mailzone.findings import Finding
 from mailzone.mail import catalogue
 from mailzone.mail.bulk import (
@@ -43,10 +44,11 @@ from mailzone.mail.bulk import (
 )
 from mailzone.mail.catalogue import Sender
 from mailzone.mail.dkim import dkim_name
-from mailzone.mail.dmarc import parse_dmarc
+from mailzone.mail.dmarc import Alignment, parse_dmarc
 from mailzone.registry import BULK_SENDER_UNMET
 
 SES = "amazon-ses"
+_SES_TOKEN = re.compile(r"[a-z2-7]{32}")
 
 
 def _includes(facts: SpfFacts | None) -> set[str]:
@@ -105,9 +107,17 @@ def _spf(report: DomainReport, sender: Sender) -> tuple[Verdict, str | None]:
                    "lookups"), where
 
 
-def _dkim(report: DomainReport, sender: Sender, probes: Sequence[DkimFacts]) -> Verdict:
+def _selectors(report: DomainReport, sender: Sender) -> list[str]:
+    """The selectors a sender may sign with: the catalogue's documented ones, and those
+    given on the command line, SES's tokens to SES only (an Easy DKIM token is 32
+    base32 characters), the others to the other senders."""
     given = [f.selector for f in report.dkim]
-    selectors = list(sender.dkim_selectors) or given
+    mine = [s for s in given if (_SES_TOKEN.fullmatch(s) is not None) == (sender.key == SES)]
+    return list(dict.fromkeys([*sender.dkim_selectors, *mine]))
+
+
+def _dkim(report: DomainReport, sender: Sender, probes: Sequence[DkimFacts]) -> Verdict:
+    selectors = _selectors(report, sender)
     if not selectors:
         how = ("the identity's three tokens ('pulumi stack output')" if sender.key == SES
                else "the selector it signs with")
@@ -130,11 +140,24 @@ def _dmarc(report: DomainReport) -> Verdict:
         return Verdict(Requirement.DMARC, None, f"the DMARC policy is unknown ({dmarc.status})")
     if dmarc.record is None:
         return dmarc_verdict(None, dmarc.status)
-    try:
-        record = parse_dmarc(dmarc.record)
-    except DmarcSyntaxError:  # pragma: no cover - the record was found as one
-        return dmarc_verdict(None, dmarc.status)
-    return dmarc_verdict(record, dmarc.source or "", inherited=dmarc.source != dmarc.name)
+    return dmarc_verdict(parse_dmarc(dmarc.record), dmarc.source or "",
+                         inherited=dmarc.source != dmarc.name)
+
+
+def _alignment(report: DomainReport, spf: Verdict, spf_at: str | None, dkim: Verdict
+               ) -> Verdict:
+    """``mail.bulk.alignment`` with the organisational domains the tree walk found."""
+    dmarc = report.dmarc
+    same: bool | None = None
+    if spf_at == report.domain:
+        same = True
+    elif (spf_at is not None and spf_at == report.mail_from
+          and dmarc.organisational_domain and dmarc.mail_from_organisational_domain):
+        same = dmarc.organisational_domain == dmarc.mail_from_organisational_domain
+    # The record was found as one, so it parses (parse_dmarc raises only for values
+    # that are no DMARC record at all).
+    strict = dmarc.record is not None and parse_dmarc(dmarc.record).aspf is Alignment.STRICT
+    return alignment(report.domain, spf, spf_at, dkim, same_organisation=same, strict=strict)
 
 
 def judge_bulk(report: DomainReport, probes: Sequence[DkimFacts]) -> tuple[list[SenderBar],
@@ -148,7 +171,7 @@ def judge_bulk(report: DomainReport, probes: Sequence[DkimFacts]) -> tuple[list[
         spf, spf_at = _spf(report, sender)
         dkim = _dkim(report, sender, probes)
         bar = SenderBar(sender.key, sender.name,
-                        [spf, dkim, dmarc, alignment(report.domain, spf, spf_at, dkim)])
+                        [spf, dkim, dmarc, _alignment(report, spf, spf_at, dkim)])
         bars.append(bar)
         findings += unmet_findings(bar, report.domain)
     if not senders and not report.parked:  # a parked domain sends nothing to judge

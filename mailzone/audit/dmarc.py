@@ -137,6 +137,8 @@ def dmarc_area(
     """Fetch and judge the DMARC policy that applies to ``domain``."""
     walks = yield from discover_all([domain] if mail_from is None else [domain, mail_from])
     walk = walks[0]
+    if mail_from is not None:
+        facts.mail_from_organisational_domain = walks[1].organisation
     record, judged = judge_discovery(facts, walk)
     findings.extend(judged)
     if record is None:

@@ -165,6 +165,7 @@ class DmarcFacts:
     testing: bool = False  # t=y
     applied_policy: str | None = None  # what receivers apply to the domain's own mail
     organisational_domain: str | None = None
+    mail_from_organisational_domain: str | None = None  # by the MAIL FROM domain's walk
     walk: list[str] = field(default_factory=list)  # the names the tree walk asked
     destinations: dict[str, bool | None] = field(default_factory=dict)  # dest -> authorised
 
@@ -180,6 +181,7 @@ class DmarcFacts:
             "testing": self.testing,
             "applied_policy": self.applied_policy,
             "organisational_domain": self.organisational_domain,
+            "mail_from_organisational_domain": self.mail_from_organisational_domain,
             "walk": [record_name(name) for name in self.walk],
             "external_destinations": [
                 {"domain": dest, "authorised": ok} for dest, ok in self.destinations.items()

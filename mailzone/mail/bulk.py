@@ -106,8 +106,13 @@ def unmet_findings(bar: SenderBar, domain: str, where: str = "") -> list[Finding
     short = [v for v in bar.verdicts if v.met is not True]
     if not short:
         return []
-    return [BULK_SENDER_UNMET.error(
-        f"{bar.name} does not meet the bulk-sender bar for {domain} (Google, Yahoo, "
+    # A requirement not met is an error; one that could not be judged (no selector
+    # known) only says so, as a warning, unless another is not met.
+    failed = any(v.met is False for v in short)
+    report = BULK_SENDER_UNMET.error if failed else BULK_SENDER_UNMET.warning
+    verb = "does not meet" if failed else "could not be fully checked against"
+    return [report(
+        f"{bar.name} {verb} the bulk-sender bar for {domain} (Google, Yahoo, "
         f"Microsoft; as of {BAR_AS_OF.isoformat()}): "
         + "; ".join(f"{v.requirement} {'not known' if v.met is None else 'not met'}: "
                     f"{v.detail}" for v in short),
@@ -137,12 +142,25 @@ def dmarc_verdict(record: DmarcRecord | None, source: str, *, inherited: bool = 
                    f"p={policy} at {source}, reports to {', '.join(record.rua)}")
 
 
-def alignment(domain: str, spf: Verdict, spf_at: str | None, dkim: Verdict) -> Verdict:
-    """SPF aligns when it passes at ``domain`` or a name under it; DKIM when the domain's
-    own key signs (a key at ``<selector>._domainkey.<domain>`` is ``d=<domain>``)."""
-    if spf.met and spf_at is not None and is_under(spf_at, domain):
+def alignment(domain: str, spf: Verdict, spf_at: str | None, dkim: Verdict, *,
+              same_organisation: bool | None = None, strict: bool = False) -> Verdict:
+    """SPF aligns when it passes at a name in the domain's organisational domain
+    (``same_organisation``, from the tree walk; without one, ``domain`` or a name under
+    it), or at ``domain`` itself under ``aspf=s`` (``strict``); DKIM when the domain's
+    own key signs (a key at ``<selector>._domainkey.<domain>`` is ``d=<domain>``). This is
+    ``dmarc-spf-unaligned``'s judgement (``mailzone.audit.dmarc``)."""
+    aligned = False
+    if spf_at is not None:
+        if strict:
+            aligned = spf_at.rstrip(".").lower() == domain.rstrip(".").lower()
+        elif same_organisation is not None:
+            aligned = same_organisation
+        else:
+            aligned = is_under(spf_at, domain)
+    if spf.met and spf_at is not None and aligned:
         return Verdict(Requirement.ALIGNMENT, True,
-                       f"SPF aligns: the MAIL FROM domain {spf_at} is under {domain}")
+                       f"SPF aligns: the MAIL FROM domain {spf_at} is "
+                       + ("the domain (aspf=s)" if strict else f"in {domain}'s organisation"))
     if dkim.met:
         return Verdict(Requirement.ALIGNMENT, True,
                        f"DKIM aligns: the key is {domain}'s own (d={domain})")

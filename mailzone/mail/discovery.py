@@ -9,6 +9,11 @@ top-level domain. So a walk asks at most five names, whatever the domain's lengt
 ignored and several records are discarded together, and the walk goes on; a
 single record with ``psd=n`` ends it.
 
+The record that applies (RFC 9989, "DMARC Policy Discovery") is the domain's own,
+else its organisational domain's, else its public suffix domain's (``psd=y``): a
+record at a name between the domain and its organisational domain applies to that
+name only, so its ``sp``/``np`` never reach names below it.
+
 The same walk names the organisational domain (RFC 9989, "Identifying the
 Organizational Domain"): the name whose record says ``psd=n``, else the name one
 label below a record that says ``psd=y``, else the name with the fewest labels
@@ -32,7 +37,7 @@ from dataclasses import dataclass
 
 from mailzone.dns.exchange import Exchange, ask_all
 from mailzone.dns.resolver import Answer, RdType
-from mailzone.errors import DmarcSyntaxError, DnsError
+from mailzone.errors import DnsError
 from mailzone.findings import Finding
 from mailzone.mail.dmarc import (
     DmarcRecord,
@@ -82,12 +87,8 @@ class Level:
     def record(self) -> DmarcRecord | None:
         """The one record here, parsed, when there is exactly one (else receivers use none)."""
         records, _ = self.records()
-        if len(records) != 1:
-            return None
-        try:
-            return parse_dmarc(records[0])
-        except DmarcSyntaxError:  # pragma: no cover - is_dmarc_record admits only parsable ones
-            return None
+        # is_dmarc_record admits only values that parse (a property test holds it).
+        return parse_dmarc(records[0]) if len(records) == 1 else None
 
     @property
     def top(self) -> bool:
@@ -120,29 +121,45 @@ class Discovery:
             Level(level.domain, tuple(values)) if level.domain == domain else level
             for level in self.levels))
 
-    def _reached(self) -> tuple[Level, ...]:
-        """The levels receivers get to: up to the first with one record (or a failure
-        that ends the walk), and never past a ``psd=n`` record."""
-        out: list[Level] = []
-        for level in self.levels:
-            out.append(level)
-            if level.error is not None and not level.top:
-                break
-            if level.record is not None:
-                break
-        return tuple(out)
+    @property
+    def unknown(self) -> DnsError | None:
+        """The failure that leaves the policy unknown, if one does: at the domain, or,
+        when the domain has no record, at any name of the walk but the top-level
+        domain's (the organisational domain depends on them all)."""
+        first = self.levels[0]
+        if first.error is not None:
+            return first.error
+        if first.record is not None:
+            return None
+        return next((level.error for level in self.levels[1:]
+                     if level.error is not None and not level.top), None)
+
+    def _org_level(self) -> Level | None:
+        organisation = self.organisation
+        return next((level for level in self.levels[1:] if level.domain == organisation),
+                    None)
+
+    def _psd_level(self) -> Level | None:
+        return next((level for level in self.levels[1:]
+                     if level.record is not None and level.record.psd is Psd.YES), None)
+
+    def _read(self) -> tuple[Level, ...]:
+        """The levels whose records receivers may apply: the domain's, the
+        organisational domain's, the public suffix domain's (RFC 9989, "DMARC Policy
+        Discovery"). A record at a name in between applies to that name only."""
+        levels = [self.levels[0]]
+        for level in (self._org_level(), self._psd_level()):
+            if level is not None and level not in levels:
+                levels.append(level)
+        return tuple(levels)
 
     @property
     def policy_level(self) -> Level | None:
-        """The level whose record applies to ``domain``, if the walk found one."""
-        last = self._reached()[-1]
-        return last if last.error is None and last.record is not None else None
-
-    @property
-    def unknown(self) -> DnsError | None:
-        """The failure that leaves the policy unknown, if one does."""
-        last = self._reached()[-1]
-        return last.error if last.error is not None and not last.top else None
+        """The level whose record applies to ``domain``, if the walk found one: the
+        domain's own, else its organisational domain's, else its public suffix's."""
+        if self.unknown is not None:
+            return None
+        return next((level for level in self._read() if level.record is not None), None)
 
     @property
     def record(self) -> DmarcRecord | None:
@@ -164,15 +181,15 @@ class Discovery:
         """The policy receivers apply to mail from ``domain`` (``exists``: whether the
         domain itself exists; ``np`` is for names that do not)."""
         record = self.record
-        if record is None:
-            return None
+        if record is None or not record.applies:
+            return None  # no record, or one receivers apply no DMARC processing for
         return record.policy_for(subdomain=self.inherited, exists=exists)
 
     def findings(self) -> list[Finding]:
         """What the walk itself says: values receivers discard, and names with several
-        records (receivers discard them all and walk on), on the levels reached."""
+        records (receivers discard them all), at the names whose records may apply."""
         found: list[Finding] = []
-        for level in self._reached():
+        for level in self._read():
             records, discarded = level.records()
             found += discarded
             if len(records) > 1:
@@ -183,7 +200,7 @@ class Discovery:
     def multiple(self) -> bool:
         """Whether no policy was found where a name held several records."""
         return self.policy_level is None and any(
-            len(level.records()[0]) > 1 for level in self._reached())
+            len(level.records()[0]) > 1 for level in self._read())
 
     @property
     def stopped_at(self) -> Level | None:
@@ -200,7 +217,7 @@ class Discovery:
                 continue
             if record.psd is Psd.NO:
                 return level.domain
-            if record.psd is Psd.YES:
+            if record.psd is Psd.YES and level.domain != self.domain:
                 labels = self.domain.split(".")
                 depth = level.domain.count(".") + 2
                 return ".".join(labels[-depth:]) if len(labels) >= depth else self.domain

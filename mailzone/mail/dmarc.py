@@ -36,6 +36,7 @@ from mailzone.registry import (
     DMARC_MULTIPLE,
     DMARC_NO_POLICY,
     DMARC_NO_RUA,
+    DMARC_NOT_APPLIED,
     DMARC_NP_MISSING,
     DMARC_POLICY_NONE,
     DMARC_RUA_EXTERNAL,
@@ -101,6 +102,7 @@ class TagProblem:
     message: str
     position: int
     consequence: str = "receivers discard that tag and keep the rest of the record (RFC 9989)"
+    discarded: bool = True  # False for a repeated tag, whose first value stays
 
     def describe(self, text: str) -> str:
         return f"{self.message} (at character {self.position + 1} of {text!r}): {self.consequence}"
@@ -129,19 +131,39 @@ class DmarcRecord:
     problems: tuple[TagProblem, ...] = ()
 
     @property
+    def policy_valid(self) -> bool:
+        """Whether ``p`` is there and valid and ``sp``/``np``, if written, are valid.
+
+        RFC 9989 ("DMARC Policy Discovery"): a record without a valid ``p``, or with an
+        invalid ``sp`` or ``np``, is applied as ``p=none`` throughout when it has a
+        valid ``rua``, and not at all otherwise (``applies``).
+        """
+        bad = {problem.tag for problem in self.problems if problem.discarded}
+        return self.policy is not None and not bad & {"p", "sp", "np"}
+
+    @property
+    def applies(self) -> bool:
+        """Whether receivers apply DMARC with this record at all (see ``policy_valid``)."""
+        return self.policy_valid or bool(self.rua)
+
+    @property
     def effective_policy(self) -> Policy:
-        """``p``, or ``none`` when the record has none (RFC 9989)."""
-        return self.policy or Policy.NONE
+        """``p``, or ``none`` when the record has no valid policy (RFC 9989)."""
+        return self.policy if self.policy is not None and self.policy_valid else Policy.NONE
 
     @property
     def effective_subdomain_policy(self) -> Policy:
         """What applies to an existing subdomain without a record: ``sp``, else ``p``."""
+        if not self.policy_valid:
+            return Policy.NONE
         return self.subdomain_policy or self.effective_policy
 
     @property
     def effective_nonexistent_policy(self) -> Policy:
         """What applies to a name under the domain that does not exist: ``np``, else
         ``sp``, else ``p`` (RFC 9989)."""
+        if not self.policy_valid:
+            return Policy.NONE
         return self.nonexistent_policy or self.effective_subdomain_policy
 
     @property
@@ -340,8 +362,8 @@ def _version(text: str) -> tuple[list[tuple[int, str]], list[TagProblem]]:
     name, eq, value = first.partition("=")
     if not eq or name.strip(" \t").lower() != "v":
         raise DmarcSyntaxError(f"a DMARC record starts with 'v={VERSION}'", text, first_at)
-    version, _, rest = value.strip(" \t").partition(" ")
-    rest = rest.strip(" \t")
+    version, *after = re.split(r"[ \t]+", value.strip(" \t"), maxsplit=1)
+    rest = after[0] if after else ""
     if version != VERSION or (rest and not is_dmarc_record(text)):
         raise DmarcSyntaxError(
             f"the version must be exactly {VERSION!r}, not {value.strip()!r}", text, first_at
@@ -385,7 +407,7 @@ def parse_dmarc(text: str) -> DmarcRecord:
             problems.append(TagProblem(
                 tag, f"the tag {tag!r} appears twice", at,
                 "which value a receiver takes is not defined; mailzone reads the first. "
-                "Write the tag once"))
+                "Write the tag once", discarded=False))
             continue
         seen.add(tag)
         if tag in HISTORIC_TAGS:
@@ -481,11 +503,21 @@ def check_record(
     where = record_name(domain)
     shown = text if text is not None else format_dmarc(record)
     findings = [DMARC_SYNTAX.error(problem.describe(shown), where) for problem in record.problems]
-    discarded = {problem.tag for problem in record.problems}
-    if record.policy is None and "p" not in discarded:
-        findings.append(DMARC_NO_POLICY.warning(
-            "the record has no p= tag, so receivers apply p=none (RFC 9989): write p=none "
-            "to say so, then move to quarantine or reject", where))
+    discarded = {problem.tag for problem in record.problems if problem.discarded}
+    if not record.policy_valid:
+        why = ("has no p= tag" if record.policy is None and "p" not in discarded
+               else "has an invalid " + "/".join(
+                   f"{t}=" for t in ("p", "sp", "np") if t in discarded))
+        if record.applies:
+            findings.append(DMARC_NO_POLICY.warning(
+                f"the record {why}, so receivers act as if it said p=none, for the domain "
+                "and its subdomains (RFC 9989): write a valid p=none to say so, then move "
+                "to quarantine or reject", where))
+        else:
+            findings.append(DMARC_NOT_APPLIED.error(
+                f"the record {why} and no valid rua=, so receivers apply no DMARC "
+                "processing at all to this domain (RFC 9989). Write p=none with "
+                "rua=mailto:<a mailbox you read> to start", where))
     elif record.policy is Policy.NONE:
         findings.append(DMARC_POLICY_NONE.warning(
             "p=none only monitors: receivers deliver spoofed mail as usual. Once the "
@@ -500,10 +532,9 @@ def check_record(
                             record.effective_nonexistent_policy) if p is not Policy.NONE]
     if record.in_testing and enforced:
         findings.append(DMARC_TESTING.warning(
-            f"t=y asks receivers not to apply {max(enforced, key=_STRENGTH.__getitem__).value} "
-            "in full: the domain is "
-            "testing its policy, not enforcing it (RFC 9989). Remove t=y once the reports "
-            "show your senders pass", where))
+            f"t=y says the domain is testing: receivers following RFC 9989 do not apply "
+            f"{max(enforced, key=_STRENGTH.__getitem__).value} to failing mail, so this is "
+            "not enforcement. Remove t=y once the reports show your senders pass", where))
     if (not inherited and record.nonexistent_policy is None and "np" not in discarded
             and record.effective_nonexistent_policy is not Policy.REJECT):
         findings.append(DMARC_NP_MISSING.warning(
@@ -514,6 +545,12 @@ def check_record(
     for tag, value in record.historic:
         findings.append(DMARC_HISTORIC_TAG.warning(
             f"{tag}={value} is historic (RFC 9989 removed it): {HISTORIC_TAGS[tag]}", where))
+    for uri in (*record.rua, *record.ruf):
+        if "!" in uri:
+            findings.append(DMARC_HISTORIC_TAG.warning(
+                f"{uri!r} ends in RFC 7489's size limit (!size), which RFC 9989 removed: "
+                "receivers following it may read the '!' as part of the address. Drop it",
+                where))
     if not record.rua:
         findings.append(DMARC_NO_RUA.warning(
             "no rua= destination: you receive no aggregate reports and cannot see who sends "

@@ -28,9 +28,9 @@ from mailzone.mail.bulk import (
     unmet_findings,
 )
 from mailzone.mail.catalogue import Sender
-from mailzone.mail.discovery import walk_targets
+from mailzone.mail.discovery import Discovery, walk_targets
 from mailzone.mail.dkim import dkim_name
-from mailzone.mail.dmarc import is_dmarc_record, parse_dmarc, record_name
+from mailzone.mail.dmarc import record_name
 from mailzone.rules.records import DnsRecord, under
 from mailzone.rules.ses import MailFromDomain, SesIdentity, check_ses_identities
 from mailzone.spf.budget import static_cost
@@ -87,24 +87,23 @@ def _dkim(sender: Sender, domain: str, identity: SesIdentity | None,
 
 
 def _dmarc(domain: str, txt: Mapping[str, Sequence[str]]) -> Verdict:
-    targets = walk_targets(domain)
-    for target in targets[:-1] or targets:
-        texts = [v for v in txt.get(record_name(target), ()) if is_dmarc_record(v)]
-        if len(texts) == 1:
-            return dmarc_verdict(parse_dmarc(texts[0]), record_name(target),
-                                 inherited=target != domain)
-    return dmarc_verdict(None, "none declared in the stack")
+    walk = Discovery.over(domain, {target: txt.get(record_name(target), ())
+                                   for target in walk_targets(domain)})
+    if walk.record is None:
+        return dmarc_verdict(None, "none declared in the stack")
+    return dmarc_verdict(walk.record, record_name(walk.source or domain),
+                         inherited=walk.inherited)
 
 
 def check_bulk_sender(records: Sequence[DnsRecord], identities: Sequence[SesIdentity],
                       mail_froms: Sequence[MailFromDomain], *,
                       external_domains: Collection[str] = ()) -> list[Finding]:
     """``bulk-sender-unmet`` for each sender of each sending domain short of the bar."""
-    if any(r.fqdn is None or r.has_unknown_values for r in records
-           if r.type_upper in ("TXT", "CNAME", None)):
+    # A TXT record whose name is not known yet may be any domain's SPF or DMARC record:
+    # nothing can be said. Unknown DKIM CNAME names are counted as ses.py counts them.
+    if any(r.fqdn is None for r in records if r.type_upper in ("TXT", None)):
         return []
-    if any(i.domain is None for i in identities):
-        return []
+    unknown_names = {r.fqdn for r in records if r.fqdn is not None and r.has_unknown_values}
     txt: dict[str, list[str]] = {}
     names = {r.fqdn for r in records if r.fqdn is not None}
     for record in records:
@@ -112,6 +111,8 @@ def check_bulk_sender(records: Sequence[DnsRecord], identities: Sequence[SesIden
             txt.setdefault(record.fqdn, []).extend(record.known_values())
     spf = {name: [t for t in texts if t.lower().startswith("v=spf1")]
            for name, texts in txt.items()}
+    if any(i.domain is None for i in identities):
+        return []  # an identity whose domain is not known yet may be any domain's
     ses = {i.domain.rstrip(".").lower(): i for i in identities if i.domain is not None}
     mail_from = {m.identity.rstrip(".").lower(): m.mail_from_domain.rstrip(".").lower()
                  for m in mail_froms if m.identity and m.mail_from_domain}
@@ -122,6 +123,10 @@ def check_bulk_sender(records: Sequence[DnsRecord], identities: Sequence[SesIden
     for domain in domains:
         if under(domain, external_domains):
             continue
+        needed = {domain, mail_from.get(domain, domain),
+                  *(record_name(t) for t in walk_targets(domain))}
+        if needed & unknown_names:
+            continue  # a value this domain's verdict needs is not known yet
         includes = _includes(spf.get(domain, ()))
         senders = [s for s in catalogue.senders()
                    if s.spf_include in includes or (s.key == SES and domain in ses)]

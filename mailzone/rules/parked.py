@@ -16,8 +16,8 @@ from collections.abc import Collection, Mapping, Sequence
 
 from mailzone.errors import SpfSyntaxError
 from mailzone.findings import Finding
-from mailzone.mail.discovery import walk_targets
-from mailzone.mail.dmarc import DmarcRecord, Policy, is_dmarc_record, parse_dmarc, record_name
+from mailzone.mail.discovery import Discovery, walk_targets
+from mailzone.mail.dmarc import DmarcRecord, Policy, record_name
 from mailzone.registry import MX_NULL_MIXED, MX_NULL_SPF, PARKED_INCOMPLETE
 from mailzone.rules.records import DnsRecord, spf_values, under
 from mailzone.spf.parser import parse
@@ -35,9 +35,9 @@ def is_null_mx(value: str) -> bool:
     ``"<preference> <exchange>"``, or its exchange alone (as the pack sees some
     providers' records)."""
     parts = value.split()
-    if len(parts) == 1 and parts[0].isdigit():  # "0 " once a resolver drops the root's dot
-        return True
-    return not parts or parts[-1] in ("", ".")
+    if len(parts) == 1:  # "0 " once a resolver drops the root's dot, or "." alone
+        return parts[0] in ("0", ".")
+    return len(parts) == 2 and parts[0] == "0" and parts[1] == "."
 
 
 def spf_sends(record: str | None) -> bool | None:
@@ -64,6 +64,10 @@ def lockdown_gaps(record: DmarcRecord | None, *, inherited: bool = False) -> lis
     """
     if record is None:
         return ["a DMARC record"]
+    if not record.applies:
+        return ["a DMARC record receivers apply (it has no valid p= and no rua=)"]
+    testing = ["t=n (it is t=y: receivers do not apply a policy under test)"] \
+        if record.in_testing else []
     own = record.policy_for(subdomain=inherited)
     asked = [("p" if not inherited else "sp (which applies to it)", own),
              ("sp", record.effective_subdomain_policy),
@@ -71,7 +75,7 @@ def lockdown_gaps(record: DmarcRecord | None, *, inherited: bool = False) -> lis
     if inherited:
         asked = asked[::2]
     return [f"{tag}=reject (it is {policy.value})" for tag, policy in asked
-            if policy is not Policy.REJECT]
+            if policy is not Policy.REJECT] + testing
 
 
 def check_parked(domain: str, record: DmarcRecord | None, *, inherited: bool = False,
@@ -148,14 +152,14 @@ def check_parked_records(records: Sequence[DnsRecord], *,
 
 def _declared_dmarc(name: str, by_name: Mapping[str, Sequence[DnsRecord]]
                     ) -> tuple[DmarcRecord | None, bool] | None:
-    """The DMARC record the tree walk finds for ``name`` among declared records, and
-    whether it is an ancestor's; None when a value it would read is not known."""
-    targets = walk_targets(name)
-    for target in targets[:-1] or targets:
+    """The DMARC record the tree walk finds for ``name`` among declared records
+    (``mailzone.mail.discovery``), and whether it is an ancestor's; None when a value it
+    would read is not known."""
+    published: dict[str, list[str]] = {}
+    for target in walk_targets(name):
         txt = [r for r in by_name.get(record_name(target), ()) if r.type_upper == "TXT"]
         if any(r.has_unknown_values for r in txt):
             return None
-        texts = [v for r in txt for v in r.known_values() if is_dmarc_record(v)]
-        if len(texts) == 1:
-            return parse_dmarc(texts[0]), target != name
-    return None, False
+        published[target] = [v for r in txt for v in r.known_values()]
+    walk = Discovery.over(name, published)
+    return walk.record, walk.inherited

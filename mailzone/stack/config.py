@@ -216,6 +216,9 @@ def _report_uri(uri: str) -> str:
         raise _fail(f"{uri!r} needs its scheme: write 'mailto:{uri}'")
     if "," in uri or ";" in uri:
         raise _fail(f"{uri!r}: give one URI per list item (no ',' or ';')")
+    if "!" in uri:
+        raise _fail(f"{uri!r}: the size limit after '!' is RFC 7489's and RFC 9989 removed "
+                    "it (receivers may read the '!' as part of the address): drop it")
     problems = parse_dmarc(f"v=DMARC1; p=none; rua={uri}").problems
     if problems:
         raise _fail(problems[0].message)

@@ -457,7 +457,8 @@ def test_components_refuse_bad_records_before_declaring_anything(runs: Runs) -> 
     assert run.error is not None and run.error["type"] == "RunError"
     [summary] = [line for line in run.stdout.splitlines() if line.startswith("REFUSALS ")]
     assert summary == (
-        "REFUSALS ip: spf-ip-literal; budget: spf-lookup-limit; dmarc: dmarc-syntax"
+        "REFUSALS ip: spf-ip-literal; budget: spf-lookup-limit; "
+        "dmarc: dmarc-syntax | dmarc-not-applied"
     )
     assert "nothing was declared" in run.stdout
 

@@ -30,7 +30,9 @@ SOA = ("@ SOA ns1.example.org. hostmaster.example.org. 1 7200 3600 1209600 300\n
 ZONE = "bulk.test"
 OUTLOOK = catalogue.lookup("microsoft-365").spf_include
 SES = catalogue.lookup("amazon-ses").spf_include
-TOKENS = ("tok1", "tok2", "tok3")
+# Easy DKIM tokens look like this: 32 characters of base32.
+TOKENS = tuple(c * 32 for c in "abc")
+GONE = "d" * 32  # a token whose CNAME was never published
 # The include's lookup and ten a: terms: eleven, over RFC 7208's ten.
 OVER = f"v=spf1 include:{OUTLOOK} " + " ".join(f"a:h{i}.bulk.test" for i in range(10)) + " -all"
 
@@ -94,7 +96,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NsdServer]:
 LISTING = [
     "good.bulk.test", "nodkim.bulk.test", "nodmarc.bulk.test", "over.bulk.test",
     f"ses.bulk.test mail-from=bounce.ses.bulk.test dkim={','.join(TOKENS)}",
-    "misaligned.bulk.test mail-from=bounce.example.net dkim=gone",
+    f"misaligned.bulk.test mail-from=bounce.example.net dkim={GONE}",
 ]
 
 

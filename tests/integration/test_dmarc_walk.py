@@ -138,7 +138,9 @@ def test_check_gets_the_policy_the_dmarc_module_reads(server: NsdServer, tmp_pat
             expected: dict[str, Any] = {"status": "missing", "applied_policy": None}
         else:
             expected = {"status": "syntax" if record.problems else "ok",
-                        "applied_policy": record.policy_for(subdomain=False).value,
+                        # RFC 9989: no valid p= and no rua= is no DMARC at all.
+                        "applied_policy": (record.policy_for(subdomain=False).value
+                                           if record.applies else None),
                         "testing": record.in_testing,
                         "nonexistent_policy": (record.nonexistent_policy.value
                                                if record.nonexistent_policy else None)}

@@ -83,3 +83,14 @@ def test_enforcement_is_advisory_unless_configured(pack: Pack) -> None:
 
 def test_unknown_values_are_not_judged(pack: Pack) -> None:
     assert messages(pack, [*ses(), (R53, "dmarc", r53(UNKNOWN, "TXT", "v=DMARC1; p=none"))]) == []
+
+
+def test_an_unknown_value_silences_only_the_domain_that_needs_it(pack: Pack) -> None:
+    other = [(R53, "other-spf", r53("example.org", "TXT", f"v=spf1 include:{OUTLOOK} -all"))]
+    # A new identity's token CNAMEs are unknown at preview: example.org is still judged.
+    unknown = [(R53, "pending", r53(UNKNOWN, "CNAME", UNKNOWN))]
+    found = messages(pack, [*ses(), DMARC, *other, *unknown])
+    assert len(found) == 1 and "example.org" in found[0]
+    unknown_dmarc = [(R53, "dmarc", r53("_dmarc.example.com", "TXT", UNKNOWN))]
+    assert all("example.com" not in m.split(" for ")[1] for m in
+               messages(pack, [*ses(), *unknown_dmarc, *other]))

@@ -154,7 +154,8 @@ def test_invalid_dmarc_records_are_rejected(pack: Pack) -> None:
                    "dmarc-valid")
     misplaced = of(pack.analyze(R53, r53("example.com", "TXT", "v=DMARC1; p=reject"),
                                 name="apex"), "dmarc-valid")
-    assert len(bad_policy) == 1 and bad_policy[0].level == "mandatory"
+    assert len(bad_policy) == 2 and bad_policy[0].level == "mandatory"
+    assert bad_policy[1].message.endswith("[dmarc-not-applied]")
     assert "_dmarc.example.com" in bad_policy[0].message and "'block'" in bad_policy[0].message
     # RFC 9989: a record without p= is p=none, not an invalid record.
     assert no_policy == []

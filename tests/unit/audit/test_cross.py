@@ -40,6 +40,8 @@ def test_a_parked_domain_is_held_to_the_lockdown_set() -> None:
     assert parked("v=DMARC1; p=none; sp=reject", "_dmarc.example") == []
     assert parked("v=DMARC1; p=reject; sp=quarantine", "_dmarc.example") == [
         "parked-incomplete"]
+    # t=y: the policy is under test, so receivers do not apply it: not locked down.
+    assert parked("v=DMARC1; p=reject; sp=reject; np=reject; t=y") == ["parked-incomplete"]
     sending = report("v=spf1 include:_spf.example.net -all", MxStatus.NULL)
     judge_domain(sending)
     assert not sending.parked
@@ -59,3 +61,11 @@ def test_missing_mx_is_an_error_only_for_a_domain_that_sends() -> None:
     (quiet,) = judge_domain(report("v=spf1 -all", MxStatus.MISSING))
     assert (quiet.code, quiet.severity) == ("mx-missing", Severity.WARNING)
     assert judge_domain(report("v=spf1 -all", MxStatus.OK)) == []
+
+
+def test_only_preference_0_with_the_root_is_a_null_mx() -> None:
+    from mailzone.rules.parked import is_null_mx
+
+    assert is_null_mx("0 .") and is_null_mx("0 ") and is_null_mx(".")
+    assert not is_null_mx("10 .") and not is_null_mx("10 mx.example.com")
+    assert not is_null_mx("mx.example.com")

@@ -38,7 +38,7 @@ def test_missing_multiple_syntax_and_ok() -> None:
     # RFC 9989: the bad tag is discarded, the record kept, and p=none applies.
     assert facts.status is DmarcStatus.SYNTAX and record is not None
     assert facts.policy == "none" and facts.applied_policy == "none"
-    assert [f.code for f in found] == ["dmarc-syntax", "dmarc-np-missing"]
+    assert [f.code for f in found] == ["dmarc-syntax", "dmarc-no-policy", "dmarc-np-missing"]
     facts = DmarcFacts("_dmarc.example.com")
     record, found = judge_discovery(facts, walk("example.com", {
         "example.com": ["v=DMARC1; p=reject; rua=mailto:d@example.net"]}))

@@ -65,6 +65,19 @@ def test_a_subdomain_gets_its_ancestor_s_sp_or_np() -> None:
     assert found.organisation == "example.com"
 
 
+def test_an_intermediate_record_never_reaches_the_names_below_it() -> None:
+    published = {"mail.parked.test": ["v=DMARC1; p=none"],
+                 "parked.test": ["v=DMARC1; p=reject; sp=reject; np=reject"]}
+    found = walk("a.mail.parked.test", published)
+    assert found.organisation == "parked.test" and found.source == "parked.test"
+    assert found.policy() is Policy.REJECT
+    # A public suffix's record applies when the organisational domain has none.
+    suffix = walk("mail.brand.example", {"example": ["v=DMARC1; p=quarantine; psd=y"]})
+    assert suffix.source == "example" and suffix.policy() is Policy.QUARANTINE
+    # A record receivers apply no DMARC for (no valid p=, no rua=) gives no policy.
+    assert walk("example.com", {"example.com": ["v=DMARC1; p=rejct"]}).policy() is None
+
+
 def test_a_record_more_than_four_labels_up_is_never_read() -> None:
     published = {"b.c.d.example.com": ["v=DMARC1; p=reject"],
                  "example.com": ["v=DMARC1; p=none"]}
@@ -99,7 +112,11 @@ def test_the_organisational_domain_by_psd() -> None:
     # Neither: the name with the fewest labels that has a record.
     plain = {"example.com": ["v=DMARC1; p=none"], "mail.example.com": ["v=DMARC1; p=reject"]}
     assert walk("x.mail.example.com", plain).organisation == "example.com"
-    assert walk("x.mail.example.com", plain).source == "mail.example.com"
+    # A record between the domain and its organisational domain applies to its own
+    # name only (RFC 9989, "DMARC Policy Discovery"): example.com's applies here.
+    assert walk("x.mail.example.com", plain).source == "example.com"
+    assert walk("x.mail.example.com", plain).policy() is Policy.NONE
+    assert walk("mail.example.com", plain).source == "mail.example.com"
     # No record anywhere: the domain itself.
     assert walk("mail.example.com", {}).organisation == "mail.example.com"
 
@@ -144,3 +161,38 @@ def test_the_engine_asks_every_name_of_every_walk_in_one_batch() -> None:
                               ("_dmarc.com", TXT), ("_dmarc.example.com", TXT),
                               ("_dmarc.com", TXT)]
     assert run(discover("example.com"), resolver).policy() is Policy.REJECT
+
+
+# What RFC 9989 has receivers apply, written out by hand (not derived from the module):
+# (published _dmarc records by name, the From domain, its policy, and for a name under
+# it that does not exist).
+POLICY_TABLE = [
+    ({"example.com": ["v=DMARC1; p=reject"]}, "example.com", "reject", "reject"),
+    ({"example.com": ["v=DMARC1; p=reject; sp=none"]}, "a.example.com", "none", "none"),
+    ({"example.com": ["v=DMARC1; p=reject; sp=quarantine; np=reject"]}, "a.example.com",
+     "quarantine", "reject"),
+    ({"example.com": ["v=DMARC1; p=none; np=reject; rua=mailto:d@example.com"]},
+     "example.com", "none", "reject"),
+    ({"example.com": ["v=DMARC1; sp=reject; rua=mailto:d@example.com"]}, "a.example.com",
+     "none", "none"),  # no p=, a valid rua=: p=none throughout
+    ({"example.com": ["v=DMARC1; p=reject; sp=bad; rua=mailto:d@example.com"]},
+     "example.com", "none", "none"),  # an invalid sp=: p=none throughout
+    ({"example.com": ["v=DMARC1; p=bad"]}, "example.com", None, None),  # no rua=: no DMARC
+    ({"example.com": ["v=DMARC1; p=reject; pct=10"]}, "example.com", "reject", "reject"),
+    ({"example.com": ["v=DMARC1; p=quarantine"], "mail.example.com": ["v=DMARC1; p=none"]},
+     "x.mail.example.com", "quarantine", "quarantine"),  # the intermediate record is skipped
+    ({"example.com": ["v=DMARC1; p=none"], "shop.example.com": ["v=DMARC1; p=reject; psd=n"]},
+     "x.shop.example.com", "reject", "reject"),  # psd=n: shop is an organisational domain
+    ({"example.com": ["v=DMARC1; p=none", "v=DMARC1; p=reject"]}, "example.com", None, None),
+    ({"example": ["v=DMARC1; p=reject; psd=y"]}, "mail.brand.example", "reject", "reject"),
+]
+
+
+@pytest.mark.parametrize(("published", "domain", "policy", "nonexistent"), POLICY_TABLE)
+def test_the_policy_receivers_apply(published: dict[str, list[str]], domain: str,
+                                    policy: str | None, nonexistent: str | None) -> None:
+    found = walk(domain, published)
+    got = found.policy()
+    assert (got.value if got else None) == policy
+    missing = walk(f"nx.{domain}", published).policy(exists=False)
+    assert (missing.value if missing else None) == nonexistent

@@ -19,6 +19,7 @@ from mailzone.mail.dmarc import (
     authorisation_name,
     external_destinations,
     format_dmarc,
+    is_dmarc_record,
     parse_dmarc,
     record_name,
     validate_dmarc,
@@ -32,7 +33,7 @@ def codes(text: str, domain: str = "example.org") -> list[str]:
 def test_parse_every_tag() -> None:
     record = parse_dmarc(
         "v=DMARC1; p=reject; sp=quarantine; np=reject; t=y; psd=n; "
-        "rua=mailto:a@example.org,mailto:b@example.org!10m; ruf=mailto:f@example.org; "
+        "rua=mailto:a@example.org,mailto:b@example.org; ruf=mailto:f@example.org; "
         "adkim=s; aspf=r; fo=1:d"
     )
     assert record.policy is Policy.REJECT
@@ -40,7 +41,7 @@ def test_parse_every_tag() -> None:
     assert record.nonexistent_policy is Policy.REJECT
     assert record.testing is True and record.in_testing
     assert record.psd is Psd.NO
-    assert record.rua == ("mailto:a@example.org", "mailto:b@example.org!10m")
+    assert record.rua == ("mailto:a@example.org", "mailto:b@example.org")
     assert record.ruf == ("mailto:f@example.org",)
     assert record.adkim is Alignment.STRICT
     assert record.aspf is Alignment.RELAXED
@@ -65,8 +66,11 @@ RFC_9989_EXAMPLES = [
     "v=DMARC1; p=reject; rua=mailto:dmarc-feedback@example.com",
     "v=DMARC1; p=reject; sp=quarantine; np=reject",
     "v=DMARC1; p=none; psd=y",
-    "v=DMARC1; p=reject; psd=n; rua=mailto:dmarc@example.com!50m",
-    "v=DMARC1; p=reject; adkim=s; aspf=s; fo=0:1:d:s",
+    "v=DMARC1; p=reject; psd=n; rua=mailto:dmarc@example.com",
+    "v=DMARC1; p=reject; adkim=s; aspf=s; fo=d:s",
+    "v=DMARC1; p=quarantine; rua=mailto:dmarc-feedback@example.com,"
+    "mailto:tld-test@thirdparty.example.net; t=y",
+    "v=DMARC1",  # what a report destination publishes to authorise reports
 ]
 
 
@@ -85,7 +89,39 @@ def test_a_record_without_p_is_p_none() -> None:
     assert record.policy_for(subdomain=True) is Policy.NONE
     findings = validate_dmarc("v=DMARC1; rua=mailto:d@example.org", "example.org")
     assert (findings[0].code, findings[0].severity) == ("dmarc-no-policy", Severity.WARNING)
-    assert "receivers apply p=none" in findings[0].message
+    assert "act as if it said p=none" in findings[0].message
+    # Without a valid rua= either, receivers apply no DMARC at all (RFC 9989).
+    bare = parse_dmarc("v=DMARC1; sp=reject")
+    assert not bare.applies
+    (finding,) = [f for f in validate_dmarc("v=DMARC1; sp=reject", "example.org")
+                  if f.code == "dmarc-not-applied"]
+    assert finding.severity is Severity.ERROR and "no DMARC processing" in finding.message
+
+
+def test_an_invalid_p_sp_or_np_makes_the_whole_record_p_none() -> None:
+    for text in ("v=DMARC1; p=rejct; rua=mailto:d@example.org",
+                 "v=DMARC1; p=reject; sp=rejct; rua=mailto:d@example.org",
+                 "v=DMARC1; p=reject; np=oops; rua=mailto:d@example.org"):
+        record = parse_dmarc(text)
+        assert record.applies and not record.policy_valid, text
+        assert {record.policy_for(subdomain=False), record.policy_for(subdomain=True),
+                record.policy_for(subdomain=True, exists=False)} == {Policy.NONE}, text
+        codes_ = [f.code for f in validate_dmarc(text, "example.org")]
+        assert "dmarc-syntax" in codes_ and "dmarc-no-policy" in codes_, text
+    assert not parse_dmarc("v=DMARC1; p=reject; sp=rejct").applies
+    # A repeated p= keeps its first value: the policy is still valid.
+    assert parse_dmarc("v=DMARC1; p=reject; p=none; rua=mailto:d@example.org").policy_valid
+
+
+def test_a_tab_after_the_version_is_a_record_that_parses() -> None:
+    record = parse_dmarc("v=DMARC1\tp=reject")
+    assert record.problems and record.problems[0].message.startswith("'p=reject' follows")
+
+
+@given(st.text(alphabet=st.sampled_from(list("vVD=MARC1 \t;pnoe")), max_size=30))
+def test_whatever_receivers_take_as_a_record_parses(text: str) -> None:
+    if is_dmarc_record(text):
+        parse_dmarc(text)  # never raises for a value receivers take as a record
 
 
 def test_subdomain_and_nonexistent_policies_fall_back_as_rfc_9989_says() -> None:
@@ -103,6 +139,8 @@ def test_subdomain_and_nonexistent_policies_fall_back_as_rfc_9989_says() -> None
 def test_historic_tags_are_kept_reported_and_never_applied() -> None:
     record = parse_dmarc("v=DMARC1; p=reject; pct=150; rf=afrf; ri=ten; rua=mailto:d@example.org")
     assert record.historic == (("pct", "150"), ("rf", "afrf"), ("ri", "ten"))
+    sized = validate_dmarc("v=DMARC1; p=reject; rua=mailto:d@example.org!10m", "example.org")
+    assert [f.code for f in sized] == ["dmarc-historic-tag"] and "!size" in sized[0].message
     assert record.policy is Policy.REJECT and record.problems == ()
     findings = validate_dmarc(
         "v=DMARC1; p=reject; pct=150; rf=afrf; ri=ten; rua=mailto:d@example.org", "example.org")
