@@ -1,11 +1,18 @@
 """What every policy of the pack shares: reading its config, and adapting the SDK's
 arguments to the core's plain values (``resources``) and its findings back to
-violations. A policy whose config is wrong fails loudly with the key and the fix."""
+violations. A policy whose config is wrong fails loudly with the key and the fix.
+
+A resource is decoded and converted once per call, whatever the number of policies
+that read it: ``policies.analyzer`` hands each policy a ``DecodedResourceArgs`` (a
+``DecodedStackArgs`` for the stack) carrying the shared ``Decoded`` view, and
+``resource_of``, the DNS and settings wrappers and ``stack_of``/``stack_records`` read
+it from there. Arguments from elsewhere (the SDK's own servicer) are converted as they
+come."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import Any, Final
 
 from pulumi_policy import (
     EnforcementLevel,
@@ -74,12 +81,100 @@ def config_costs(config: Mapping[str, Any], policy: str) -> dict[str, int]:
 STRINGS = {"type": "array", "items": {"type": "string"}}
 
 
+# --- the decoded view, shared by the policies of one call -------------------------
+
+_NOT_YET: Final[Any] = object()  # a cached value not worked out yet
+
+
+class Decoded:
+    """One resource as every policy of one ``Analyze`` call reads it: its plain
+    properties, and, worked out at the first policy that asks, its record set and its
+    SMTP settings."""
+
+    __slots__ = ("_groups", "_record", "resource")
+
+    def __init__(self, resource: rs.Resource) -> None:
+        self.resource = resource
+        self._record: Any = _NOT_YET
+        self._groups: Any = _NOT_YET
+
+    @property
+    def record(self) -> DnsRecord | None:
+        """The record set the resource declares (None for other types)."""
+        if self._record is _NOT_YET:
+            self._record = rs.dns_record(self.resource)
+        record: DnsRecord | None = self._record
+        return record
+
+    @property
+    def settings(self) -> list[rs.SettingsGroup]:
+        """The SMTP settings the resource sets."""
+        if self._groups is _NOT_YET:
+            self._groups = rs.settings_groups(self.resource)
+        groups: list[rs.SettingsGroup] = self._groups
+        return groups
+
+
+class DecodedStack:
+    """The stack as every policy of one ``AnalyzeStack`` call reads it: each resource's
+    plain view, and the record sets (names made absolute in the stack's zones) worked
+    out once."""
+
+    __slots__ = ("_records", "resources")
+
+    def __init__(self, resources: list[rs.Resource]) -> None:
+        self.resources = resources
+        self._records: list[DnsRecord] | None = None
+
+    @property
+    def records(self) -> list[DnsRecord]:
+        if self._records is None:
+            self._records = records_of(self.resources)
+        return self._records
+
+
+class DecodedResourceArgs(ResourceValidationArgs):
+    """The SDK's arguments for a resource policy, with the call's shared ``Decoded``."""
+
+    def __init__(self, resource_type: str, props: Mapping[str, Any], urn: str, name: str,
+                 opts: Any, provider: Any, config: Mapping[str, Any] | None,
+                 stack_tags: Mapping[str, str] | None, *, decoded: Decoded) -> None:
+        super().__init__(resource_type, props, urn, name, opts, provider, config, stack_tags)
+        self.decoded = decoded
+
+
+class DecodedStackArgs(StackValidationArgs):
+    """The SDK's arguments for a stack policy, with the call's shared ``DecodedStack``."""
+
+    def __init__(self, *args: Any, decoded: DecodedStack, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.decoded = decoded
+
+
+def decoded_of(args: ResourceValidationArgs) -> Decoded:
+    if isinstance(args, DecodedResourceArgs):
+        return args.decoded
+    return Decoded(rs.Resource(args.resource_type, args.urn, args.name, rs.plain(args.props)))
+
+
+def decoded_stack_of(args: StackValidationArgs) -> DecodedStack:
+    if isinstance(args, DecodedStackArgs):
+        return args.decoded
+    return DecodedStack([rs.Resource(r.resource_type, r.urn, r.name, rs.plain(r.props))
+                         for r in args.resources])
+
+
 def resource_of(args: ResourceValidationArgs) -> rs.Resource:
-    return rs.Resource(args.resource_type, args.urn, args.name, rs.plain(args.props))
+    return decoded_of(args).resource
 
 
 def stack_of(args: StackValidationArgs) -> list[rs.Resource]:
-    return [rs.Resource(r.resource_type, r.urn, r.name, rs.plain(r.props)) for r in args.resources]
+    return decoded_stack_of(args).resources
+
+
+def stack_records(args: StackValidationArgs) -> list[DnsRecord]:
+    """The stack's record sets: ``records_of(stack_of(args))``, once per call."""
+    return decoded_stack_of(args).records
 
 
 def violation(finding: Finding, message: str | None = None) -> str:
@@ -103,10 +198,10 @@ def dns_policy(
     def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
         if args.resource_type not in rs.DNS_TYPES:
             return
-        resource = resource_of(args)
-        record = rs.dns_record(resource)
+        decoded = decoded_of(args)
+        record = decoded.record
         if record is not None:
-            report_findings(check(resource, record, args.get_config()), report)
+            report_findings(check(decoded.resource, record, args.get_config()), report)
 
     return validate
 
@@ -119,8 +214,9 @@ def settings_policy(
     def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
         if args.resource_type not in rs.SETTINGS_TYPES:
             return
-        resource = resource_of(args)
-        for group in rs.settings_groups(resource):
+        decoded = decoded_of(args)
+        resource = decoded.resource
+        for group in decoded.settings:
             findings = check(group, resource.urn, args.get_config())
             if group.secret:
                 findings = [redact(f, group) for f in findings]

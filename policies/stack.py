@@ -33,10 +33,10 @@ from policies.base import (
     config_strings,
     declared,
     dns_policy,
-    records_of,
     report_findings,
     sending_domains,
     stack_of,
+    stack_records,
     violation,
 )
 
@@ -58,7 +58,7 @@ def _sender_address(args: StackValidationArgs, report: ReportViolation) -> None:
             for setting in group.settings:
                 if setting.kind is SettingKind.SENDER and setting.value is not None:
                     addresses.append((setting.value, resource, f"{group.label} {setting.key}"))
-    records = records_of(resources)
+    records = stack_records(args)
     domains, unknown = sending_domains(resources, records)
     for address, resource, label in addresses:
         findings = check_sender_address(address, allowed_mailboxes=allowed,
@@ -76,7 +76,7 @@ def _ses_identity_complete(args: StackValidationArgs, report: ReportViolation) -
     dkim = dict(filter(None, (rs.ses_domain_dkim(r) for r in resources)))
     identities = [i for i in (rs.ses_identity(r, dkim) for r in resources) if i is not None]
     mail_froms = [m for m in (rs.mail_from(r) for r in resources) if m is not None]
-    findings = check_ses_identities(identities, mail_froms, records_of(resources),
+    findings = check_ses_identities(identities, mail_froms, stack_records(args),
                                     external_domains=external)
     report_findings(findings, report, stack=True)
 
@@ -100,7 +100,7 @@ def _dmarc_valid(resource: rs.Resource, record: DnsRecord,
 def _dmarc_missing(args: StackValidationArgs, report: ReportViolation) -> None:
     external = config_strings(args.get_config(), "dmarc-missing", "externalDomains")
     resources = stack_of(args)
-    records = records_of(resources)
+    records = stack_records(args)
     domains, _unknown = sending_domains(resources, records)
     # A name covers its domain only with a value receivers take as a record (or one
     # not known yet): anything else there is discarded (RFC 7489 6.6.3).
