@@ -29,7 +29,7 @@ import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from inspect import isawaitable
-from typing import Any
+from typing import Any, NamedTuple
 
 import pulumi_policy.policy as sdk
 from pulumi.runtime import proto
@@ -44,7 +44,7 @@ from pulumi_policy.deserialize import SPECIAL_SIG_KEY, deserialize_properties
 from pulumi_policy.proxy import UnknownValueError, _is_unknown, unknown_checking_proxy
 
 from policies import resources as rs
-from policies.base import Decoded, DecodedResourceArgs, DecodedStack, DecodedStackArgs
+from policies.base import READS, Decoded, DecodedResourceArgs, DecodedStack, DecodedStackArgs
 
 
 def decode(properties: Any) -> tuple[dict[str, Any], Mapping[str, Any]]:
@@ -144,6 +144,25 @@ class _CollectorPause:
 
 _COLLECTOR = _CollectorPause()
 
+class _Planned(NamedTuple):
+    policy: Any
+    level: EnforcementLevel
+    validates: bool
+    types: frozenset[str] | None  # the resource types it reads; None: every type
+
+
+def _types_read(policy: Policy) -> frozenset[str] | None:
+    """The resource types a resource policy's validation reads, when it says (``READS``)."""
+    if not isinstance(policy, ResourceValidationPolicy):
+        return None
+    validations = policy._ResourceValidationPolicy__validate  # type: ignore[attr-defined]
+    found = [READS.get(v) for v in (validations if isinstance(validations, list)
+                                    else [validations])]
+    if not found or any(types is None for types in found):
+        return None
+    return frozenset().union(*found)  # type: ignore[arg-type]
+
+
 #: The SDK's own servicer, as it is before ``install``.
 SdkServicer = sdk._PolicyAnalyzerServicer
 
@@ -178,9 +197,8 @@ class Analyzer(SdkServicer):
     """``_PolicyAnalyzerServicer`` with one decode per resource per call."""
 
     _settings_configured = False
-    #: Per kind of policy, those that run, their levels and whether they validate at all:
-    #: worked out once per Configure.
-    _plans: dict[type[Policy], list[tuple[Any, EnforcementLevel, bool]]] | None = None
+    #: Per kind of policy, those that run: worked out once per Configure.
+    _plans: dict[type[Policy], list[_Planned]] | None = None
 
     # -- the SDK's private state, by its mangled names --------------------------------
 
@@ -220,10 +238,11 @@ class Analyzer(SdkServicer):
         self._plans = None  # the levels may have changed
         return answer
 
-    def _plan(self, kind: type[Policy]) -> list[tuple[Any, EnforcementLevel, bool]]:
+    def _plan(self, kind: type[Policy]) -> list[_Planned]:
         """The policies of ``kind`` that run, in order, at the level each runs at (not the
-        disabled ones, and remediation reported as mandatory, as the SDK does), and whether
-        each has a validation (a remediation-only policy is reported not applicable)."""
+        disabled ones, and remediation reported as mandatory, as the SDK does), whether
+        each has a validation (a remediation-only policy is reported not applicable), and
+        the resource types it reads (``base.READS``; None: all)."""
         plans = self._plans
         if plans is None:
             plans = self._plans = {}
@@ -235,8 +254,9 @@ class Analyzer(SdkServicer):
                 if level != EnforcementLevel.DISABLED and isinstance(policy, kind):
                     validates = (not isinstance(policy, ResourceValidationPolicy)
                                  or policy.has_validation())
-                    plan.append((policy, EnforcementLevel.MANDATORY
-                                 if level == EnforcementLevel.REMEDIATE else level, validates))
+                    plan.append(_Planned(policy, EnforcementLevel.MANDATORY
+                                         if level == EnforcementLevel.REMEDIATE else level,
+                                         validates, _types_read(policy)))
             plans[kind] = plan
         return plan
 
@@ -261,7 +281,9 @@ class Analyzer(SdkServicer):
         response = proto.AnalyzeResponse()
         # (type, props, urn, name, options, provider): decoded at the first policy that runs
         shared: tuple[str, LazyProps, str, str, Any, Any] | None = None
-        for policy, level, validates in self._plan(ResourceValidationPolicy):
+        for policy, level, validates, types in self._plan(ResourceValidationPolicy):
+            if types is not None and request.type not in types:
+                continue  # it would return at once: neither called nor decoded for
             if not validates:
                 response.not_applicable.append(proto.PolicyNotApplicable(
                     policy_name=policy.name, reason="Policy does not implement validate"))
@@ -290,7 +312,7 @@ class Analyzer(SdkServicer):
         self._configure_runtime_settings()
         response = proto.AnalyzeResponse()
         stack: tuple[list[PolicyResource], DecodedStack] | None = None
-        for policy, level, _ in self._plan(StackValidationPolicy):
+        for policy, level, _, _ in self._plan(StackValidationPolicy):
             if stack is None:
                 stack = self._decode_stack(request)
             resources, decoded = stack

@@ -11,8 +11,8 @@ come."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
-from typing import Any, Final
+from collections.abc import Callable, Collection, Iterable, Mapping
+from typing import Any, Final, TypeVar
 
 from pulumi_policy import (
     EnforcementLevel,
@@ -190,6 +190,22 @@ def report_findings(findings: Iterable[Finding], report: ReportViolation, *,
         report(violation(finding), urn)
 
 
+Validation = Callable[[ResourceValidationArgs, ReportViolation], None]
+V = TypeVar("V", bound=Validation)
+
+#: The resource types each resource validation reads; it ignores every other type, so
+#: the analyzer neither calls it for them nor decodes a resource no validation reads
+#: (most of a real stack: buckets, roles, functions without mail settings...). A
+#: validation not listed is called for every type.
+READS: dict[Validation, frozenset[str]] = {}
+
+
+def reads(types: Collection[str], validate: V) -> V:
+    """Declare the resource types ``validate`` reads (``READS``)."""
+    READS[validate] = frozenset(types)
+    return validate
+
+
 def dns_policy(
     check: Callable[[rs.Resource, DnsRecord, Mapping[str, Any]], list[Finding]],
 ) -> Callable[[ResourceValidationArgs, ReportViolation], None]:
@@ -203,7 +219,7 @@ def dns_policy(
         if record is not None:
             report_findings(check(decoded.resource, record, args.get_config()), report)
 
-    return validate
+    return reads(rs.DNS_TYPES, validate)
 
 
 def settings_policy(
@@ -222,7 +238,7 @@ def settings_policy(
                 findings = [redact(f, group) for f in findings]
             report_findings(findings, report)
 
-    return validate
+    return reads(rs.SETTINGS_TYPES, validate)
 
 
 def redact(finding: Finding, group: rs.SettingsGroup) -> Finding:

@@ -27,6 +27,7 @@ from policies.base import (
     config_strings,
     declared,
     dns_policy,
+    reads,
     settings_policy,
 )
 
@@ -72,7 +73,7 @@ def _port_25(group: rs.SettingsGroup, where: str, config: Mapping[str, Any], *,
 POLICIES: list[Policy] = [
     ResourceValidationPolicy(
         **declared("mail-host-not-ip"),
-        validate=_mail_host_not_ip,
+        validate=reads(rs.DNS_TYPES | rs.SETTINGS_TYPES, _mail_host_not_ip),
         config_schema=PolicyConfigSchema(properties={
             "allowedNetworks": {**STRINGS, "default": [],
                                 "description": "addresses accepted as hosts (a relay you "
