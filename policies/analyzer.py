@@ -311,32 +311,49 @@ class Analyzer(SdkServicer):
     def _analyze_stack(self, request: Any) -> Any:
         self._configure_runtime_settings()
         response = proto.AnalyzeResponse()
-        stack: tuple[list[PolicyResource], DecodedStack] | None = None
+        decoded: DecodedStack | None = None
+        built: list[PolicyResource] = []
+
+        def policy_resources() -> list[PolicyResource]:
+            # The SDK's view of the stack, built at the first policy that reads it (the
+            # pack's policies read ``decoded``), once; a list of its own per policy, as
+            # the SDK gives: a policy may change its list.
+            if not built and decoded is not None:
+                built.extend(self._policy_resources(request, decoded))
+            return list(built)
+
         for policy, level, _, _ in self._plan(StackValidationPolicy):
-            if stack is None:
-                stack = self._decode_stack(request)
-            resources, decoded = stack
+            if decoded is None:
+                decoded = self._decode_stack(request)
             report = self._create_report_violation(response, policy.name, policy.description,
                                                    level, policy.severity)
-            # A list of its own per policy, as the SDK gives: a policy may change its list.
-            args = DecodedStackArgs(list(resources), self._get_policy_config(policy.name),
+            args = DecodedStackArgs(policy_resources, self._get_policy_config(policy.name),
                                     self._stack_tags, decoded=decoded)
             self._validate(policy, args, report, response)
         return response
 
-    def _decode_stack(self, request: Any) -> tuple[list[PolicyResource], DecodedStack]:
-        """Every resource once: the SDK's ``PolicyResource`` (parents and dependencies
-        linked by URN, as the SDK links them) and the pack's plain view."""
-        resources: list[PolicyResource] = []
+    @staticmethod
+    def _decode_stack(request: Any) -> DecodedStack:
+        """Every resource decoded once: the pack's plain views, and the SDK's properties
+        kept for ``_policy_resources``."""
+        properties: list[dict[str, Any]] = []
         plain: list[rs.Resource] = []
-        links: list[tuple[PolicyResource, Any]] = []
         for r in request.resources:
-            properties, view = decode(r.properties)
+            sdk_view, view = decode(r.properties)
+            properties.append(sdk_view)
+            plain.append(rs.Resource(r.type, r.urn, r.name, view))
+        return DecodedStack(plain, properties)
+
+    def _policy_resources(self, request: Any, decoded: DecodedStack) -> list[PolicyResource]:
+        """The SDK's ``PolicyResource`` for each resource, from the properties decoded
+        once, with parents and dependencies linked by URN as the SDK links them."""
+        resources: list[PolicyResource] = []
+        links: list[tuple[PolicyResource, Any]] = []
+        for r, properties in zip(request.resources, decoded.properties, strict=True):
             resource = PolicyResource(r.type, LazyProps(properties), r.urn, r.name,
                                       self._get_resource_options(r),
                                       self._get_provider_resource(r), None, [], {})
             resources.append(resource)
-            plain.append(rs.Resource(r.type, r.urn, r.name, view))
             links.append((resource, r))
         by_urn = {resource.urn: resource for resource in resources}
         for resource, r in links:
@@ -346,7 +363,7 @@ class Analyzer(SdkServicer):
             for key, value in r.propertyDependencies.items():
                 resource.property_dependencies[key] = [by_urn[d] for d in value.urns
                                                        if d in by_urn]
-        return resources, DecodedStack(plain)
+        return resources
 
 
 def install() -> None:

@@ -16,6 +16,7 @@ from typing import Any, Final, TypeVar
 
 from pulumi_policy import (
     EnforcementLevel,
+    PolicyResource,
     ReportViolation,
     ResourceValidationArgs,
     StackValidationArgs,
@@ -118,12 +119,15 @@ class Decoded:
 class DecodedStack:
     """The stack as every policy of one ``AnalyzeStack`` call reads it: each resource's
     plain view, and the record sets (names made absolute in the stack's zones) worked
-    out once."""
+    out once. ``properties``: each resource's properties as the SDK decodes them, for
+    the SDK's own view of the stack (``DecodedStackArgs.resources``), when it is made."""
 
-    __slots__ = ("_records", "resources")
+    __slots__ = ("_records", "properties", "resources")
 
-    def __init__(self, resources: list[rs.Resource]) -> None:
+    def __init__(self, resources: list[rs.Resource],
+                 properties: list[dict[str, Any]] | None = None) -> None:
         self.resources = resources
+        self.properties = properties or []
         self._records: list[DnsRecord] | None = None
 
     @property
@@ -144,11 +148,31 @@ class DecodedResourceArgs(ResourceValidationArgs):
 
 
 class DecodedStackArgs(StackValidationArgs):
-    """The SDK's arguments for a stack policy, with the call's shared ``DecodedStack``."""
+    """The SDK's arguments for a stack policy, with the call's shared ``DecodedStack``.
 
-    def __init__(self, *args: Any, decoded: DecodedStack, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    ``resources``, the SDK's ``PolicyResource`` list, is made by ``build`` when a policy
+    first reads it: the pack's policies read ``decoded``, and making the SDK's objects
+    for every resource (options, providers, parents and dependencies linked by URN)
+    was a third of a stack call.
+    """
+
+    def __init__(self, build: Callable[[], list[PolicyResource]],
+                 config: Mapping[str, Any] | None, stack_tags: Mapping[str, str] | None, *,
+                 decoded: DecodedStack) -> None:
+        super().__init__([], config, stack_tags)  # assigns resources (the setter below)
+        self._resources: list[PolicyResource] | None = None  # not made yet
+        self._build = build
         self.decoded = decoded
+
+    @property
+    def resources(self) -> list[PolicyResource]:
+        if self._resources is None:
+            self._resources = self._build()
+        return self._resources
+
+    @resources.setter
+    def resources(self, value: list[PolicyResource]) -> None:
+        self._resources = value
 
 
 def decoded_of(args: ResourceValidationArgs) -> Decoded:

@@ -17,7 +17,13 @@ from google.protobuf import empty_pb2, json_format, struct_pb2
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pulumi.runtime.proto import analyzer_pb2
-from pulumi_policy import EnforcementLevel
+from pulumi_policy import (
+    EnforcementLevel,
+    Policy,
+    ReportViolation,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
 from pulumi_policy.deserialize import deserialize_properties
 
 import policies.analyzer as analyzer
@@ -88,9 +94,9 @@ CORPUS: list[Resource] = [
 ]
 
 
-def _servicer(kind: type[Any]) -> Any:
+def _servicer(kind: type[Any], policies: list[Policy] = POLICIES) -> Any:
     """A servicer of ``kind`` over the pack's policies, configured as the CLI does."""
-    servicer = kind(PACK_NAME, "0.0.1", POLICIES, EnforcementLevel.ADVISORY)
+    servicer = kind(PACK_NAME, "0.0.1", policies, EnforcementLevel.ADVISORY)
     servicer.Configure(_defaults(servicer), None)
     return servicer
 
@@ -160,6 +166,35 @@ def test_disabled_and_remediated_levels_are_the_sdks(ours: Any, sdks: Any) -> No
     finally:
         for servicer in (ours, sdks):
             servicer.Configure(_defaults(servicer), None)
+
+
+def _echo(args: StackValidationArgs, report: ReportViolation) -> None:
+    """A stack policy that reads the SDK's view of every resource and reports it."""
+    for resource in args.resources:
+        props = rs.plain(resource.props)  # every value read through the SDK's proxies
+        report(f"{resource.resource_type} {resource.name} {sorted(props.items())!r} parent="
+               f"{resource.parent.urn if resource.parent else None} dependencies="
+               f"{[d.urn for d in resource.dependencies]} property_dependencies="
+               f"{ {k: [d.urn for d in v] for k, v in resource.property_dependencies.items()} }",
+               resource.urn)
+    args.resources.append(args.resources[0])  # each policy's list is its own
+
+
+def test_a_stack_policy_that_reads_the_sdks_resources_gets_what_the_sdk_gives() -> None:
+    """The SDK's view of the stack is made only if a policy reads it; then it is the
+    SDK's: properties (unknowns raise), parents and dependencies linked by URN."""
+    echo = [StackValidationPolicy(name=name, description="echo", validate=_echo)
+            for name in ("echo-1", "echo-2")]
+    both = [_servicer(kind, [*POLICIES, *echo]) for kind in (analyzer.Analyzer,
+                                                             analyzer.SdkServicer)]
+    request = _stack(CORPUS)
+    urns = [r.urn for r in request.resources]
+    request.resources[1].parent = urns[0]
+    request.resources[2].dependencies.extend([urns[0], urns[1], "urn:pulumi:elsewhere"])
+    request.resources[3].propertyDependencies["zoneId"].urns.extend([urns[0]])
+    ours, sdks = (servicer.AnalyzeStack(request, None) for servicer in both)
+    assert ours == sdks
+    assert sum(d.policyName == "echo-2" for d in ours.diagnostics) == len(CORPUS)
 
 
 @pytest.fixture
