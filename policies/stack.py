@@ -20,6 +20,7 @@ from mailzone.rules.coverage import check_dmarc_present, check_dmarc_value
 from mailzone.rules.records import DnsRecord
 from mailzone.rules.sender import (
     DEFAULT_PLACEHOLDER_DOMAINS,
+    SendingDomains,
     check_sender_address,
     check_sender_domain,
 )
@@ -60,12 +61,12 @@ def _sender_address(args: StackValidationArgs, report: ReportViolation) -> None:
                     addresses.append((setting.value, resource, f"{group.label} {setting.key}"))
     records = stack_records(args)
     domains, unknown = sending_domains(resources, records)
+    managed = SendingDomains([*domains, *extra_domains])  # once, not per address
     for address, resource, label in addresses:
         findings = check_sender_address(address, allowed_mailboxes=allowed,
                                         placeholder_domains=placeholders, where=resource.urn)
         if not findings and require and not unknown:
-            findings = check_sender_domain(address, [*domains, *extra_domains],
-                                           where=resource.urn)
+            findings = check_sender_domain(address, managed, where=resource.urn)
         for finding in findings:
             report(violation(finding, f"{label}: {finding.message}"), resource.urn)
 

@@ -17,7 +17,7 @@ values are never violations; missing records are.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from mailzone.dns.resolver import normalize_name
@@ -26,6 +26,7 @@ from mailzone.registry import SES_DKIM_MISSING, SES_MAIL_FROM_MX_MISSING, SES_MA
 from mailzone.rules.records import DnsRecord, spf_values, under
 
 DKIM_RECORDS = 3
+_DOMAINKEY = "._domainkey."
 SES_SPF_INCLUDE = "amazonses.com"
 
 
@@ -74,6 +75,21 @@ def _includes_ses(text: str) -> bool:
     )
 
 
+def _by_signing_domain(by_name: Mapping[str, list[DnsRecord]]
+                       ) -> dict[str, list[tuple[str, DnsRecord]]]:
+    """(selector, record) for every record at ``<selector>._domainkey.<domain>``, by
+    domain; a name with ``._domainkey.`` twice counts under both domains, as a suffix
+    test of each domain would count it."""
+    out: dict[str, list[tuple[str, DnsRecord]]] = {}
+    for name, held in by_name.items():
+        at = name.find(_DOMAINKEY)
+        while at >= 0:
+            out.setdefault(name[at + len(_DOMAINKEY):], []).extend(
+                (name[:at], record) for record in held)
+            at = name.find(_DOMAINKEY, at + 1)
+    return out
+
+
 def check_ses_identities(
     identities: Sequence[SesIdentity],
     mail_froms: Sequence[MailFromDomain],
@@ -88,8 +104,20 @@ def check_ses_identities(
     managed elsewhere: identities and MAIL FROM domains under them are skipped.
     """
     findings: list[Finding] = []
+    # The records by name, and the DKIM ones by the domain they sign for, once: each
+    # identity and MAIL FROM domain then reads its own, where scanning the whole stack
+    # for each of them grew with the square of the stack.
+    by_name: dict[str, list[DnsRecord]] = {}
+    unnamed: list[DnsRecord] = []
+    for record in records:
+        fqdn = record.fqdn
+        if fqdn is None:
+            unnamed.append(record)
+        else:
+            by_name.setdefault(fqdn, []).append(record)
+    dkim_by_domain = _by_signing_domain(by_name)
     unplaced = [
-        r for r in records if r.type_upper in (None, "CNAME") and r.fqdn is None
+        r for r in unnamed if r.type_upper in (None, "CNAME")
         and all(_is_ses_dkim_target(v) for v in (r.values or (None,)))
     ]
     pool = len(unplaced)
@@ -99,7 +127,7 @@ def check_ses_identities(
         domain = normalize_name(identity.domain)
         if identity.byodkim_selector:
             name = f"{normalize_name(identity.byodkim_selector)}._domainkey.{domain}"
-            if not any(r.fqdn == name and r.type_upper in ("TXT", None) for r in records):
+            if not any(r.type_upper in ("TXT", None) for r in by_name.get(name, ())):
                 findings.append(SES_DKIM_MISSING.error(
                     f"{identity.label or domain}: the SES identity {domain} signs with its own "
                     f"DKIM key (selector {identity.byodkim_selector!r}) but no TXT record "
@@ -114,13 +142,9 @@ def check_ses_identities(
         suffix = f"._domainkey.{domain}"
         found_labels: set[str] = set()
         found = 0
-        for record in records:
-            rname = record.fqdn
-            if rname is None or not rname.endswith(suffix):
-                continue
+        for label, record in dkim_by_domain.get(domain, ()):
             if record.type_upper not in ("CNAME", None):
                 continue
-            label = rname[: -len(suffix)]
             if known_tokens and label not in known_tokens:
                 continue
             if all(_is_ses_dkim_target(v) for v in (record.values or (None,))):
@@ -149,8 +173,7 @@ def check_ses_identities(
             continue
         name = normalize_name(mail_from.mail_from_domain)
         who = mail_from.label or name
-        at_name = [r for r in records if r.fqdn == name]
-        unnamed = [r for r in records if r.fqdn is None]
+        at_name = by_name.get(name, [])
         has_mx = any(
             r.type_upper in ("MX", None) and (r.values is None or any(
                 _is_ses_feedback(v) for v in r.values))
