@@ -40,7 +40,7 @@ from pulumi_policy import (
     ResourceValidationPolicy,
     StackValidationPolicy,
 )
-from pulumi_policy.deserialize import SPECIAL_SIG_KEY, deserialize_properties
+from pulumi_policy.deserialize import SPECIAL_SIG_KEY
 from pulumi_policy.proxy import UnknownValueError, _is_unknown, unknown_checking_proxy
 
 from policies import resources as rs
@@ -60,7 +60,10 @@ def decode(properties: Any) -> tuple[dict[str, Any], Mapping[str, Any]]:
     """
     walk = _Decoding()
     tree = walk.struct(properties)
-    sdk_view = deserialize_properties(tree) if walk.special else tree
+    # The SDK's deserialize_properties as its servicer calls it (the module's name, which
+    # policies.secrets wraps so that secrets reach the rules marked).
+    sdk_view = (sdk.deserialize_properties(tree)  # type: ignore[attr-defined]
+                if walk.special else tree)
     return sdk_view, (rs.plain(sdk_view) if walk.unknown else sdk_view)
 
 

@@ -51,6 +51,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from functools import partial
 
+from mailzone.audit.bulk import bulk_area, judge_bulk, senders_of
 from mailzone.audit.cross import judge_domain
 from mailzone.audit.dkim import dkim_area
 from mailzone.audit.dmarc import dmarc_area
@@ -63,6 +64,7 @@ from mailzone.audit.model import (
     IpResult,
     MxFacts,
     MxStatus,
+    Profile,
     SpfFacts,
     SpfStatus,
     Target,
@@ -162,6 +164,9 @@ class Audit:
                 except asyncio.CancelledError:
                     raise
                 except Exception as exc:  # a bug must not take the run down
+                    # A batch's concurrent questions fail together: name the first cause.
+                    while isinstance(exc, ExceptionGroup) and exc.exceptions:
+                        exc = exc.exceptions[0]
                     found.append(CHECK_INTERNAL_ERROR.error(
                         f"the {name} check failed unexpectedly: {type(exc).__name__}: {exc}. "
                         "Please report this; the other checks ran",
@@ -208,6 +213,8 @@ class Audit:
                 "--dkim-selector TOKEN (see 'pulumi stack output')",
                 domain,
             ))
+        if not unfinished and options.profile is Profile.BULK_SENDER:
+            findings.extend(await self._bulk(report, resolver(), started, unfinished))
         if unfinished:
             report.timed_out = True
             self._unfinished(report, unfinished, findings)
@@ -218,6 +225,22 @@ class Audit:
         self.asked += len(shared.asked)
         report.elapsed = time.perf_counter() - started
         return report
+
+    async def _bulk(self, report: DomainReport, resolver: CappedResolver, started: float,
+                    unfinished: list[str]) -> list[Finding]:
+        """The bulk-sender bar, once the areas are in: the senders' catalogue selectors are
+        asked within what is left of the domain's time bound."""
+        probes: list[DkimFacts] = []
+        left = self.options.domain_timeout - (time.perf_counter() - started)
+        try:
+            await asyncio.wait_for(
+                run_async(bulk_area(report, probes, senders_of(report)), resolver),
+                timeout=max(left, 0.001))
+        except TimeoutError:
+            unfinished.append("bulk-sender")
+            return []
+        report.bulk, findings = judge_bulk(report, probes)
+        return findings
 
     def _unfinished(
         self, report: DomainReport, unfinished: list[str], findings: list[Finding]

@@ -24,13 +24,14 @@ from pulumi_policy import (
     StackValidationArgs,
     StackValidationPolicy,
 )
-from pulumi_policy.deserialize import deserialize_properties
+from pulumi_policy import policy as sdk
 
 import policies.analyzer as analyzer
 from bench.b_policy import resources as bench_resources
 from policies import resources as rs
 from policies.__main__ import PACK_NAME, POLICIES
 from tests.policies.harness import UNKNOWN, default_configuration, secret, to_struct, urn
+from tests.policies.mixed_stack import mixed_stack
 from tests.policies.shapes import (
     CF6,
     ECS_TASK,
@@ -130,7 +131,10 @@ def sdks() -> Any:
 
 
 def _every_resource() -> list[Resource]:
-    return [*CORPUS, *((k, n, dict(p)) for k, n, p in bench_resources(100))]
+    """The corpus, the bench's DNS records, and the mixed stack: every DNS provider and
+    application runtime the pack reads, with planted violations."""
+    return [*CORPUS, *((k, n, dict(p)) for k, n, p in bench_resources(100)),
+            *((k, n, dict(p)) for k, n, p in mixed_stack(120).resources)]
 
 
 @pytest.mark.parametrize("resource", _every_resource(), ids=lambda r: r[1])
@@ -249,7 +253,7 @@ def test_struct_value_is_message_to_dict(value: dict[str, Any]) -> None:
 def test_decode_gives_the_sdks_properties_and_the_packs_plain_view(value: dict[str, Any]) -> None:
     struct = to_struct(value)
     properties, plain = analyzer.decode(struct)
-    expected = deserialize_properties(json_format.MessageToDict(struct))
+    expected = sdk.deserialize_properties(json_format.MessageToDict(struct))
     assert properties == expected
     assert plain == rs.plain(expected)
 

@@ -17,7 +17,8 @@ from mailzone.rules.mailhost import is_local_host
 from mailzone.rules.records import DnsRecord, check_single_spf
 from mailzone.rules.sender import SendingDomains, check_sender_address, check_sender_domain
 from mailzone.rules.ses import MailFromDomain, SesIdentity, check_ses_identities
-from mailzone.rules.smtp import SettingKind, classify_key, display, parse_endpoint
+from mailzone.rules.settings import SettingKind, classify_key
+from mailzone.rules.smtp import display, parse_endpoint
 from mailzone.rules.spfpolicy import catalogue_sender_for, estimate_lookups, ip_literal_terms
 from policies import resources as rs
 
@@ -74,7 +75,8 @@ def test_sender_domain_must_be_sent_from() -> None:
     ("MAILER_DSN", SettingKind.URL), ("EMAIL_URL", SettingKind.URL),
     ("MAIL_FROM", SettingKind.SENDER), ("DEFAULT_FROM_EMAIL", SettingKind.SENDER),
     ("SERVER_EMAIL", SettingKind.SENDER), ("SENDER_ADDRESS", SettingKind.SENDER),
-    ("EMAIL_HOST_USER", None), ("EMAIL_HOST_PASSWORD", None), ("SMTP_PASSWORD", None),
+    ("EMAIL_HOST_USER", None), ("EMAIL_HOST_PASSWORD", SettingKind.PASSWORD),
+    ("SMTP_PASSWORD", SettingKind.PASSWORD), ("SES_SMTP_SECRET_KEY", None),
     ("DATABASE_HOST", None), ("PORT", None), ("HOST", None), ("DATE_FROM", None),
 ])
 def test_smtp_setting_keys(key: str, kind: SettingKind | None) -> None:
@@ -183,3 +185,23 @@ def test_ses_mail_from_reads_the_records_at_its_name_and_the_unnamed_ones() -> N
     codes_by_domain = {f.message.split(":")[0]: f.code
                        for f in check_ses_identities([], mail_from, [feedback, unnamed_spf])}
     assert codes_by_domain == {"bounce.example.org": "ses-mail-from-mx-missing"}
+
+
+def test_secrets_are_marked_and_everything_else_left_as_it_is() -> None:
+    from mailzone.rules.settings import SecretText
+    from policies.secrets import SECRET_SIG, SIG_KEY, mark
+
+    plain_props = {"environment": {"variables": {"SMTP_HOST": "smtp.example.net"}},
+                   "ports": [587, 465]}
+    assert mark(plain_props) is plain_props  # no secret: the same object, no copy
+    secret_props = {"a": {SIG_KEY: SECRET_SIG, "value": {"PW": "pw-example", "PORT": 25.0,
+                                                         "TLS": True, "U": UNKNOWN_STRING_VALUE}},
+                    "b": ["plain", {SIG_KEY: SECRET_SIG, "value": "x"}]}
+    marked = mark(secret_props)
+    assert isinstance(marked["a"]["PW"], SecretText) and marked["a"]["PW"] == "pw-example"
+    assert marked["a"]["PORT"] == "25" and marked["a"]["TLS"] == "true"
+    assert marked["a"]["U"] == UNKNOWN_STRING_VALUE
+    assert not isinstance(marked["a"]["U"], SecretText)  # unknown beats secret
+    assert marked["b"][0] == "plain" and not isinstance(marked["b"][0], SecretText)
+    assert isinstance(marked["b"][1], SecretText)
+    assert SIG_KEY in str(secret_props)  # the input is not changed
