@@ -36,7 +36,7 @@ from bench.common import (
 from mailzone.dns.zonedir import ZoneDirResolver
 from tests.internet.generate import SES_SENDER_IP, Internet, generate
 
-TARGET_RATIO = 5.0
+TARGET_RATIO = 20.0
 HELO = "mta.example.net"
 #: Client addresses: inside the providers' ranges and hosts (pass, softfail...), and outside.
 ADDRESSES = (

@@ -62,22 +62,15 @@ def servicer() -> Any:
 
 
 def main() -> int:
-    from google.protobuf import empty_pb2, json_format
+    from google.protobuf import empty_pb2
     from pulumi.runtime.proto import analyzer_pb2
 
     from bench.b_policy import WARMUP_RESOURCES, resources
-    from tests.policies.harness import to_struct, urn
+    from tests.policies.harness import default_configuration, to_struct, urn
 
     count, runs, out = int(sys.argv[1]), int(sys.argv[2]), Path(sys.argv[3])
     pack = servicer()
-    info = pack.GetAnalyzerInfo(empty_pb2.Empty(), None)
-    configure = analyzer_pb2.ConfigureAnalyzerRequest()
-    for policy in info.policies:
-        entry = configure.policyConfig[policy.name]
-        entry.enforcementLevel = policy.enforcementLevel
-        schema = json_format.MessageToDict(policy.configSchema.properties)
-        entry.properties.update({k: v["default"] for k, v in schema.items() if "default" in v})
-    pack.Configure(configure, None)
+    pack.Configure(default_configuration(pack.GetAnalyzerInfo(empty_pb2.Empty(), None)), None)
     items = resources(count)
     options = analyzer_pb2.AnalyzerResourceOptions()
     requests = [analyzer_pb2.AnalyzeRequest(type=t, properties=to_struct(p), urn=urn(t, n),

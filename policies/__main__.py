@@ -7,7 +7,8 @@ protocol and prints its port on stdout. The policies live by subject (``spf``,
 resources it inspects (by type token and the engine's camelCase property names,
 ``resources`` and ``mailzone.providers``) to plain values and calls the core's
 rule functions, so the pack, the components and the CLI judge alike. ``base``
-holds what they share. Nothing here imports a provider SDK: the pack starts in
+holds what they share; ``analyzer`` serves them, decoding each resource once per
+call for all of them. Nothing here imports a provider SDK: the pack starts in
 well under a second.
 
 Values unknown during a preview are never violations. A policy whose config is
@@ -26,7 +27,7 @@ if str(_ROOT) not in sys.path:
 
 from pulumi_policy import EnforcementLevel, Policy, PolicyPack  # noqa: E402
 
-from policies import mail, spf, stack  # noqa: E402
+from policies import analyzer, mail, spf, stack  # noqa: E402
 from policies.secrets import keep_secret_marks  # noqa: E402
 
 PACK_NAME = "mailzone"
@@ -37,6 +38,7 @@ POLICIES: list[Policy] = [*spf.POLICIES, *mail.POLICIES, *stack.POLICIES]
 
 if __name__ == "__main__":
     keep_secret_marks()  # secrets reach the rules marked, so they are judged and never printed
+    analyzer.install()  # each resource decoded once per call, shared by the policies
     PolicyPack(
         name=PACK_NAME,
         policies=POLICIES,

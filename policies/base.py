@@ -1,14 +1,22 @@
 """What every policy of the pack shares: reading its config, and adapting the SDK's
 arguments to the core's plain values (``resources``) and its findings back to
-violations. A policy whose config is wrong fails loudly with the key and the fix."""
+violations. A policy whose config is wrong fails loudly with the key and the fix.
+
+A resource is decoded and converted once per call, whatever the number of policies
+that read it: ``policies.analyzer`` hands each policy a ``DecodedResourceArgs`` (a
+``DecodedStackArgs`` for the stack) carrying the shared ``Decoded`` view, and
+``resource_of``, the DNS and settings wrappers and ``stack_of``/``stack_records`` read
+it from there. Arguments from elsewhere (the SDK's own servicer) are converted as they
+come."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from collections.abc import Callable, Collection, Iterable, Mapping
+from typing import Any, Final, TypeVar
 
 from pulumi_policy import (
     EnforcementLevel,
+    PolicyResource,
     ReportViolation,
     ResourceValidationArgs,
     StackValidationArgs,
@@ -103,12 +111,115 @@ def config_names(config: Mapping[str, Any], policy: str) -> SettingNames:
     return DEFAULT_NAMES.extended(extra)
 
 
+# --- the decoded view, shared by the policies of one call -------------------------
+
+_NOT_YET: Final[Any] = object()  # a cached value not worked out yet
+
+
+class Decoded:
+    """One resource as every policy of one ``Analyze`` call reads it: its plain
+    properties, and, worked out at the first policy that asks, its record set. (Its
+    mail settings are read per policy: which names are settings is each policy's
+    config, ``settingNames``.)"""
+
+    __slots__ = ("_record", "resource")
+
+    def __init__(self, resource: rs.Resource) -> None:
+        self.resource = resource
+        self._record: Any = _NOT_YET
+
+    @property
+    def record(self) -> DnsRecord | None:
+        """The record set the resource declares (None for other types)."""
+        if self._record is _NOT_YET:
+            self._record = rs.dns_record(self.resource)
+        record: DnsRecord | None = self._record
+        return record
+
+
+class DecodedStack:
+    """The stack as every policy of one ``AnalyzeStack`` call reads it: each resource's
+    plain view, and the record sets (names made absolute in the stack's zones) worked
+    out once. ``properties``: each resource's properties as the SDK decodes them, for
+    the SDK's own view of the stack (``DecodedStackArgs.resources``), when it is made."""
+
+    __slots__ = ("_records", "properties", "resources")
+
+    def __init__(self, resources: list[rs.Resource],
+                 properties: list[dict[str, Any]] | None = None) -> None:
+        self.resources = resources
+        self.properties = properties or []
+        self._records: list[DnsRecord] | None = None
+
+    @property
+    def records(self) -> list[DnsRecord]:
+        if self._records is None:
+            self._records = records_of(self.resources)
+        return self._records
+
+
+class DecodedResourceArgs(ResourceValidationArgs):
+    """The SDK's arguments for a resource policy, with the call's shared ``Decoded``."""
+
+    def __init__(self, resource_type: str, props: Mapping[str, Any], urn: str, name: str,
+                 opts: Any, provider: Any, config: Mapping[str, Any] | None,
+                 stack_tags: Mapping[str, str] | None, *, decoded: Decoded) -> None:
+        super().__init__(resource_type, props, urn, name, opts, provider, config, stack_tags)
+        self.decoded = decoded
+
+
+class DecodedStackArgs(StackValidationArgs):
+    """The SDK's arguments for a stack policy, with the call's shared ``DecodedStack``.
+
+    ``resources``, the SDK's ``PolicyResource`` list, is made by ``build`` when a policy
+    first reads it: the pack's policies read ``decoded``, and making the SDK's objects
+    for every resource (options, providers, parents and dependencies linked by URN)
+    was a third of a stack call.
+    """
+
+    def __init__(self, build: Callable[[], list[PolicyResource]],
+                 config: Mapping[str, Any] | None, stack_tags: Mapping[str, str] | None, *,
+                 decoded: DecodedStack) -> None:
+        super().__init__([], config, stack_tags)  # assigns resources (the setter below)
+        self._resources: list[PolicyResource] | None = None  # not made yet
+        self._build = build
+        self.decoded = decoded
+
+    @property
+    def resources(self) -> list[PolicyResource]:
+        if self._resources is None:
+            self._resources = self._build()
+        return self._resources
+
+    @resources.setter
+    def resources(self, value: list[PolicyResource]) -> None:
+        self._resources = value
+
+
+def decoded_of(args: ResourceValidationArgs) -> Decoded:
+    if isinstance(args, DecodedResourceArgs):
+        return args.decoded
+    return Decoded(rs.Resource(args.resource_type, args.urn, args.name, rs.plain(args.props)))
+
+
+def decoded_stack_of(args: StackValidationArgs) -> DecodedStack:
+    if isinstance(args, DecodedStackArgs):
+        return args.decoded
+    return DecodedStack([rs.Resource(r.resource_type, r.urn, r.name, rs.plain(r.props))
+                         for r in args.resources])
+
+
 def resource_of(args: ResourceValidationArgs) -> rs.Resource:
-    return rs.Resource(args.resource_type, args.urn, args.name, rs.plain(args.props))
+    return decoded_of(args).resource
 
 
 def stack_of(args: StackValidationArgs) -> list[rs.Resource]:
-    return [rs.Resource(r.resource_type, r.urn, r.name, rs.plain(r.props)) for r in args.resources]
+    return decoded_stack_of(args).resources
+
+
+def stack_records(args: StackValidationArgs) -> list[DnsRecord]:
+    """The stack's record sets: ``records_of(stack_of(args))``, once per call."""
+    return decoded_stack_of(args).records
 
 
 def violation(finding: Finding, message: str | None = None) -> str:
@@ -126,6 +237,22 @@ def report_findings(findings: Iterable[Finding], report: ReportViolation, *,
         report(violation(finding), where)
 
 
+Validation = Callable[[ResourceValidationArgs, ReportViolation], None]
+V = TypeVar("V", bound=Validation)
+
+#: The resource types each resource validation reads; it ignores every other type, so
+#: the analyzer neither calls it for them nor decodes a resource no validation reads
+#: (most of a real stack: buckets, roles, functions without mail settings...). A
+#: validation not listed is called for every type.
+READS: dict[Validation, frozenset[str]] = {}
+
+
+def reads(types: Collection[str], validate: V) -> V:
+    """Declare the resource types ``validate`` reads (``READS``)."""
+    READS[validate] = frozenset(types)
+    return validate
+
+
 def dns_policy(
     check: Callable[[rs.Resource, DnsRecord, Mapping[str, Any]], list[Finding]],
 ) -> Callable[[ResourceValidationArgs, ReportViolation], None]:
@@ -134,13 +261,13 @@ def dns_policy(
     def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
         if args.resource_type not in rs.DNS_TYPES:
             return
-        resource = resource_of(args)
-        record = rs.dns_record(resource)
+        decoded = decoded_of(args)
+        record = decoded.record
         if record is not None:
-            report_findings(check(resource, record, args.get_config()), report,
-                            urn=resource.urn)
+            report_findings(check(decoded.resource, record, args.get_config()), report,
+                            urn=decoded.resource.urn)
 
-    return validate
+    return reads(rs.DNS_TYPES, validate)
 
 
 def settings_policy(
@@ -159,7 +286,7 @@ def settings_policy(
             findings = [redact(f, group) for f in check(group, resource.urn, config)]
             report_findings(findings, report, urn=resource.urn)
 
-    return validate
+    return reads(SETTINGS_TYPES, validate)
 
 
 def redact(finding: Finding, group: SettingsGroup) -> Finding:

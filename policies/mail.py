@@ -33,12 +33,13 @@ from policies.base import (
     config_strings,
     declared,
     dns_policy,
+    reads,
     redact,
     report_findings,
     settings_policy,
     stack_of,
 )
-from policies.runtimes import SettingsGroup
+from policies.runtimes import SETTINGS_TYPES, SettingsGroup
 from policies.runtimes.kubernetes import env_from_joins
 
 
@@ -111,7 +112,7 @@ LOCAL_HOSTS_SCHEMA = {**STRINGS, "default": [],
 POLICIES: list[Policy] = [
     ResourceValidationPolicy(
         **declared("mail-host-not-ip"),
-        validate=_mail_host_not_ip,
+        validate=reads(rs.DNS_TYPES | SETTINGS_TYPES, _mail_host_not_ip),
         config_schema=PolicyConfigSchema(properties={
             "allowedNetworks": {**STRINGS, "default": [],
                                 "description": "addresses accepted as hosts (a relay you "

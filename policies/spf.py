@@ -39,9 +39,8 @@ from policies.base import (
     config_strings,
     declared,
     dns_policy,
-    records_of,
     report_findings,
-    stack_of,
+    stack_records,
 )
 
 
@@ -113,7 +112,7 @@ def _spf_include_only(resource: rs.Resource, record: DnsRecord,
 
 def _spf_single_record(args: StackValidationArgs, report: ReportViolation) -> None:
     ignore = config_strings(args.get_config(), "spf-single-record", "ignoreNames")
-    findings = check_single_spf(records_of(stack_of(args)), ignore_names=ignore)
+    findings = check_single_spf(stack_records(args), ignore_names=ignore)
     report_findings(findings, report, stack=True)
 
 

@@ -22,6 +22,7 @@ from mailzone.rules.parked import check_parked_records
 from mailzone.rules.records import DnsRecord
 from mailzone.rules.sender import (
     DEFAULT_PLACEHOLDER_DOMAINS,
+    SendingDomains,
     check_sender_address,
     check_sender_domain,
     extract_address,
@@ -38,10 +39,10 @@ from policies.base import (
     config_strings,
     declared,
     dns_policy,
-    records_of,
     report_findings,
     sending_domains,
     stack_of,
+    stack_records,
     violation,
 )
 from policies.runtimes import settings_groups
@@ -68,14 +69,14 @@ def _sender_address(args: StackValidationArgs, report: ReportViolation) -> None:
                     addresses.append((setting.value, resource,
                                       f"{group.label} {setting.key}{setting.at}",
                                       group.secret or setting.secret))
-    records = records_of(resources)
+    records = stack_records(args)
     domains, unknown = sending_domains(resources, records)
+    managed = SendingDomains([*domains, *extra_domains])  # once, not per address
     for address, resource, label, secret in addresses:
         findings = check_sender_address(address, allowed_mailboxes=allowed,
                                         placeholder_domains=placeholders, where=resource.urn)
         if not findings and require and not unknown:
-            findings = check_sender_domain(address, [*domains, *extra_domains],
-                                           where=resource.urn)
+            findings = check_sender_domain(address, managed, where=resource.urn)
         for finding in findings:
             message = _masked(finding.message, address) if secret else finding.message
             report(violation(finding, f"{label}: {message}"), resource.urn)
@@ -96,7 +97,7 @@ def _ses_identity_complete(args: StackValidationArgs, report: ReportViolation) -
     dkim = dict(filter(None, (rs.ses_domain_dkim(r) for r in resources)))
     identities = [i for i in (rs.ses_identity(r, dkim) for r in resources) if i is not None]
     mail_froms = [m for m in (rs.mail_from(r) for r in resources) if m is not None]
-    findings = check_ses_identities(identities, mail_froms, records_of(resources),
+    findings = check_ses_identities(identities, mail_froms, stack_records(args),
                                     external_domains=external)
     report_findings(findings, report, stack=True)
 
@@ -120,7 +121,7 @@ def _dmarc_valid(resource: rs.Resource, record: DnsRecord,
 def _dmarc_missing(args: StackValidationArgs, report: ReportViolation) -> None:
     external = config_strings(args.get_config(), "dmarc-missing", "externalDomains")
     resources = stack_of(args)
-    records = records_of(resources)
+    records = stack_records(args)
     domains, _unknown = sending_domains(resources, records)
     # A name covers its domain only with a value receivers take as a record (or one
     # not known yet): anything else there is discarded (RFC 9989, DNS Tree Walk).
@@ -144,14 +145,14 @@ def _bulk_sender(args: StackValidationArgs, report: ReportViolation) -> None:
     dkim = dict(filter(None, (rs.ses_domain_dkim(r) for r in resources)))
     identities = [i for i in (rs.ses_identity(r, dkim) for r in resources) if i is not None]
     mail_froms = [m for m in (rs.mail_from(r) for r in resources) if m is not None]
-    findings = check_bulk_sender(records_of(resources), identities, mail_froms,
+    findings = check_bulk_sender(stack_records(args), identities, mail_froms,
                                  external_domains=external)
     report_findings(findings, report, stack=True)
 
 
 def _parked_domain(args: StackValidationArgs, report: ReportViolation) -> None:
     external = config_strings(args.get_config(), "parked-domain", "externalDomains")
-    report_findings(check_parked_records(records_of(stack_of(args)), external_domains=external),
+    report_findings(check_parked_records(stack_records(args), external_domains=external),
                     report, stack=True)
 
 

@@ -18,7 +18,8 @@ managed SPF record) needs the whole stack; ``check_sender_domain`` does that.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
+from functools import cached_property
 
 from mailzone.findings import Finding
 from mailzone.names import domain_problem
@@ -170,27 +171,57 @@ def check_sender_address(
     return findings
 
 
+class SendingDomains:
+    """The domains a stack sends from, normalised once, for the many addresses of a
+    stack: whether one covers an address's domain is a walk up the domain's parents,
+    not a scan of every sending domain (which, address by address, grew with the
+    square of the stack)."""
+
+    def __init__(self, domains: Iterable[str]) -> None:
+        self.domains = tuple(domains)
+        self._names = frozenset(filter(None, (d.strip().rstrip(".").lower()
+                                              for d in self.domains)))
+
+    def covering(self, domain: str) -> str | None:
+        """``domain`` or the nearest of its parents that is a sending domain, if any."""
+        name = domain
+        while name not in self._names:
+            dot = name.find(".")
+            if dot < 0:
+                return None
+            name = name[dot + 1:]
+        return name
+
+    @cached_property
+    def listed(self) -> str:
+        """The domains for a message, sorted: ``none`` when there are none."""
+        return ", ".join(sorted({d.rstrip(".").lower() for d in self.domains})) or "none"
+
+
 def check_sender_domain(
     address: str,
-    sending_domains: Collection[str],
+    sending_domains: Collection[str] | SendingDomains,
     *,
     where: str = "",
 ) -> list[Finding]:
     """``sender-unmanaged-domain`` when the address's domain is not sent from.
 
     ``sending_domains`` are the domains with an SES identity or a managed SPF
-    record; an address in one of them or in a subdomain of one is fine. An
-    address with no valid domain is left to ``check_sender_address``.
+    record (a ``SendingDomains`` when there are many addresses to check against
+    them); an address in one of them or in a subdomain of one is fine. An address
+    with no valid domain is left to ``check_sender_address``.
     """
+    if not isinstance(sending_domains, SendingDomains):
+        sending_domains = SendingDomains(sending_domains)
     where = where or address
     value = extract_address(address)
     _, at, domain = value.partition("@")
     domain = domain.rstrip(".").lower()
     if not at or _domain_problem(domain) is not None:
         return []
-    if _matches(domain, sending_domains) is not None:
+    if sending_domains.covering(domain) is not None:
         return []
-    known = ", ".join(sorted({d.rstrip(".").lower() for d in sending_domains})) or "none"
+    known = sending_domains.listed
     return [
         SENDER_UNMANAGED_DOMAIN.error(
             f"{value!r} sends from {domain!r}, which has no SES identity and no managed "

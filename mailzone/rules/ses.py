@@ -32,6 +32,7 @@ from mailzone.registry import SES_DKIM_MISSING, SES_MAIL_FROM_MX_MISSING, SES_MA
 from mailzone.rules.records import DnsRecord, spf_values, under
 
 DKIM_RECORDS = 3
+_DOMAINKEY = "._domainkey."
 SES_SPF_INCLUDE = "amazonses.com"
 
 
@@ -101,6 +102,17 @@ def _includes_ses(text: str) -> bool:
     )
 
 
+def _signing_domains(name: str) -> list[tuple[str, str]]:
+    """(selector, domain) for a name ``<selector>._domainkey.<domain>``; a name with
+    ``._domainkey.`` twice gives both, as a suffix test of each domain would."""
+    out: list[tuple[str, str]] = []
+    at = name.find(_DOMAINKEY)
+    while at >= 0:
+        out.append((name[:at], name[at + len(_DOMAINKEY):]))
+        at = name.find(_DOMAINKEY, at + 1)
+    return out
+
+
 def check_ses_identities(
     identities: Sequence[SesIdentity],
     mail_froms: Sequence[MailFromDomain],
@@ -115,8 +127,23 @@ def check_ses_identities(
     managed elsewhere: identities and MAIL FROM domains under them are skipped.
     """
     findings: list[Finding] = []
+    # The records by name, and the DKIM ones by the domain they sign for, once: each
+    # identity and MAIL FROM domain then reads its own, where scanning the whole stack
+    # for each of them grew with the square of the stack.
+    by_name: dict[str, list[DnsRecord]] = {}
+    unnamed: list[DnsRecord] = []
+    # (number in the stack, selector, record) under each domain, in the stack's order.
+    dkim_by_domain: dict[str, list[tuple[int, str, DnsRecord]]] = {}
+    for number, record in enumerate(records):
+        fqdn = record.fqdn
+        if fqdn is None:
+            unnamed.append(record)
+            continue
+        by_name.setdefault(fqdn, []).append(record)
+        for selector, domain in _signing_domains(fqdn):
+            dkim_by_domain.setdefault(domain, []).append((number, selector, record))
     unplaced = [
-        r for r in records if r.type_upper in (None, "CNAME") and r.fqdn is None
+        r for r in unnamed if r.type_upper in (None, "CNAME")
         and all(_is_ses_dkim_target(v) for v in (r.values or (None,)))
     ]
     pool = len(unplaced)
@@ -129,7 +156,7 @@ def check_ses_identities(
         domain = normalize_name(identity.domain)
         if identity.byodkim_selector:
             name = f"{normalize_name(identity.byodkim_selector)}._domainkey.{domain}"
-            if not any(r.fqdn == name and r.type_upper in ("TXT", None) for r in records):
+            if not any(r.type_upper in ("TXT", None) for r in by_name.get(name, ())):
                 findings.append(SES_DKIM_MISSING.error(
                     f"{identity.label or domain}: the SES identity {domain} signs with its own "
                     f"DKIM key (selector {identity.byodkim_selector!r}) but no TXT record "
@@ -144,15 +171,11 @@ def check_ses_identities(
         suffix = f"._domainkey.{domain}"
         found_labels: set[str] = set()
         found = 0
-        for number, record in enumerate(records):
+        for number, label, record in dkim_by_domain.get(domain, ()):
             if number in claimed or found >= DKIM_RECORDS:
-                continue
-            rname = record.fqdn
-            if rname is None or not rname.endswith(suffix):
                 continue
             if record.type_upper not in ("CNAME", None):
                 continue
-            label = rname[: -len(suffix)]
             if known_tokens and label not in known_tokens:
                 continue
             if all(_is_ses_dkim_target(v, identity.dkim_zone) for v in (record.values or (None,))):
@@ -185,8 +208,7 @@ def check_ses_identities(
             continue
         name = normalize_name(mail_from.mail_from_domain)
         who = mail_from.label or name
-        at_name = [r for r in records if r.fqdn == name]
-        unnamed = [r for r in records if r.fqdn is None]
+        at_name = by_name.get(name, [])
         has_mx = any(
             r.type_upper in ("MX", None) and (r.values is None or any(
                 _is_ses_feedback(v, mail_from.region) for v in r.values))

@@ -1,9 +1,9 @@
 """Macro expansion (RFC 7208 section 7).
 
 Expansion needs the identities of the check (sender, current domain, client
-IP, HELO name) and, for ``%{p}`` only, DNS: so it is an engine that may ask
-questions (``mailzone.dns.exchange``), with a fast path for the common case of
-a macro-string that is plain text.
+IP, HELO name) and, for ``%{p}`` only, DNS: the caller passes ``validated_name``,
+which answers ``%{p}`` however its evaluation asks DNS (``mailzone.spf.check``).
+A macro-string that is plain text is returned as it is.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from collections.abc import Callable
 from typing import NamedTuple
 from urllib.parse import quote
 
-from mailzone.dns.exchange import Exchange
 from mailzone.spf.terms import Escape, IPAddress, Macro, MacroString
 
 MAX_DOMAIN_LENGTH = 253
@@ -55,8 +54,8 @@ def ip_for_c(ip: IPAddress) -> str:
 def expand(
     spec: MacroString,
     context: MacroContext,
-    validated_name: Callable[[], Exchange[str]] | None = None,
-) -> Exchange[str]:
+    validated_name: Callable[[], str] | None = None,
+) -> str:
     """Expand a macro-string. ``validated_name`` answers ``%{p}`` (default: ``unknown``)."""
     plain = spec.literal()
     if plain is not None:
@@ -68,15 +67,15 @@ def expand(
         elif isinstance(part, Escape):
             out.append(part.expansion)
         else:
-            out.append((yield from _expand_macro(part, context, validated_name)))
+            out.append(_expand_macro(part, context, validated_name))
     return "".join(out)
 
 
 def _expand_macro(
     macro: Macro,
     context: MacroContext,
-    validated_name: Callable[[], Exchange[str]] | None,
-) -> Exchange[str]:
+    validated_name: Callable[[], str] | None,
+) -> str:
     letter = macro.letter.lower()
     value: str
     if letter == "s":
@@ -90,7 +89,7 @@ def _expand_macro(
     elif letter == "i":
         value = ip_for_i(context.ip)
     elif letter == "p":
-        value = (yield from validated_name()) if validated_name else "unknown"
+        value = validated_name() if validated_name else "unknown"
     elif letter == "v":
         value = "in-addr" if isinstance(context.ip, ipaddress.IPv4Address) else "ip6"
     elif letter == "h":

@@ -67,6 +67,18 @@ def to_struct(props: Mapping[str, Any]) -> struct_pb2.Struct:
     return struct
 
 
+def default_configuration(info: analyzer_pb2.AnalyzerInfo) -> analyzer_pb2.ConfigureAnalyzerRequest:
+    """What the CLI sends with ``Configure`` when the user configures nothing: every
+    policy at its own level, with its schema's defaults."""
+    request = analyzer_pb2.ConfigureAnalyzerRequest()
+    for policy in info.policies:
+        entry = request.policyConfig[policy.name]
+        entry.enforcementLevel = policy.enforcementLevel
+        schema = json_format.MessageToDict(policy.configSchema.properties)
+        entry.properties.update({k: v["default"] for k, v in schema.items() if "default" in v})
+    return request
+
+
 def urn(type_token: str, name: str) -> str:
     return f"urn:pulumi:{STACK}::{PROJECT}::{type_token}::{name}"
 

@@ -15,7 +15,8 @@ from mailzone.mail import catalogue
 from mailzone.names import ip_literal
 from mailzone.rules.mailhost import is_local_host
 from mailzone.rules.records import DnsRecord, check_single_spf
-from mailzone.rules.sender import check_sender_address, check_sender_domain
+from mailzone.rules.sender import SendingDomains, check_sender_address, check_sender_domain
+from mailzone.rules.ses import MailFromDomain, SesIdentity, check_ses_identities
 from mailzone.rules.settings import SettingKind, classify_key
 from mailzone.rules.smtp import display, parse_endpoint
 from mailzone.rules.spfpolicy import catalogue_sender_for, estimate_lookups, ip_literal_terms
@@ -142,6 +143,48 @@ def test_plain_turns_sdk_unknowns_into_unknown() -> None:
     resource = rs.Resource("aws:route53/record:Record", "urn", "r", {**props, "type": "TXT"})
     record = rs.dns_record(resource)
     assert record is not None and record.values == ("v=spf1 -all", None)
+
+
+def test_sending_domains_cover_a_domain_and_its_subdomains_only() -> None:
+    managed = SendingDomains(["Example.COM.", " example.net", ""])
+    assert managed.covering("mail.example.com") == "example.com"
+    assert managed.covering("example.net") == "example.net"
+    assert managed.covering("notexample.com") is None
+    assert managed.covering("example.org") is None
+    # The same verdicts with the index as with the plain list it is built from.
+    for address in ("a@mail.example.com", "a@example.org", "a@notexample.com"):
+        assert check_sender_domain(address, managed) == check_sender_domain(
+            address, ["Example.COM.", " example.net", ""])
+
+
+def _cname(name: str | None, target: str = "t.dkim.amazonses.com") -> DnsRecord:
+    return DnsRecord(name, "CNAME", (target,), where=f"urn:{name}")
+
+
+def test_ses_dkim_records_are_found_by_the_domain_they_sign_for() -> None:
+    """Each identity reads the records under its own ``_domainkey``: a name with
+    ``._domainkey.`` twice counts for both domains, an unnamed SES CNAME for any."""
+    odd = "s1._domainkey.sub._domainkey.example.com"
+    records = [_cname(f"s{i}._domainkey.example.com") for i in range(2)] + [
+        _cname(odd), _cname("s3._domainkey.example.org"), _cname(None),
+        _cname("s4._domainkey.example.org", "elsewhere.example.net")]
+    identities = [SesIdentity("example.com"), SesIdentity("sub._domainkey.example.com"),
+                  SesIdentity("example.org"), SesIdentity("example.net")]
+    findings = check_ses_identities(identities, [], records)
+    # example.com: 3 (s0, s1, and the odd name); sub._domainkey.example.com: 1 and the
+    # unnamed CNAME; example.org: 1 of 3; example.net: none.
+    assert [f.message.split(":")[0] for f in findings] == [
+        "sub._domainkey.example.com", "example.org", "example.net"]
+
+
+def test_ses_mail_from_reads_the_records_at_its_name_and_the_unnamed_ones() -> None:
+    feedback = DnsRecord("bounce.example.com", "MX", ("10 feedback-smtp.eu-west-1.amazonses.com",))
+    unnamed_spf = DnsRecord(None, "TXT", ("v=spf1 include:amazonses.com ~all",))
+    mail_from = [MailFromDomain("example.com", "Bounce.Example.com."),
+                 MailFromDomain("example.org", "bounce.example.org")]
+    codes_by_domain = {f.message.split(":")[0]: f.code
+                       for f in check_ses_identities([], mail_from, [feedback, unnamed_spf])}
+    assert codes_by_domain == {"bounce.example.org": "ses-mail-from-mx-missing"}
 
 
 def test_secrets_are_marked_and_everything_else_left_as_it_is() -> None:

@@ -6,7 +6,7 @@ import pytest
 
 from mailzone.dns.memory import MemoryResolver
 from mailzone.dns.resolver import RdType
-from mailzone.spf.check import Result, check_host_sync, check_identity_sync
+from mailzone.spf.check import Result, check_host_sync, check_identity_sync, evaluate
 
 TXT, A, MX = RdType.TXT, RdType.A, RdType.MX
 
@@ -114,3 +114,30 @@ def test_a_macro_that_expands_to_an_address_literal_name_is_queried() -> None:
     assert outcome.result is Result.PASS, outcome.reason
     assert check_host_sync("192.0.2.1", "[192.0.2.1]", "postmaster@[192.0.2.1]",
                            resolver).result is Result.NONE  # a literal HELO is no domain
+
+
+def test_the_engine_face_asks_each_question_once_and_ends_where_the_direct_run_does() -> None:
+    """``evaluate`` yields the questions it lacks one by one and replays the evaluation
+    with each answer: every question reaches the driver once, and the outcome is that of
+    ``check_host_sync``, which asks the resolver directly and yields nothing."""
+    resolver = chain(5)
+    resolver.add("example.org", MX, ["10 mx.example.org"])
+    resolver.add("c4.example.net", TXT, [])
+    engine = evaluate("192.0.2.10", "example.org", "app@example.org")
+    asked: list[tuple[str, RdType]] = []
+    try:
+        questions = next(engine)
+        while True:
+            asked.extend(questions)
+            questions = engine.send(tuple(resolver.answer(*q) for q in questions))
+    except StopIteration as done:
+        outcome = done.value
+    assert outcome == check_host_sync("192.0.2.10", "example.org", "app@example.org", resolver)
+    assert outcome.result is Result.PASS
+    assert len(asked) == len(set(asked)) == 5  # the five TXT records of the chain
+
+    direct = evaluate("192.0.2.10", "example.org", "app@example.org",
+                      answer_now=resolver.answer)
+    with pytest.raises(StopIteration) as ended:
+        next(direct)
+    assert ended.value.value == outcome

@@ -6,9 +6,11 @@ a case with an explanation must produce it (DEFAULT standing for none).
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
-from mailzone.spf.check import check_identity_sync
+from mailzone.spf.check import check_identity, check_identity_sync
 from tests.rfc7208_suite import Case, SuiteResolver, cases
 
 CASES = list(cases())
@@ -31,3 +33,13 @@ def test_case(case: Case) -> None:
     )
     if case.explanation is not None:
         assert (outcome.explanation or "DEFAULT") == case.explanation
+
+
+@pytest.mark.parametrize("case", CASES, ids=[f"{c.name}" for c in CASES])
+def test_case_through_the_async_face(case: Case) -> None:
+    """The async face runs the same evaluation, replayed as each answer comes in: it
+    must end exactly where the synchronous face, which asks the resolver directly, ends."""
+    resolver = SuiteResolver(case.resolver_data)
+    direct = check_identity_sync(case.host, case.mailfrom, resolver, helo=case.helo)
+    replayed = asyncio.run(check_identity(case.host, case.mailfrom, resolver, helo=case.helo))
+    assert replayed == direct

@@ -1,0 +1,375 @@
+"""The pack's Analyzer: the SDK's gRPC servicer, with ``Analyze`` and ``AnalyzeStack``
+that decode each resource once per call and hand every policy the same view of it.
+
+``pulumi_policy``'s servicer (``_PolicyAnalyzerServicer``, 1.x) decodes a resource's
+properties again for every policy it runs (``MessageToDict``, ``deserialize_properties``,
+an unknown-checking proxy), and the pack then turned the proxy into plain values and the
+plain values into a record set once more per policy: nine times per resource in
+``Analyze``, once per stack policy and resource in ``AnalyzeStack``. Here each resource
+is decoded once per call into a ``base.Decoded`` (``base.DecodedStack`` for the stack)
+that the policies share through their arguments (``base.DecodedResourceArgs``,
+``base.DecodedStackArgs``); what a policy does with it is unchanged, and so is what the
+protocol sees: the same policies, in the same order, the same diagnostics, the same
+not-applicable answers. The runtime settings (which the SDK rebuilds on every call,
+``inspect.signature`` included) are configured again only when the environment they come
+from changes.
+
+``install`` makes ``PolicyPack`` serve this class; ``policies/__main__.py`` calls it.
+The loops below follow the SDK's own ``Analyze`` and ``AnalyzeStack`` step by step
+(``pulumi_policy/policy.py``); they read its private state through the mangled names,
+which is why ``tests/policies`` pins what they answer over gRPC.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import math
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from inspect import isawaitable
+from typing import Any, NamedTuple
+
+import pulumi_policy.policy as sdk
+from pulumi.runtime import proto
+from pulumi_policy import (
+    EnforcementLevel,
+    Policy,
+    PolicyResource,
+    ResourceValidationPolicy,
+    StackValidationPolicy,
+)
+from pulumi_policy.deserialize import SPECIAL_SIG_KEY
+from pulumi_policy.proxy import UnknownValueError, _is_unknown, unknown_checking_proxy
+
+from policies import resources as rs
+from policies.base import READS, Decoded, DecodedResourceArgs, DecodedStack, DecodedStackArgs
+
+
+def decode(properties: Any) -> tuple[dict[str, Any], Mapping[str, Any]]:
+    """A resource's properties (a ``google.protobuf.Struct``): as the SDK hands them to a
+    policy before its proxy (``deserialize_properties(json_format.MessageToDict(...))``),
+    and as the pack's own view reads them (``resources.plain``: ``UNKNOWN`` for unknowns).
+
+    One walk builds the first; as most resources hold no secret, asset or archive (for
+    ``deserialize_properties`` to unwrap) and no unknown (for ``plain`` to replace), the
+    walk notes whether it met any, and otherwise the one tree serves as all three: copies
+    of the same values, built for each resource, were most of what made a large stack's
+    call slow. Both views are read-only to the policies (a proxy, a ``Mapping``).
+    """
+    walk = _Decoding()
+    tree = walk.struct(properties)
+    # The SDK's deserialize_properties as its servicer calls it (the module's name, which
+    # policies.secrets wraps so that secrets reach the rules marked).
+    sdk_view = (sdk.deserialize_properties(tree)  # type: ignore[attr-defined]
+                if walk.special else tree)
+    return sdk_view, (rs.plain(sdk_view) if walk.unknown else sdk_view)
+
+
+def struct_value(struct: Any) -> dict[str, Any]:
+    """``json_format.MessageToDict`` of a ``Struct``: ``tests/policies/test_analyzer.py``
+    holds ``_Decoding`` to it."""
+    return _Decoding().struct(struct)
+
+
+class _Decoding:
+    """``json_format.MessageToDict`` for a ``Struct``, for the six kinds a ``Value`` holds,
+    without its generic walk through descriptors (two thirds of decoding a resource), and
+    noting what ``decode`` needs to know of the values."""
+
+    __slots__ = ("special", "unknown")
+
+    def __init__(self) -> None:
+        self.special = False  # a secret, asset or archive: deserialize_properties unwraps it
+        self.unknown = False  # a value unknown during preview: plain marks it UNKNOWN
+
+    def struct(self, struct: Any) -> dict[str, Any]:
+        fields = struct.fields
+        if SPECIAL_SIG_KEY in fields:
+            self.special = True
+        return {key: self.value(item) for key, item in fields.items()}
+
+    def value(self, value: Any) -> Any:
+        kind = value.WhichOneof("kind")
+        if kind == "string_value":
+            text = value.string_value
+            if _is_unknown(text):
+                self.unknown = True
+            return text
+        if kind == "struct_value":
+            return self.struct(value.struct_value)
+        if kind == "list_value":
+            return [self.value(item) for item in value.list_value.values]
+        if kind == "number_value":
+            number = value.number_value
+            if math.isinf(number) or math.isnan(number):  # refused, as MessageToDict does
+                raise ValueError(f"Fail to serialize {number} for Value.number_value, which "
+                                 "would parse as string_value")
+            return number
+        if kind == "bool_value":
+            return value.bool_value
+        return None  # null_value, or no kind set
+
+
+class _CollectorPause:
+    """Pauses Python's cyclic garbage collector while any ``AnalyzeStack`` call runs.
+
+    A stack call builds a large graph that lives until the call ends (every resource
+    decoded, the SDK's ``PolicyResource`` objects, the records), and reference counting
+    frees it; the collector meanwhile runs its full passes over every live object again
+    and again as the graph grows, which made 10,000 resources cost 14x what 1,000 cost
+    (12x without it, and a third less time). The gRPC server runs calls on several
+    threads and the collector is the process's: the first call in pauses it, the last
+    one out lets it run again, as it was.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._calls = 0
+        self._was_enabled = False
+
+    @contextmanager
+    def during(self) -> Iterator[None]:
+        with self._lock:
+            if self._calls == 0:
+                self._was_enabled = gc.isenabled()
+                gc.disable()
+            self._calls += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._calls -= 1
+                if self._calls == 0 and self._was_enabled:
+                    gc.enable()
+
+
+_COLLECTOR = _CollectorPause()
+
+class _Planned(NamedTuple):
+    policy: Any
+    level: EnforcementLevel
+    validates: bool
+    types: frozenset[str] | None  # the resource types it reads; None: every type
+
+
+def _types_read(policy: Policy) -> frozenset[str] | None:
+    """The resource types a resource policy's validation reads, when it says (``READS``)."""
+    if not isinstance(policy, ResourceValidationPolicy):
+        return None
+    validations = policy._ResourceValidationPolicy__validate  # type: ignore[attr-defined]
+    found = [READS.get(v) for v in (validations if isinstance(validations, list)
+                                    else [validations])]
+    if not found or any(types is None for types in found):
+        return None
+    return frozenset().union(*found)  # type: ignore[arg-type]
+
+
+#: The SDK's own servicer, as it is before ``install``.
+SdkServicer = sdk._PolicyAnalyzerServicer
+
+
+class LazyProps(Mapping[str, Any]):
+    """A resource's ``props`` as the SDK gives them (the unknown-checking proxy), built at
+    the first read: the pack's policies read the decoded view instead, and building a
+    proxy for every property of every resource of a stack was a tenth of the call."""
+
+    __slots__ = ("_properties", "_proxy")
+
+    def __init__(self, properties: dict[str, Any]) -> None:
+        self._properties = properties
+        self._proxy: Mapping[str, Any] | None = None
+
+    def _target(self) -> Mapping[str, Any]:
+        if self._proxy is None:
+            self._proxy = unknown_checking_proxy(self._properties)
+        return self._proxy
+
+    def __getitem__(self, key: str) -> Any:
+        return self._target()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._target())
+
+    def __len__(self) -> int:
+        return len(self._target())
+
+
+class Analyzer(SdkServicer):
+    """``_PolicyAnalyzerServicer`` with one decode per resource per call."""
+
+    _settings_configured = False
+    #: Per kind of policy, those that run: worked out once per Configure.
+    _plans: dict[type[Policy], list[_Planned]] | None = None
+
+    # -- the SDK's private state, by its mangled names --------------------------------
+
+    @property
+    def _policies(self) -> list[Policy]:
+        policies: list[Policy] = self._PolicyAnalyzerServicer__policies  # type: ignore[attr-defined]
+        return policies
+
+    @property
+    def _stack_tags(self) -> Any:
+        return self._PolicyAnalyzerServicer__stack_tags  # type: ignore[attr-defined]
+
+    def _could_not_run(self, policy: Policy, error: UnknownValueError) -> Any:
+        """The diagnostic the SDK reports when a policy reads a value unknown in preview."""
+        name = self._PolicyAnalyzerServicer__policy_pack_name  # type: ignore[attr-defined]
+        version = self._PolicyAnalyzerServicer__policy_pack_version  # type: ignore[attr-defined]
+        return proto.AnalyzeDiagnostic(
+            policyName=policy.name,
+            policyPackName=name,
+            policyPackVersion=version,
+            message=(f"can't run policy '{policy.name}' from policy pack '{name}@v{version}' "
+                     f"during preview: {error.message}"),
+            urn="",
+            description=policy.description,
+            enforcementLevel=self._map_enforcement_level(EnforcementLevel.ADVISORY),
+        )
+
+    def _configure_runtime_settings(self) -> None:
+        # The SDK configures the runtime from the environment on every call; the
+        # environment is the one the CLI started the pack with, so once is enough.
+        if not self._settings_configured:
+            super()._configure_runtime_settings()  # type: ignore[no-untyped-call]
+            self._settings_configured = True
+
+    def Configure(self, request: Any, context: Any) -> Any:
+        answer = super().Configure(request, context)  # type: ignore[no-untyped-call]
+        self._plans = None  # the levels may have changed
+        return answer
+
+    def _plan(self, kind: type[Policy]) -> list[_Planned]:
+        """The policies of ``kind`` that run, in order, at the level each runs at (not the
+        disabled ones, and remediation reported as mandatory, as the SDK does), whether
+        each has a validation (a remediation-only policy is reported not applicable), and
+        the resource types it reads (``base.READS``; None: all)."""
+        plans = self._plans
+        if plans is None:
+            plans = self._plans = {}
+        plan = plans.get(kind)
+        if plan is None:
+            plan = []
+            for policy in self._policies:
+                level = self._get_enforcement_level(policy)
+                if level != EnforcementLevel.DISABLED and isinstance(policy, kind):
+                    validates = (not isinstance(policy, ResourceValidationPolicy)
+                                 or policy.has_validation())
+                    plan.append(_Planned(policy, EnforcementLevel.MANDATORY
+                                         if level == EnforcementLevel.REMEDIATE else level,
+                                         validates, _types_read(policy)))
+            plans[kind] = plan
+        return plan
+
+    def _validate(self, policy: Any, args: Any, report: Any, response: Any) -> None:
+        """Run one policy's validation as the SDK does, errors reported as it reports them."""
+        try:
+            result = policy.validate(args, report)
+            if result is not None and isawaitable(result):
+                loop = asyncio.new_event_loop()
+                loop.run_until_complete(asyncio.Task(result, loop=loop))  # type: ignore[arg-type]
+                loop.close()
+        except UnknownValueError as error:
+            response.diagnostics.append(self._could_not_run(policy, error))
+        except sdk._NotApplicableError as error:
+            response.not_applicable.append(proto.PolicyNotApplicable(
+                policy_name=policy.name, reason=error.reason or ""))
+
+    # -- the two calls -----------------------------------------------------------------
+
+    def Analyze(self, request: Any, _context: Any) -> Any:
+        self._configure_runtime_settings()
+        response = proto.AnalyzeResponse()
+        # (type, props, urn, name, options, provider): decoded at the first policy that runs
+        shared: tuple[str, LazyProps, str, str, Any, Any] | None = None
+        for policy, level, validates, types in self._plan(ResourceValidationPolicy):
+            if types is not None and request.type not in types:
+                continue  # it would return at once: neither called nor decoded for
+            if not validates:
+                response.not_applicable.append(proto.PolicyNotApplicable(
+                    policy_name=policy.name, reason="Policy does not implement validate"))
+                continue
+            if shared is None:
+                properties, plain = decode(request.properties)
+                kind, urn, name = request.type, request.urn, request.name
+                shared = (kind, LazyProps(properties), urn, name,
+                          self._get_resource_options(request),
+                          self._get_provider_resource(request))
+                decoded = Decoded(rs.Resource(kind, urn, name, plain))
+            report = self._create_report_violation(response, policy.name, policy.description,
+                                                   level, policy.severity)
+            kind, props, urn, name, options, provider = shared
+            args = DecodedResourceArgs(kind, props, urn, name, options, provider,
+                                       self._get_policy_config(policy.name), self._stack_tags,
+                                       decoded=decoded)
+            self._validate(policy, args, report, response)
+        return response
+
+    def AnalyzeStack(self, request: Any, context: Any) -> Any:
+        with _COLLECTOR.during():
+            return self._analyze_stack(request)
+
+    def _analyze_stack(self, request: Any) -> Any:
+        self._configure_runtime_settings()
+        response = proto.AnalyzeResponse()
+        decoded: DecodedStack | None = None
+        built: list[PolicyResource] = []
+
+        def policy_resources() -> list[PolicyResource]:
+            # The SDK's view of the stack, built at the first policy that reads it (the
+            # pack's policies read ``decoded``), once; a list of its own per policy, as
+            # the SDK gives: a policy may change its list.
+            if not built and decoded is not None:
+                built.extend(self._policy_resources(request, decoded))
+            return list(built)
+
+        for policy, level, _, _ in self._plan(StackValidationPolicy):
+            if decoded is None:
+                decoded = self._decode_stack(request)
+            report = self._create_report_violation(response, policy.name, policy.description,
+                                                   level, policy.severity)
+            args = DecodedStackArgs(policy_resources, self._get_policy_config(policy.name),
+                                    self._stack_tags, decoded=decoded)
+            self._validate(policy, args, report, response)
+        return response
+
+    @staticmethod
+    def _decode_stack(request: Any) -> DecodedStack:
+        """Every resource decoded once: the pack's plain views, and the SDK's properties
+        kept for ``_policy_resources``."""
+        properties: list[dict[str, Any]] = []
+        plain: list[rs.Resource] = []
+        for r in request.resources:
+            sdk_view, view = decode(r.properties)
+            properties.append(sdk_view)
+            plain.append(rs.Resource(r.type, r.urn, r.name, view))
+        return DecodedStack(plain, properties)
+
+    def _policy_resources(self, request: Any, decoded: DecodedStack) -> list[PolicyResource]:
+        """The SDK's ``PolicyResource`` for each resource, from the properties decoded
+        once, with parents and dependencies linked by URN as the SDK links them."""
+        resources: list[PolicyResource] = []
+        links: list[tuple[PolicyResource, Any]] = []
+        for r, properties in zip(request.resources, decoded.properties, strict=True):
+            resource = PolicyResource(r.type, LazyProps(properties), r.urn, r.name,
+                                      self._get_resource_options(r),
+                                      self._get_provider_resource(r), None, [], {})
+            resources.append(resource)
+            links.append((resource, r))
+        by_urn = {resource.urn: resource for resource in resources}
+        for resource, r in links:
+            if r.parent in by_urn:
+                resource.parent = by_urn[r.parent]
+            resource.dependencies.extend(by_urn[d] for d in r.dependencies if d in by_urn)
+            for key, value in r.propertyDependencies.items():
+                resource.property_dependencies[key] = [by_urn[d] for d in value.urns
+                                                       if d in by_urn]
+        return resources
+
+
+def install() -> None:
+    """Make ``pulumi_policy.PolicyPack`` serve ``Analyzer`` (it builds its servicer by the
+    module-level name ``_PolicyAnalyzerServicer``)."""
+    sdk._PolicyAnalyzerServicer = Analyzer  # type: ignore[misc]
