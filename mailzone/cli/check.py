@@ -277,25 +277,57 @@ def run_check(args: argparse.Namespace) -> int:
     targets = _targets(args)
     resolver = _resolver(args)
     audit = Audit(resolver, options)
+    tally = _Tally()
     started = time.perf_counter()
-    reports = asyncio.run(_run(audit, targets, args))
+    kept = asyncio.run(_run(audit, targets, args, tally))
+    del targets
     elapsed = time.perf_counter() - started
-    reports.sort(key=lambda r: r.index)
-    summary = _summary(audit, reports, elapsed, args)
+    summary = _summary(audit, tally, elapsed, args)
     if args.format == "json":
-        from mailzone.cli.output import print_json
-
-        print_json({"domains": [r.to_json() for r in reports], "summary": summary})
+        _print_json_document([text for _, text in sorted(kept.json)], summary)
     elif args.format == "jsonl":
         _jsonl({"type": "summary", **summary})
     else:
-        _render_text(reports, summary, args)
-    return EXIT_ERRORS if any(r.has_errors for r in reports) else EXIT_OK
+        _render_text(sorted(kept.reports, key=lambda r: r.index), summary, args)
+    return EXIT_ERRORS if tally.with_errors else EXIT_OK
 
 
-async def _run(audit: Audit, targets: list[Target], args: argparse.Namespace
-               ) -> list[DomainReport]:
-    reports: list[DomainReport] = []
+class _Tally:
+    """What the summary says of the domains, counted as their reports come in: a run
+    streamed as JSON lines keeps no report once it is written."""
+
+    def __init__(self) -> None:
+        self.domains = 0
+        self.with_errors = 0
+        self.with_warnings_only = 0
+        self.timed_out = 0
+        self.codes: dict[str, int] = {}
+
+    def add(self, report: DomainReport) -> None:
+        self.domains += 1
+        if report.has_errors:
+            self.with_errors += 1
+        elif report.findings:
+            self.with_warnings_only += 1
+        self.timed_out += report.timed_out
+        codes = self.codes
+        for code in dict.fromkeys(f.code for f in report.findings):
+            codes[code] = codes.get(code, 0) + 1
+
+
+class _Kept:
+    """What a run keeps for its output: the reports (text), their JSON (json), or none."""
+
+    def __init__(self) -> None:
+        self.reports: list[DomainReport] = []
+        self.json: list[tuple[int, str]] = []
+
+
+async def _run(audit: Audit, targets: list[Target], args: argparse.Namespace,
+               tally: _Tally) -> _Kept:
+    import json
+
+    kept = _Kept()
     show = (not args.no_progress and len(targets) >= PROGRESS_FROM and sys.stderr.isatty())
     progress: Any = None
     task: Any = None
@@ -305,23 +337,37 @@ async def _run(audit: Audit, targets: list[Target], args: argparse.Namespace
         progress = progress_bar("checking")
         progress.start()
         task = progress.add_task("", total=len(targets), errors=0)
-    errors = 0
     try:
         async for report in audit.run(targets, concurrency=args.concurrency):
-            reports.append(report)
+            tally.add(report)
             if args.format == "jsonl":
                 _jsonl({"type": "domain", **report.to_json()})
-                # Streamed: keep only what the summary needs, not the include trees.
-                report.spf.budget = None
-                if report.mail_from_spf is not None:
-                    report.mail_from_spf.budget = None
+            elif args.format == "json":
+                # The document's text, not the report and its include trees: compact.
+                kept.json.append((report.index, json.dumps(report.to_json())))
+            else:
+                kept.reports.append(report)
             if progress is not None:
-                errors += report.has_errors
-                progress.update(task, advance=1, description=report.domain, errors=errors)
+                progress.update(task, advance=1, description=report.domain,
+                                errors=tally.with_errors)
     finally:
         if progress is not None:
             progress.stop()
-    return reports
+    return kept
+
+
+def _print_json_document(domains: list[str], summary: dict[str, Any]) -> None:
+    """``print_json({"domains": [...], "summary": summary})`` with the domains already
+    encoded (``json.dumps`` of each): the same text, piped, without the reports."""
+    import json
+
+    from mailzone.cli.output import SCHEMA_VERSION, print_json
+
+    if sys.stdout.isatty():  # indented, for people: read back and printed as a whole
+        print_json({"domains": [json.loads(text) for text in domains], "summary": summary})
+        return
+    sys.stdout.write(f'{{"schema_version": {json.dumps(SCHEMA_VERSION)}, "domains": ['
+                     + ", ".join(domains) + f'], "summary": {json.dumps(summary)}}}\n')
 
 
 def _jsonl(data: dict[str, Any]) -> None:
@@ -334,18 +380,12 @@ def _jsonl(data: dict[str, Any]) -> None:
     sys.stdout.flush()
 
 
-def _summary(audit: Audit, reports: list[DomainReport], elapsed: float,
+def _summary(audit: Audit, tally: _Tally, elapsed: float,
              args: argparse.Namespace) -> dict[str, Any]:
-    errors = sum(1 for r in reports if r.has_errors)
-    warnings = sum(1 for r in reports if not r.has_errors and r.findings)
-    codes: dict[str, int] = {}
-    for report in reports:
-        for code in dict.fromkeys(f.code for f in report.findings):
-            codes[code] = codes.get(code, 0) + 1
     dns: dict[str, Any] = {
         "source": f"zones:{args.zones}" if args.zones is not None else
         f"live:{args.nameserver or 'system resolvers'}",
-        "distinct_questions": len(audit.questions),
+        "distinct_questions": audit.distinct_questions,
         "questions_by_domains": audit.asked,
     }
     stats = getattr(audit.resolver, "stats", None)
@@ -357,19 +397,19 @@ def _summary(audit: Audit, reports: list[DomainReport], elapsed: float,
             "questions_sent": stats.questions,
             "cache_hits": stats.cache_hits,
             "failed_questions": stats.failures,
-            "queries_per_distinct_question": round(stats.queries / len(audit.questions), 3)
-            if audit.questions else None,
+            "queries_per_distinct_question": round(
+                stats.queries / audit.distinct_questions, 3) if audit.distinct_questions else None,
         })
     return {
-        "domains": len(reports),
-        "with_errors": errors,
-        "with_warnings_only": warnings,
-        "clean": len(reports) - errors - warnings,
-        "timed_out": sum(1 for r in reports if r.timed_out),
-        "domains_with_code": dict(sorted(codes.items())),
+        "domains": tally.domains,
+        "with_errors": tally.with_errors,
+        "with_warnings_only": tally.with_warnings_only,
+        "clean": tally.domains - tally.with_errors - tally.with_warnings_only,
+        "timed_out": tally.timed_out,
+        "domains_with_code": dict(sorted(tally.codes.items())),
         "elapsed_s": round(elapsed, 3),
         "dns": dns,
-        "exit_status": EXIT_ERRORS if errors else EXIT_OK,
+        "exit_status": EXIT_ERRORS if tally.with_errors else EXIT_OK,
     }
 
 

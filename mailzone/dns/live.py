@@ -633,11 +633,13 @@ class _UdpChannel(asyncio.DatagramProtocol):
 
     def error_received(self, exc: Exception) -> None:
         # An ICMP error (port unreachable: nothing listens) fails what waits on this socket.
+        # asyncio may call this from inside sendto(), that is from inside an asker's
+        # submit(): the failures are handed over from the loop, as answers are.
         failed = list(self.pending.values())
         self.pending.clear()
         self._idle()
-        for query in failed:
-            query.failed(exc)
+        if failed:
+            self.loop.call_soon(_fail_all, failed, exc)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.transport = None
@@ -653,6 +655,11 @@ class _UdpChannel(asyncio.DatagramProtocol):
         if not self.pending and self.transport is not None:
             self.transport.close()
             self.transport = None
+
+
+def _fail_all(queries: list[_Query], error: Exception) -> None:
+    for query in queries:
+        query.failed(error)
 
 
 def _is_referral(reply: wire.Reply) -> bool:

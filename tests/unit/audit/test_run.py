@@ -194,10 +194,10 @@ def test_each_domain_asks_each_question_once_and_the_run_counts_distinct_ones(
 
     reports = asyncio.run(go())
     assert len(reports) == len(targets)
-    assert set(resolver.asked) == checker.questions
+    assert len(resolver.asked) == checker.distinct_questions
     # Without the run's shared cache each domain asks again what others asked.
     assert checker.asked == sum(resolver.asked.values()) == sum(r.questions for r in reports)
-    assert checker.asked > len(checker.questions)
+    assert checker.asked > checker.distinct_questions
     # A provider's record is asked once by every domain whose tree was walked through it
     # (a domain with two records has each record's tree walked).
     walked = [r for r in reports if (r.spf.budget is not None

@@ -139,6 +139,29 @@ def test_jsonl_one_line_per_domain_then_the_summary(capsys: pytest.CaptureFixtur
     assert lines[-1]["with_errors"] == sum(1 for line in lines[:-1] if line["errors"])
 
 
+def test_json_is_one_document_as_json_dumps_writes_it(capsys: pytest.CaptureFixture[str],
+                                                     internet: Internet) -> None:
+    # The reports are encoded as they finish and the document is put together from them:
+    # the text must be what json.dumps gives for the whole, domains in the input's order.
+    names = [s.name for s in internet.domains[:6]]
+    status, out, _ = check(capsys, *names, "--zones", str(internet.directory),
+                           "--format", "json", "--concurrency", "3")
+    assert status == 1
+    document = json.loads(out)
+    assert out == json.dumps(document) + "\n"
+    assert list(document) == ["schema_version", "domains", "summary"]
+    assert [d["domain"] for d in document["domains"]] == names
+    summary = document["summary"]
+    assert summary["domains"] == 6
+    assert summary["with_errors"] == sum(1 for d in document["domains"] if d["errors"])
+    assert summary["clean"] == sum(1 for d in document["domains"] if d["status"] == "ok")
+    codes: dict[str, int] = {}
+    for domain in document["domains"]:
+        for code in dict.fromkeys(f["code"] for f in domain["findings"]):
+            codes[code] = codes.get(code, 0) + 1
+    assert summary["domains_with_code"] == dict(sorted(codes.items()))
+
+
 def test_text_for_many_domains_is_a_table_and_the_findings(
         capsys: pytest.CaptureFixture[str], internet: Internet) -> None:
     names = [s.name for s in internet.domains[:4]]
