@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from mailzone.cli import contract
@@ -132,11 +133,15 @@ def _checked_selector(selector: str, where: str) -> str:
 
 def read_domain_list(text: str, source: str) -> list[Target]:
     """The targets of a ``--file`` list (see ``--help``); ``UsageError`` names the line."""
+    return list(_domain_list(text, source))
+
+
+def _domain_list(text: str, source: str) -> Iterator[Target]:
+    """``read_domain_list``, one target at a time."""
     from mailzone.audit.model import Target
     from mailzone.errors import UsageError
 
-    targets: list[Target] = []
-    for number, raw in enumerate(text.splitlines(), start=1):
+    for number, raw in enumerate(_lines(text), start=1):
         line = raw.split("#", 1)[0].strip()
         if not line:
             continue
@@ -155,11 +160,36 @@ def read_domain_list(text: str, source: str) -> list[Target]:
                 raise UsageError(
                     f"{where}{item!r} is not understood: a line is 'DOMAIN "
                     "[mail-from=NAME] [dkim=SEL[,SEL...]]'")
-        targets.append(Target(domain, mail_from, tuple(selectors), origin=f"{source}:{number}"))
-    return targets
+        yield Target(domain, mail_from, tuple(selectors), origin=f"{source}:{number}")
 
 
-def _targets(args: argparse.Namespace) -> list[Target]:
+#: A line and its end, where ``str.splitlines`` ends lines (the last may be empty).
+_LINE = re.compile(r".*?(?:\r\n|[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]|\Z)", re.DOTALL)
+
+
+def _lines(text: str) -> Iterator[str]:
+    """The lines of ``text`` as ``splitlines`` numbers them, one at a time (a list of
+    all 10,000 lines of a list would be a second copy of it); each keeps its end."""
+    for match in _LINE.finditer(text):
+        yield match.group()
+
+
+class _Targets:
+    """A run's targets, made again one at a time as the run takes them: 10,000 domains
+    keep the text of their list, not 10,000 targets (the list was checked whole first)."""
+
+    def __init__(self, make: Callable[[], Iterator[Target]], count: int) -> None:
+        self.make = make
+        self.count = count
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __iter__(self) -> Iterator[Target]:
+        return self.make()
+
+
+def _targets(args: argparse.Namespace) -> _Targets:
     from dataclasses import replace
 
     from mailzone.audit.model import Target
@@ -170,7 +200,7 @@ def _targets(args: argparse.Namespace) -> list[Target]:
         raise UsageError("--file and --stack exclude each other: pick one list of domains")
     if args.file is not None and args.domains:
         raise UsageError("give domains as arguments or with --file, not both")
-    targets: list[Target]
+    listed: Callable[[], Iterator[Target]]
     if args.file is not None:
         if args.file == "-":
             text, source = sys.stdin.read().removeprefix(BOM), "<stdin>"
@@ -182,34 +212,68 @@ def _targets(args: argparse.Namespace) -> list[Target]:
             except FileProblem as exc:
                 raise UsageError(str(exc)) from None
             source = args.file
-        targets = read_domain_list(text, source)
-    elif args.stack is not None:
-        targets = _stack_targets(args)
+
+        def listed() -> Iterator[Target]:
+            return _domain_list(text, source)
     else:
-        targets = [Target(_checked_domain(d, ""), origin="argument") for d in args.domains]
-    if not targets:
+        given = _stack_targets(args) if args.stack is not None else [
+            Target(_checked_domain(d, ""), origin="argument") for d in args.domains]
+
+        def listed() -> Iterator[Target]:
+            return iter(given)
+    # The whole list is checked before anything runs; then only its repeats are kept
+    # (by position: the first one's origin is looked up again when there are repeats).
+    first: dict[str, int] = {}
+    repeats: dict[int, int] = {}  # position of a repeat -> position of the first
+    for position, target in enumerate(listed()):
+        if target.domain in first:
+            repeats[position] = first[target.domain]
+        else:
+            first[target.domain] = position
+    if not first:
         raise UsageError("no domains to check: give DOMAIN arguments, --file FILE or "
                          "--stack NAME")
+    count = len(first)
+    del first
+    repeated: list[str] = []
+    if repeats:
+        wanted = set(repeats.values())
+        named: dict[int, Target] = {position: target for position, target in enumerate(listed())
+                                    if position in wanted or position in repeats}
+        repeated = [f"mailzone check: {named[position].domain} is listed twice "
+                    f"({named[first_at].origin} and {named[position].origin}); checked once\n"
+                    for position, first_at in repeats.items()]
     from mailzone.names import is_host_label
 
     extra = tuple(_checked_selector(s, "--dkim-selector ") for s in args.dkim_selectors)
     label = args.mail_from_subdomain
     if label is not None and not is_host_label(label):
         raise UsageError(f"--mail-from-subdomain {label!r}: give one label, such as 'mail'")
-    seen: dict[str, Target] = {}
-    for target in targets:
-        if target.domain in seen:
-            first = seen[target.domain]
-            sys.stderr.write(f"mailzone check: {target.domain} is listed twice "
-                             f"({first.origin} and {target.origin}); checked once\n")
-            continue
+
+    def completed(target: Target) -> Target:
         mail_from = target.mail_from
         if mail_from is None and label:
             mail_from = _checked_domain(f"{label.strip('.')}.{target.domain}",
                                         "--mail-from-subdomain: ")
         selectors = tuple(dict.fromkeys((*target.dkim_selectors, *extra)))
-        seen[target.domain] = replace(target, mail_from=mail_from, dkim_selectors=selectors)
-    return list(seen.values())
+        return replace(target, mail_from=mail_from, dkim_selectors=selectors)
+
+    messages = iter(repeated)
+    if label:  # the MAIL FROM names it makes are checked before the run, in order
+        for position, target in enumerate(listed()):
+            if position in repeats:
+                sys.stderr.write(next(messages))
+            else:
+                completed(target)
+    for message in messages:
+        sys.stderr.write(message)
+
+    def targets() -> Iterator[Target]:
+        for position, target in enumerate(listed()):
+            if position not in repeats:
+                yield completed(target)
+
+    return _Targets(targets, count)
 
 
 def _stack_targets(args: argparse.Namespace) -> list[Target]:
@@ -323,7 +387,7 @@ class _Kept:
         self.json: list[tuple[int, str]] = []
 
 
-async def _run(audit: Audit, targets: list[Target], args: argparse.Namespace,
+async def _run(audit: Audit, targets: _Targets, args: argparse.Namespace,
                tally: _Tally) -> _Kept:
     import json
 
@@ -366,8 +430,11 @@ def _print_json_document(domains: list[str], summary: dict[str, Any]) -> None:
     if sys.stdout.isatty():  # indented, for people: read back and printed as a whole
         print_json({"domains": [json.loads(text) for text in domains], "summary": summary})
         return
-    sys.stdout.write(f'{{"schema_version": {json.dumps(SCHEMA_VERSION)}, "domains": ['
-                     + ", ".join(domains) + f'], "summary": {json.dumps(summary)}}}\n')
+    write = sys.stdout.write  # piece by piece: the document is never held whole
+    write(f'{{"schema_version": {json.dumps(SCHEMA_VERSION)}, "domains": [')
+    for index, text in enumerate(domains):
+        write(f", {text}" if index else text)
+    write(f'], "summary": {json.dumps(summary)}}}\n')
 
 
 def _jsonl(data: dict[str, Any]) -> None:

@@ -5,10 +5,12 @@ answer comes back truncated) and keeps what it learns for the rest of the run:
 
 - each (name, type) is sent once: answers *and failures* are cached, and
   concurrent askers of the same question share the one query in flight. The
-  cache keeps the ``cache_size`` responses used last (65,536 by default): every
-  provider record a run shares stays, and a run over a million domains does
-  not hold a million domains' answers. A question asked again after its
-  response left the cache is sent again;
+  cache keeps the ``cache_size`` responses used last (4,096 by default): the
+  records many domains share (providers' includes) are used all the time and
+  stay, a domain's own are asked by that domain alone (which keeps its answers
+  while it is checked), and a run over a million domains does not hold a
+  million domains' answers. A question asked again after its response left the
+  cache is sent again;
 - each query waits ``timeout`` seconds and is sent ``retries`` more times to
   every server before the question fails with ``DnsError``;
 - at most ``concurrency`` queries are in flight at once;
@@ -37,9 +39,10 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import os
 import re
-import secrets
 import socket
+from array import array
 from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -67,7 +70,7 @@ from mailzone.errors import DnsError, UsageError
 
 DEFAULT_PORT = 53
 #: Responses a resolver keeps (see the module's docstring).
-DEFAULT_CACHE_SIZE = 65536
+DEFAULT_CACHE_SIZE = 4096
 _NAMESERVER_FORMS = (
     "expected HOST[:PORT] with an IP address or a host name as HOST: "
     "192.0.2.53, 192.0.2.53:5353, 2001:db8::53, [2001:db8::53]:5353 or ns1.example.net"
@@ -579,11 +582,15 @@ class _UdpChannel(asyncio.DatagramProtocol):
         self.closing = False
         self.outbox: list[bytes] = []  # datagrams waiting for the socket to open
         self.pending: dict[int, _Query] = {}
+        self.ids: list[int] = []
 
     def send(self, query: _Query, question: wire.Question) -> int:
         """Send ``question`` for ``query``; the ID it went with."""
         while True:  # an ID no other query in flight uses
-            qid = secrets.randbelow(65536)
+            if not self.ids:
+                # Unpredictable IDs, drawn from the system's source 512 at a time.
+                self.ids = array("H", os.urandom(1024)).tolist()
+            qid = self.ids.pop()
             if qid not in self.pending:
                 break
         self.pending[qid] = query

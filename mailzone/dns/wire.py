@@ -53,7 +53,9 @@ TEXT_TYPES: Final = frozenset({A, NS, CNAME, PTR, MX, TXT, AAAA})
 _NO_QUESTION_NEEDED: Final = frozenset({1, 2, 4, 5})  # FORMERR SERVFAIL NOTIMP REFUSED
 #: As dnspython: at most this many compression pointers in one name.
 _MAX_POINTERS: Final = 16
-_RD: Final = 0x0100
+#: A query's header after its ID: RD, one question, and an OPT record or none.
+_HEADER: Final = b"\x01\0\0\x01\0\0\0\0\0\0"
+_HEADER_EDNS: Final = b"\x01\0\0\x01\0\0\0\0\0\x01"
 
 #: A name of plain labels, as the core writes them: encoded here, anything else by dnspython.
 _PLAIN_NAME = re.compile(r"(?:[a-z0-9_-]{1,63}\.)*[a-z0-9_-]{1,63}")
@@ -81,9 +83,10 @@ def encode_question(name: str, rdtype: int, payload: int | None) -> Question | N
 
     None when ``name`` cannot be carried by DNS (an empty label, over 255 octets).
     """
-    if _PLAIN_NAME.fullmatch(name) and len(name) < 254:
-        qname = b"".join(len(label).to_bytes(1, "big") + label.encode("ascii")
-                         for label in name.split(".")) + b"\0"
+    if len(name) < 254 and _PLAIN_NAME.fullmatch(name):
+        qname = b"".join(bytes((len(label),)) + label
+                         for label in name.encode("ascii").split(b".")) + b"\0"
+        text = name + "."
     else:
         try:
             encoded = dns.name.from_text(name + "." if name else ".").to_wire()
@@ -91,10 +94,9 @@ def encode_question(name: str, rdtype: int, payload: int | None) -> Question | N
             return None
         assert encoded is not None
         qname = encoded
+        text = _read_name(qname, 0, len(qname), {})[0] + "."
     opt = b"" if payload is None else b"\0\0\x29" + payload.to_bytes(2, "big") + bytes(6)
-    header = (_RD.to_bytes(2, "big") + b"\0\x01\0\0\0\0"
-              + (b"\0\x01" if opt else b"\0\0"))
-    text, _ = _read_name(qname, 0, len(qname))
+    header = _HEADER_EDNS if opt else _HEADER
     return Question(text.lower(), rdtype,
                     header + qname + rdtype.to_bytes(2, "big") + b"\0\x01" + opt)
 
@@ -180,16 +182,25 @@ def _label_text(label: bytes) -> str:
                    else f"\\{c:03d}" for c in label)
 
 
-def _read_name(data: bytes, pos: int, end: int) -> tuple[str, int]:
-    """The name at ``pos`` as dnspython's ``to_text()`` writes it, and the position after it.
+#: A name read at an offset of a message: its labels' text (no final dot), its octets
+#: (the root's included), where its first run of labels ends, and its pointers.
+_Read = tuple[str, int, int, int]
+
+
+def _read_name(data: bytes, pos: int, end: int, seen: dict[int, _Read],
+               text: bool = True) -> tuple[str, int]:
+    """The name at ``pos``, as dnspython's ``to_text()`` writes it less the final dot,
+    and the position after it. With ``text=False`` the name is only checked (most of
+    a response's names are never read): it stands as '' for the root, '?' for others.
 
     The reads follow dnspython's rules: a pointer must point before the previous
     one and before the start of the labels that hold it, at most 16 pointers,
-    at most 255 octets; nothing is read at or past ``end``.
+    at most 255 octets; nothing is read at or past ``end``. ``seen`` holds the
+    names already read in this message by offset, which compression points back to.
     """
+    first = pos
     labels: list[str] = []
     octets = 1
-    biggest = pos
     start = pos
     after = -1
     pointers = 0
@@ -204,7 +215,8 @@ def _read_name(data: bytes, pos: int, end: int) -> tuple[str, int]:
             stop = pos + 1 + length
             if stop > end:
                 raise _Unusual
-            labels.append(_label_text(data[pos + 1:stop]))
+            if text:
+                labels.append(_label_text(data[pos + 1:stop]))
             octets += length + 1
             pos = stop
         elif length >= 192:
@@ -214,16 +226,31 @@ def _read_name(data: bytes, pos: int, end: int) -> tuple[str, int]:
             if after < 0:
                 after = pos + 2
             pointers += 1
-            if target >= biggest or pointers > _MAX_POINTERS:
+            # ``start`` is the biggest pointer yet (or the name's start): point before it.
+            if target >= start or pointers > _MAX_POINTERS:
                 raise _Unusual
-            biggest = target
+            known = seen.get(target)
+            # A name read before stands for the rest when it fits where it is pointed
+            # to from: its first labels end before this run's start, as dnspython wants.
+            if known is not None and known[2] <= start and pointers + known[3] <= _MAX_POINTERS:
+                if known[0]:
+                    labels.append(known[0])
+                octets += known[1] - 1
+                pointers += known[3]
+                break
             end = start  # the target may not overlap this name
             start = pos = target
         else:
             raise _Unusual
     if octets > 255:
         raise _Unusual
-    return ".".join(labels) + ".", (pos if after < 0 else after)
+    if after < 0:
+        after = pos
+    if not text:
+        return ("" if octets == 1 else "?"), after
+    joined = ".".join(labels)
+    seen[first] = (joined, octets, after, pointers)
+    return joined, after
 
 
 def _decode(data: bytes) -> Reply:
@@ -241,12 +268,13 @@ def _decode(data: bytes) -> Reply:
     if qdcount > 1:
         raise _Unusual
     question: tuple[tuple[str, int, int], ...] = ()
+    seen_names: dict[int, _Read] = {}
     pos = 12
     if qdcount:
-        text, pos = _read_name(data, pos, size)
+        text, pos = _read_name(data, pos, size, seen_names)
         if pos + 4 > size:
             raise _Unusual
-        question = ((text.lower(), (data[pos] << 8) | data[pos + 1],
+        question = ((text.lower() + ".", (data[pos] << 8) | data[pos + 1],
                      (data[pos + 2] << 8) | data[pos + 3]),)
         pos += 4
     answer: dict[tuple[str, int], list[str]] = {}
@@ -254,10 +282,11 @@ def _decode(data: bytes) -> Reply:
     soa_zones: list[str] = []
     rcode = flags & 0xF
     opt_seen = False
-    seen: set[tuple[tuple[str, int], bytes | str]] = set()
+    values: set[tuple[tuple[str, int], bytes | str]] = set()
     for section, count in ((1, ancount), (2, nscount), (3, arcount)):
         for _ in range(count):
-            owner, pos = _read_name(data, pos, size)
+            owner_at = pos
+            owner, pos = _read_name(data, pos, size, seen_names, text=section == 1)
             if pos + 10 > size:
                 raise _Unusual
             rdtype = (data[pos] << 8) | data[pos + 1]
@@ -268,7 +297,7 @@ def _decode(data: bytes) -> Reply:
             if stop > size:
                 raise _Unusual
             if rdtype == OPT:
-                if section != 3 or opt_seen or owner != "." or rdlen:
+                if section != 3 or opt_seen or owner != "" or rdlen:
                     raise _Unusual  # misplaced, or with options: dnspython judges it
                 opt_seen = True
                 rcode |= data[pos + 4] << 4  # the extended rcode: the TTL's top octet
@@ -276,7 +305,7 @@ def _decode(data: bytes) -> Reply:
                 continue
             if rdclass != CLASS_IN:
                 raise _Unusual
-            text = _rdata(data, rdtype, start, stop)
+            text = _rdata(data, rdtype, start, stop, seen_names, text=section == 1)
             pos = stop
             if section == 1:
                 if rdtype != SOA:
@@ -286,13 +315,14 @@ def _decode(data: bytes) -> Reply:
                     same = (key, data[start:stop] if rdtype == TXT else text)
                     if rdtype == CNAME:  # one CNAME per name: the last one read stands
                         answer[key] = [text]
-                    elif same not in seen:
-                        seen.add(same)
+                    elif same not in values:
+                        values.add(same)
                         answer.setdefault(key, []).append(text)
             elif section == 2:
                 if rdtype == NS:
                     authority_ns = True
                 elif rdtype == SOA:
+                    owner, _ = _read_name(data, owner_at, size, seen_names)
                     soa_zones.append(owner.rstrip(".").lower())
     if pos != size:
         raise _Unusual  # trailing octets: dnspython refuses the message
@@ -300,12 +330,14 @@ def _decode(data: bytes) -> Reply:
                  tuple(dict.fromkeys(soa_zones)))
 
 
-def _rdata(data: bytes, rdtype: int, start: int, stop: int) -> str:
-    """One record's data as ``Answer.records`` writes it; SOA gives ''."""
+def _rdata(data: bytes, rdtype: int, start: int, stop: int, seen: dict[int, _Read],
+           text: bool = True) -> str:
+    """One record's data as ``Answer.records`` writes it (SOA gives ''); with
+    ``text=False`` only checked, and '' stands for it."""
     if rdtype == A:
         if stop - start != 4:
             raise _Unusual
-        return socket.inet_ntoa(data[start:stop])
+        return socket.inet_ntoa(data[start:stop]) if text else ""
     if rdtype == TXT:
         if stop == start:
             raise _Unusual  # no string at all: dnspython refuses the record
@@ -317,26 +349,26 @@ def _rdata(data: bytes, rdtype: int, start: int, stop: int) -> str:
             if pos > stop:
                 raise _Unusual
             strings.append(data[pos - length:pos])
-        return b"".join(strings).decode("utf-8", errors="replace")
+        return b"".join(strings).decode("utf-8", errors="replace") if text else ""
     if rdtype in (CNAME, NS, PTR):
-        name, pos = _read_name(data, start, stop)
+        name, pos = _read_name(data, start, stop, seen, text)
         if pos != stop:
             raise _Unusual
         return name.rstrip(".").lower()
     if rdtype == MX:
         if stop - start < 3:
             raise _Unusual
-        name, pos = _read_name(data, start + 2, stop)
+        name, pos = _read_name(data, start + 2, stop, seen, text)
         if pos != stop:
             raise _Unusual
         return f"{(data[start] << 8) | data[start + 1]} {name.rstrip('.').lower()}"
     if rdtype == AAAA:
         if stop - start != 16:
             raise _Unusual
-        return dns.ipv6.inet_ntoa(data[start:stop])
+        return dns.ipv6.inet_ntoa(data[start:stop]) if text else ""
     if rdtype == SOA:
-        _, pos = _read_name(data, start, stop)
-        _, pos = _read_name(data, pos, stop)
+        _, pos = _read_name(data, start, stop, seen, text=False)
+        _, pos = _read_name(data, pos, stop, seen, text=False)
         if stop - pos != 20:
             raise _Unusual
         return ""

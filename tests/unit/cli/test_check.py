@@ -13,8 +13,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from mailzone.cli.check import read_domain_list
+from mailzone.cli.check import _lines, read_domain_list
 from mailzone.cli.main import main
 from mailzone.errors import UsageError
 from tests.internet.generate import GOOD_KINDS, Internet, generate
@@ -125,6 +127,16 @@ def test_selectors_and_mail_from_from_the_options_and_the_list(
     assert [d["selector"] for d in first["dkim"]] == [spec.selectors[1], "sel1"]
     assert first["mail_from"]["domain"] == f"mail.{spec.name}"
     assert second["mail_from"]["domain"] == other.mail_from
+
+
+@given(st.text(alphabet=st.sampled_from("ab #\t\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")))
+def test_a_list_is_read_line_by_line_as_splitlines_numbers_it(text: str) -> None:
+    # One line at a time (no list of them all), numbered as splitlines numbers them:
+    # a line number in an error must be the line a user sees in an editor.
+    lines = [line.strip() for line in _lines(text)]
+    expected = [line.strip() for line in text.splitlines()]
+    assert lines[:len(expected)] == expected
+    assert not any(lines[len(expected):])  # at most an empty last one more
 
 
 def test_jsonl_one_line_per_domain_then_the_summary(capsys: pytest.CaptureFixture[str],
