@@ -585,3 +585,13 @@ def test_servfail_everywhere_gives_findings_not_exceptions() -> None:
     assert report.mail_from_spf is not None and report.mail_from_spf.status == "temperror"
     assert errors(report) == {"spf-dns-error", "check-dns-error", "check-ip-result"}
     assert all("SERVFAIL" in f.message for f in report.findings)
+
+
+def test_distinct_questions_are_counted_exactly_past_the_tables_first_size() -> None:
+    from mailzone.audit.run import _Distinct
+
+    counter = _Distinct(slots=8)  # grows many times
+    keys = [(f"n{i}.example", TXT) for i in range(5000)]
+    for key in keys + keys[::3] + [(name, MX) for name, _ in keys[:100]]:
+        counter.add(key)
+    assert counter.count == 5100
