@@ -36,14 +36,14 @@ if str(ROOT) not in sys.path:
 from bench import peers, report  # noqa: E402
 from bench.common import BENCH, Section, Settings, log  # noqa: E402
 
-NAMES = ("audit", "spf", "policy", "plan", "startup")
+NAMES = ("audit", "spf", "policy", "policy-mixed", "plan", "startup")
 
 
 def _benchmarks() -> dict[str, Callable[[Settings], Section]]:
-    from bench import b_audit, b_plan, b_policy, b_spf, b_startup
+    from bench import b_audit, b_plan, b_policy, b_policy_mixed, b_spf, b_startup
 
     return {"audit": b_audit.run, "spf": b_spf.run, "policy": b_policy.run,
-            "plan": b_plan.run, "startup": b_startup.run}
+            "policy-mixed": b_policy_mixed.run, "plan": b_plan.run, "startup": b_startup.run}
 
 
 def smoke_settings(settings: Settings) -> Settings:

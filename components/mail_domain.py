@@ -6,6 +6,7 @@ The records come from ``mailzone.stack.desired.desired_records`` (the same funct
     MailDomain                       mailzone:index:MailDomain
     ├── SpfRecord                    apex TXT (v=spf1 ... + keepTxt on Route 53)
     ├── DmarcRecord                  _dmarc TXT                  (with dmarc)
+    ├── (records)                    null MX, revoked DKIM wildcard (parked)
     ├── SesDomainIdentity            sesv2.EmailIdentity, 3 DKIM CNAMEs,
     │                                MAIL FROM attributes, MX and SPF  (with ses)
     └── SesSmtpCredentials           IAM user, policy, access key (with ses.smtpUser)
@@ -20,7 +21,7 @@ from dataclasses import dataclass
 
 import pulumi
 
-from components.dns import DnsBackend, backend_for
+from components.dns import DnsBackend, backend_for, render
 from components.records import (
     DmarcRecord,
     DmarcRecordArgs,
@@ -91,40 +92,60 @@ class MailDomain(pulumi.ComponentResource):
                 pulumi.ResourceOptions(parent=self),
             )
             self.dmarc_record = self.dmarc.text
+        # A parked domain's null MX and DKIM wildcard: plain records, nothing to compute.
+        self.records = [
+            resource
+            for record in records if record.owner == "MailDomain"
+            for resource in dns.declare(f"{name}-{record.key}", render(record), parent=self)
+        ]
 
-        self.ses: SesDomainIdentity | None = None
-        self.smtp: SesSmtpCredentials | None = None
-        self.dkim_tokens = pulumi.Output.from_input([])
-        self.mail_from_domain = pulumi.Output.from_input(None)
-        if config.ses is not None:
-            self.ses = SesDomainIdentity(
-                f"{name}-ses",
+        # One SES identity per region; the first keeps the names it had when there was
+        # only one region, so adding a region never replaces the first one's resources.
+        self.identities: dict[str, SesDomainIdentity] = {}
+        self.smtp_users: dict[str, SesSmtpCredentials] = {}
+        for index, identity in enumerate(config.ses_identities):
+            suffix = "" if index == 0 else f"-{identity.region}"
+            ses = SesDomainIdentity(
+                f"{name}-ses{suffix}",
                 SesDomainIdentityArgs(
                     domain=config.domain,
-                    region=config.ses.region,
-                    records=[r for r in records if r.owner == "SesDomainIdentity"],
+                    region=identity.region,
+                    records=[r for r in records if r.owner == "SesDomainIdentity"
+                             and r.region == identity.region],
                     dns=dns,
-                    mail_from_domain=config.mail_from_domain,
-                    configuration_set=config.ses.configuration_set,
+                    mail_from_domain=config.mail_from_of(identity),
+                    configuration_set=identity.configuration_set,
                 ),
                 pulumi.ResourceOptions(parent=self),
             )
-            self.dkim_tokens = self.ses.dkim_tokens
-            self.mail_from_domain = self.ses.mail_from_domain
-            if config.ses.smtp_user:
-                self.smtp = SesSmtpCredentials(
-                    f"{name}-smtp",
+            self.identities[identity.region] = ses
+            if identity.smtp_user:
+                self.smtp_users[identity.region] = SesSmtpCredentials(
+                    f"{name}-smtp{suffix}",
                     SesSmtpCredentialsArgs(
-                        identity_arn=self.ses.arn,
-                        region=config.ses.region,
+                        identity_arn=ses.arn,
+                        region=identity.region,
                         provider_region=args.provider_region,
                     ),
                     pulumi.ResourceOptions(parent=self),
                 )
+        first = next(iter(self.identities.values()), None)
+        self.ses: SesDomainIdentity | None = first
+        # The top-level exports are the first region's (as with one region); sesRegions
+        # holds every region's.
+        first_region = next(iter(self.identities), None)
+        self.smtp: SesSmtpCredentials | None = self.smtp_users.get(first_region or "")
+        self.dkim_tokens = first.dkim_tokens if first else pulumi.Output.from_input([])
+        self.mail_from_domain = (first.mail_from_domain if first
+                                 else pulumi.Output.from_input(None))
         self.register_outputs(self.exports())
 
     def exports(self) -> dict[str, pulumi.Input[object]]:
-        """What an application needs, for ``pulumi.export`` (the password stays secret)."""
+        """What an application needs, for ``pulumi.export`` (passwords stay secret).
+
+        The first SES region's values at the top (as with one region); with several,
+        ``sesRegions`` holds each region's, by region.
+        """
         out: dict[str, pulumi.Input[object]] = {
             "spfRecord": self.spf_record,
             "dmarcRecord": self.dmarc_record,
@@ -132,11 +153,22 @@ class MailDomain(pulumi.ComponentResource):
             "mailFromDomain": self.mail_from_domain,
         }
         if self.smtp is not None:
-            out.update({
-                "smtpHost": self.smtp.host,
-                "smtpPort": self.smtp.port,
-                "smtpTls": self.smtp.tls,
-                "smtpUsername": self.smtp.username,
-                "smtpPassword": self.smtp.password,
-            })
+            out.update(_smtp_exports(self.smtp))
+        if len(self.identities) > 1:
+            out["sesRegions"] = {
+                region: {"dkimTokens": ses.dkim_tokens, "mailFromDomain": ses.mail_from_domain,
+                         **(_smtp_exports(self.smtp_users[region])
+                            if region in self.smtp_users else {})}
+                for region, ses in self.identities.items()
+            }
         return out
+
+
+def _smtp_exports(smtp: SesSmtpCredentials) -> dict[str, pulumi.Input[object]]:
+    return {
+        "smtpHost": smtp.host,
+        "smtpPort": smtp.port,
+        "smtpTls": smtp.tls,
+        "smtpUsername": smtp.username,
+        "smtpPassword": smtp.password,
+    }

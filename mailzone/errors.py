@@ -59,7 +59,7 @@ class SpfSyntaxError(RecordSyntaxError):
 
 
 class DmarcSyntaxError(RecordSyntaxError):
-    """A DMARC record does not follow RFC 7489 section 6.4."""
+    """A TXT value is not a DMARC record (RFC 9989, General Record Format)."""
 
 
 class DnsError(MailzoneError):

@@ -107,3 +107,9 @@ def ip_literal(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | Non
         return ipaddress.ip_address(text)
     except ValueError:
         return None
+
+
+def is_under(name: str, domain: str) -> bool:
+    """Whether ``name`` is ``domain`` or a name below it (case and trailing dots aside)."""
+    name, domain = name.rstrip(".").lower(), domain.rstrip(".").lower()
+    return bool(domain) and (name == domain or name.endswith("." + domain))

@@ -254,12 +254,33 @@ SES_IDENTITY_COMPLETE_POLICY = _policy(PackPolicy(
     Enforcement.MANDATORY, stack=True))
 DMARC_VALID_POLICY = _policy(PackPolicy(
     "dmarc-valid",
-    "DMARC records must be valid (RFC 7489) and published at _dmarc.<domain>.",
+    "DMARC records must be valid (RFC 9989) and published at _dmarc.<domain>.",
     Enforcement.MANDATORY))
+BULK_SENDER_POLICY = _policy(PackPolicy(
+    "bulk-sender",
+    "Advisory (set it mandatory for domains that send 5,000+ messages a day): each "
+    "sender meets the bar of Google, Yahoo and Microsoft: SPF and DKIM pass, DMARC at "
+    "least p=none with rua, SPF or DKIM aligned.",
+    Enforcement.ADVISORY, stack=True))
+PARKED_DOMAIN_POLICY = _policy(PackPolicy(
+    "parked-domain",
+    "A domain with a null MX (RFC 7505) sends and takes no mail: no other MX, an SPF "
+    "record that authorises nobody, and DMARC p=reject with sp=reject and np=reject.",
+    Enforcement.MANDATORY, stack=True))
 DMARC_MISSING_POLICY = _policy(PackPolicy(
     "dmarc-missing",
     "Advisory: every domain the stack sends from should have a DMARC record.",
     Enforcement.ADVISORY, stack=True))
+SMTP_PASSWORD_PLAINTEXT_POLICY = _policy(PackPolicy(
+    "smtp-password-plaintext",
+    "SMTP passwords are secrets: a Pulumi secret, a Kubernetes Secret or a secret store "
+    "reference, never a plain value in application settings or a ConfigMap.",
+    Enforcement.MANDATORY))
+SMTP_PORT_ENV_FROM_POLICY = _policy(PackPolicy(
+    "smtp-port-not-25-env-from",
+    "No port 25 across a Kubernetes container's env and the ConfigMaps and Secrets of the "
+    "stack it reads with envFrom, judged together.",
+    Enforcement.MANDATORY, stack=True))
 
 # -- SPF: one record's text ------------------------------------------------------------
 
@@ -307,6 +328,17 @@ SPF_REDIRECT_IGNORED = _rule(Rule(
 SPF_UNKNOWN_MODIFIER = _rule(Rule(
     "spf-unknown-modifier", W, "a modifier receivers do not know (they ignore it)",
     "RFC 7208 6", _TEXT_WARNING_FACES, omitted=_TEXT_WARNING_OMITTED))
+SPF_NOT_A_RECORD = _rule(Rule(
+    "spf-not-a-record", E,
+    "a declared TXT value starts with v=spf1 but not 'v=spf1 ' as receivers join its "
+    "strings (a provider split it on spaces): receivers ignore it",
+    "RFC 7208 4.5, 3.3", frozenset({Face.PACK}),
+    omitted={Face.COMPONENTS: "mailzone writes every value in the provider's own form",
+             Face.PLAN: "mailzone writes every value in the provider's own form",
+             Face.CHECK: "a published value that is no SPF record is no SPF record: "
+                         "check reports the domain's missing SPF",
+             Face.SPF: "`mailzone spf` is given a record's text, not a declaration"},
+    policy="spf-valid"))
 
 # -- SPF: the lookup budget and the tree ---------------------------------------------------
 
@@ -368,47 +400,65 @@ _DMARC_FACES = frozenset({Face.COMPONENTS, Face.PLAN, Face.CHECK})
 _DMARC_OMITTED = {Face.PACK: PACK_ERRORS, Face.SPF: ONE_RECORD}
 
 DMARC_SYNTAX = _rule(Rule(
-    "dmarc-syntax", E, "the DMARC record does not follow RFC 7489 6.4",
-    "RFC 7489 6.4", frozenset({Face.COMPONENTS, Face.PACK, Face.PLAN, Face.CHECK}),
+    "dmarc-syntax", E,
+    "a value that is no DMARC record (receivers discard it), or a tag with a syntax error "
+    "(receivers discard the tag and keep the rest)",
+    "RFC 9989, General Record Format",
+    frozenset({Face.COMPONENTS, Face.PACK, Face.PLAN, Face.CHECK}),
     omitted={Face.SPF: ONE_RECORD}, policy="dmarc-valid"))
 DMARC_NO_POLICY = _rule(Rule(
-    "dmarc-no-policy", E, "the DMARC record has no p= tag",
-    "RFC 7489 6.3", frozenset({Face.COMPONENTS, Face.PACK, Face.PLAN, Face.CHECK}),
+    "dmarc-no-policy", W,
+    "no valid p= (or an invalid sp=/np=) beside a valid rua=: receivers act as p=none",
+    "RFC 9989, DMARC Policy Discovery", _DMARC_FACES, omitted=_DMARC_OMITTED))
+DMARC_NOT_APPLIED = _rule(Rule(
+    "dmarc-not-applied", E,
+    "no valid p= (or an invalid sp=/np=) and no valid rua=: receivers apply no DMARC",
+    "RFC 9989, DMARC Policy Discovery", frozenset({Face.COMPONENTS, Face.PACK, Face.PLAN,
+                                                   Face.CHECK}),
     omitted={Face.SPF: ONE_RECORD}, policy="dmarc-valid"))
 DMARC_POLICY_NONE = _rule(Rule(
     "dmarc-policy-none", W, "p=none only monitors; spoofed mail is delivered",
-    "RFC 7489 6.3", _DMARC_FACES, omitted=_DMARC_OMITTED))
+    "RFC 9989, General Record Format (p)", _DMARC_FACES, omitted=_DMARC_OMITTED))
 DMARC_SUBDOMAIN_WEAKER = _rule(Rule(
     "dmarc-subdomain-weaker", W, "sp= is weaker than p=",
-    "RFC 7489 6.3", _DMARC_FACES, omitted=_DMARC_OMITTED))
-DMARC_PCT_PARTIAL = _rule(Rule(
-    "dmarc-pct-partial", W, "pct below 100 applies the policy to part of the failing mail",
-    "RFC 7489 6.3", _DMARC_FACES, omitted=_DMARC_OMITTED))
+    "RFC 9989, General Record Format (sp)", _DMARC_FACES, omitted=_DMARC_OMITTED))
+DMARC_TESTING = _rule(Rule(
+    "dmarc-testing", W, "t=y beside an enforcing policy: the domain tests its policy, it does "
+    "not enforce it", "RFC 9989, General Record Format (t)", _DMARC_FACES,
+    omitted=_DMARC_OMITTED))
+DMARC_NP_MISSING = _rule(Rule(
+    "dmarc-np-missing", W, "no np= tag and what applies to names that do not exist is weaker "
+    "than reject (advisory: np=reject costs nothing)",
+    "RFC 9989, General Record Format (np)", _DMARC_FACES, omitted=_DMARC_OMITTED))
+DMARC_HISTORIC_TAG = _rule(Rule(
+    "dmarc-historic-tag", W, "pct=, rf= or ri=, or a report URI's !size: RFC 7489's, which "
+    "RFC 9989 removed; receivers ignore them", "RFC 9989, Changes from RFC 7489",
+    _DMARC_FACES, omitted=_DMARC_OMITTED))
 DMARC_NO_RUA = _rule(Rule(
     "dmarc-no-rua", W, "no aggregate report destination",
-    "RFC 7489 6.3, 7.2", _DMARC_FACES, omitted=_DMARC_OMITTED))
+    "RFC 9989, General Record Format (rua); RFC 9990", _DMARC_FACES, omitted=_DMARC_OMITTED))
 DMARC_URI_SCHEME = _rule(Rule(
     "dmarc-uri-scheme", W, "a report URI that is not mailto:",
-    "RFC 7489 6.2", _DMARC_FACES, omitted=_DMARC_OMITTED))
+    "RFC 9989, General Record Format (rua, ruf)", _DMARC_FACES, omitted=_DMARC_OMITTED))
 DMARC_UNKNOWN_TAG = _rule(Rule(
-    "dmarc-unknown-tag", W, "a tag RFC 7489 does not define (ignored by receivers)",
-    "RFC 7489 6.3", _DMARC_FACES, omitted=_DMARC_OMITTED))
+    "dmarc-unknown-tag", W, "a tag RFC 9989 does not define (ignored by receivers)",
+    "RFC 9989, General Record Format", _DMARC_FACES, omitted=_DMARC_OMITTED))
 DMARC_RUA_EXTERNAL = _rule(Rule(
     "dmarc-rua-external", W,
     "a report destination outside the domain needs <domain>._report._dmarc.<dest>",
-    "RFC 7489 7.1", frozenset({Face.COMPONENTS, Face.PLAN}),
+    "RFC 9989, Verifying External Destinations", frozenset({Face.COMPONENTS, Face.PLAN}),
     omitted={Face.PACK: PACK_ERRORS, Face.SPF: ONE_RECORD,
              Face.CHECK: "check asks the destination itself: dmarc-rua-unauthorised"}))
 DMARC_RUA_UNAUTHORISED = _rule(Rule(
     "dmarc-rua-unauthorised", E,
     "a report destination outside the domain does not publish <domain>._report._dmarc.<dest>: "
     "receivers send it no reports",
-    "RFC 7489 7.1", frozenset({Face.CHECK}),
+    "RFC 9989, Verifying External Destinations", frozenset({Face.CHECK}),
     omitted={Face.COMPONENTS: LIVE, Face.PACK: LIVE, Face.SPF: ONE_RECORD,
              Face.PLAN: "the destination's zone is not the stack's: dmarc-rua-external warns"}))
 DMARC_WRONG_NAME = _rule(Rule(
     "dmarc-wrong-name", E, "a v=DMARC1 value published somewhere other than _dmarc.<domain>",
-    "RFC 7489 6.1", frozenset({Face.PACK}),
+    "RFC 9989, DMARC Policy Record", frozenset({Face.PACK}),
     omitted={Face.COMPONENTS: WRITTEN + " (at _dmarc.<domain>)",
              Face.PLAN: WRITTEN + " (at _dmarc.<domain>)",
              Face.CHECK: "check reads _dmarc.<domain> only, where receivers look",
@@ -425,34 +475,60 @@ DMARC_POLICY_TOO_WEAK = _rule(Rule(
 DMARC_MISSING = _rule(Rule(
     "dmarc-missing", EW,
     "no DMARC record covers a sending domain (check: an error; pack and plan: advisory)",
-    "RFC 7489 6.6.3", frozenset({Face.PACK, Face.PLAN, Face.CHECK}),
+    "RFC 9989, DNS Tree Walk", frozenset({Face.PACK, Face.PLAN, Face.CHECK}),
     omitted={Face.COMPONENTS: "config-no-dmarc says it of the config",
              Face.SPF: ONE_RECORD},
     policy="dmarc-missing"))
 _AUDIT_OMITTED = {Face.COMPONENTS: AUDIT_ONLY, Face.PACK: AUDIT_ONLY, Face.PLAN: AUDIT_ONLY,
                   Face.SPF: ONE_RECORD}
 DMARC_MULTIPLE = _rule(Rule(
-    "dmarc-multiple", E, "more than one DMARC record: receivers apply none",
-    "RFC 7489 6.6.3", frozenset({Face.PLAN, Face.CHECK}),
+    "dmarc-multiple", E, "more than one DMARC record at a name: receivers discard them all",
+    "RFC 9989, DNS Tree Walk", frozenset({Face.PLAN, Face.CHECK}),
     omitted={Face.COMPONENTS: WRITTEN + " (one record at _dmarc.<domain>)",
              Face.PACK: "the pack judges each declared record; two at one name in a stack "
                         "is not checked yet",
              Face.SPF: ONE_RECORD}))
 DMARC_SPF_UNALIGNED = _rule(Rule(
     "dmarc-spf-unaligned", W, "the MAIL FROM domain cannot align with the domain for SPF",
-    "RFC 7489 3.1.2", frozenset({Face.CHECK}), omitted=_AUDIT_OMITTED))
+    "RFC 9989, Identifier Alignment", frozenset({Face.CHECK}), omitted=_AUDIT_OMITTED))
+
+# -- the bulk-sender bar ---------------------------------------------------------------
+
+BULK_SENDER_UNMET = _rule(Rule(
+    "bulk-sender-unmet", EW,
+    "a sender does not meet the bulk-sender bar: SPF and DKIM passing, DMARC at least "
+    "p=none with rua, SPF or DKIM aligned (an error; a warning when no sender of the "
+    "catalogue is found to judge)",
+    "Google and Yahoo sender guidelines (2024-02); Microsoft Outlook.com (2025-05)",
+    frozenset({Face.CHECK, Face.PACK}),
+    omitted={Face.COMPONENTS: "judges what each sender needs beyond the records the "
+                              "components write (keys at its selectors, its return path)",
+             Face.PLAN: AUDIT_ONLY, Face.SPF: ONE_RECORD},
+    policy="bulk-sender"))
 
 # -- MX and mail hosts ---------------------------------------------------------------------
 
 MX_MISSING = _rule(Rule(
     "mx-missing", EW, "no MX: mail to the domain goes to its address records, if any",
     "RFC 5321 5.1", frozenset({Face.CHECK}), omitted=_AUDIT_OMITTED))
+_PARKED_FACES = frozenset({Face.CHECK, Face.PACK})
+_PARKED_OMITTED = {
+    Face.COMPONENTS: WRITTEN + " (a parked domain's records are the lockdown set)",
+    Face.PLAN: "a plan publishes the config's records; a parked config's are the whole set, "
+               "and what is published now is check's to judge",
+    Face.SPF: ONE_RECORD}
 MX_NULL_MIXED = _rule(Rule(
     "mx-null-mixed", E, "a null MX beside other MX records",
-    "RFC 7505 3", frozenset({Face.CHECK}), omitted=_AUDIT_OMITTED))
+    "RFC 7505 3", _PARKED_FACES, omitted=_PARKED_OMITTED, policy="parked-domain"))
 MX_NULL_SPF = _rule(Rule(
     "mx-null-spf", E, "a null MX says the domain takes no mail, but its SPF authorises senders",
-    "RFC 7505 4", frozenset({Face.CHECK}), omitted=_AUDIT_OMITTED))
+    "RFC 7505 4", _PARKED_FACES, omitted=_PARKED_OMITTED, policy="parked-domain"))
+PARKED_INCOMPLETE = _rule(Rule(
+    "parked-incomplete", E,
+    "a parked domain (null MX, v=spf1 -all) without DMARC p=reject, sp=reject and np=reject: "
+    "its name and names under it can still be spoofed",
+    "RFC 7505; RFC 9989 (np)", _PARKED_FACES, omitted=_PARKED_OMITTED,
+    policy="parked-domain"))
 MX_HOST_VOID = _rule(Rule(
     "mx-host-void", E, "an MX exchange has no A or AAAA record: mail to it cannot be delivered",
     "RFC 5321 5.1", frozenset({Face.CHECK}), omitted=_AUDIT_OMITTED))
@@ -558,6 +634,19 @@ SMTP_LOCAL_RELAY = _rule(Rule(
     "smtp-local-relay", W, "port 25 to a local relay: fine for low volume only",
     "seed rule: submission on 587 or 465", frozenset({Face.PACK}),
     omitted=_SETTINGS_OMITTED, policy="smtp-port-local-relay"))
+SMTP_PASSWORD_PLAINTEXT = _rule(Rule(
+    "smtp-password-plaintext", E,
+    "an SMTP password given as a plain value (not a secret or a secret reference)",
+    "design: secrets are Pulumi secrets and never printed", frozenset({Face.PACK}),
+    omitted={**_SETTINGS_OMITTED,
+             Face.COMPONENTS: "the components take the SMTP password as a Pulumi secret"},
+    policy="smtp-password-plaintext"))
+SMTP_PORT_25_ENV_FROM = _rule(Rule(
+    "smtp-port-25-env-from", E,
+    "SMTP on port 25 to a remote host, the port and the host in different resources that a "
+    "container reads together (env and envFrom)",
+    "seed rule: submission on 587 or 465", frozenset({Face.PACK}),
+    omitted=_SETTINGS_OMITTED, policy="smtp-port-not-25-env-from"))
 
 # -- the config --------------------------------------------------------------------------
 
@@ -569,7 +658,7 @@ CONFIG_INCLUDE_COST_UNKNOWN = _rule(Rule(
              Face.SPF: ONE_RECORD}))
 CONFIG_NO_DMARC = _rule(Rule(
     "config-no-dmarc", W, "a domain configured without dmarc",
-    "RFC 7489 6.6.3", frozenset({Face.COMPONENTS}),
+    "RFC 9989, DNS Tree Walk", frozenset({Face.COMPONENTS}),
     omitted={Face.PACK: "dmarc-missing says it of the stack",
              Face.PLAN: "dmarc-missing says it, with what is published",
              Face.CHECK: "dmarc-missing says it of what is published",
@@ -618,7 +707,7 @@ _CHECK_OMITTED = {Face.COMPONENTS: AUDIT_ONLY, Face.PACK: AUDIT_ONLY, Face.PLAN:
                   Face.SPF: "`mailzone spf` reports a failed lookup as spf-dns-error"}
 CHECK_DNS_ERROR = _rule(Rule(
     "check-dns-error", E, "a DNS lookup failed (timeout, SERVFAIL, REFUSED, ...)",
-    "RFC 7208 2.6.6, RFC 7489 6.6.3", frozenset({Face.CHECK}), omitted=_CHECK_OMITTED))
+    "RFC 7208 2.6.6, RFC 9989 DNS Tree Walk", frozenset({Face.CHECK}), omitted=_CHECK_OMITTED))
 CHECK_TIMEOUT = _rule(Rule(
     "check-timeout", E, "the domain's checks did not finish within the time bound",
     "design: check", frozenset({Face.CHECK}), omitted=_CHECK_OMITTED))

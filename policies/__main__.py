@@ -27,6 +27,7 @@ if str(_ROOT) not in sys.path:
 from pulumi_policy import EnforcementLevel, Policy, PolicyPack  # noqa: E402
 
 from policies import mail, spf, stack  # noqa: E402
+from policies.secrets import keep_secret_marks  # noqa: E402
 
 PACK_NAME = "mailzone"
 
@@ -35,6 +36,7 @@ POLICIES: list[Policy] = [*spf.POLICIES, *mail.POLICIES, *stack.POLICIES]
 
 
 if __name__ == "__main__":
+    keep_secret_marks()  # secrets reach the rules marked, so they are judged and never printed
     PolicyPack(
         name=PACK_NAME,
         policies=POLICIES,

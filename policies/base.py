@@ -19,7 +19,9 @@ from mailzone.findings import Finding
 from mailzone.registry import REGISTRY, Enforcement
 from mailzone.rules.mailhost import IPNetwork, parse_networks
 from mailzone.rules.records import DnsRecord, spf_values
+from mailzone.rules.settings import DEFAULT_NAMES, SettingKind, SettingNames
 from policies import resources as rs
+from policies.runtimes import SETTINGS_TYPES, SettingsGroup, settings_groups
 
 
 class PolicyConfigError(ValueError):
@@ -73,6 +75,33 @@ def config_costs(config: Mapping[str, Any], policy: str) -> dict[str, int]:
 
 STRINGS = {"type": "array", "items": {"type": "string"}}
 
+#: The ``settingNames`` config of every policy that reads application settings:
+#: more exact names for the core's table, by kind.
+SETTING_NAMES_SCHEMA: dict[str, Any] = {
+    "type": "object", "default": {},
+    "properties": {kind.value: STRINGS for kind in SettingKind},
+    "additionalProperties": False,
+    "description": "setting names to recognise beside the built-in table, by kind "
+                   "(host, port, url, sender, password)",
+}
+
+
+def config_names(config: Mapping[str, Any], policy: str) -> SettingNames:
+    """The name table, extended with the policy's ``settingNames``."""
+    value = config.get("settingNames") or {}
+    if not isinstance(value, dict):
+        raise PolicyConfigError(f"{policy}: config 'settingNames' must map kinds "
+                                "(host, port, url, sender, password) to lists of names")
+    extra: dict[SettingKind, list[str]] = {}
+    kinds = {k.value: k for k in SettingKind}
+    for key in value:
+        if key not in kinds:
+            raise PolicyConfigError(
+                f"{policy}: config 'settingNames.{key}': not a kind; use host, port, url, "
+                "sender or password")
+        extra[kinds[key]] = config_strings(value, policy, key)
+    return DEFAULT_NAMES.extended(extra)
+
 
 def resource_of(args: ResourceValidationArgs) -> rs.Resource:
     return rs.Resource(args.resource_type, args.urn, args.name, rs.plain(args.props))
@@ -89,10 +118,12 @@ def violation(finding: Finding, message: str | None = None) -> str:
 
 
 def report_findings(findings: Iterable[Finding], report: ReportViolation, *,
-                    stack: bool = False) -> None:
+                    stack: bool = False, urn: str | None = None) -> None:
+    """Report each finding; ``urn``: the resource every finding is about (a resource
+    policy), else, for a stack policy, each finding's own."""
     for finding in findings:
-        urn = finding.where if stack and finding.where.startswith("urn:") else None
-        report(violation(finding), urn)
+        where = finding.where if stack and finding.where.startswith("urn:") else urn
+        report(violation(finding), where)
 
 
 def dns_policy(
@@ -106,33 +137,37 @@ def dns_policy(
         resource = resource_of(args)
         record = rs.dns_record(resource)
         if record is not None:
-            report_findings(check(resource, record, args.get_config()), report)
+            report_findings(check(resource, record, args.get_config()), report,
+                            urn=resource.urn)
 
     return validate
 
 
 def settings_policy(
-    check: Callable[[rs.SettingsGroup, str, Mapping[str, Any]], list[Finding]],
+    check: Callable[[SettingsGroup, str, Mapping[str, Any]], list[Finding]],
+    policy: str,
 ) -> Callable[[ResourceValidationArgs, ReportViolation], None]:
-    """A resource validation over the SMTP settings a resource sets."""
+    """A resource validation over the mail settings a resource sets (``runtimes``),
+    recognised by the core's name table and the policy's ``settingNames``."""
 
     def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
-        if args.resource_type not in rs.SETTINGS_TYPES:
+        if args.resource_type not in SETTINGS_TYPES:
             return
         resource = resource_of(args)
-        for group in rs.settings_groups(resource):
-            findings = check(group, resource.urn, args.get_config())
-            if group.secret:
-                findings = [redact(f, group) for f in findings]
-            report_findings(findings, report)
+        config = args.get_config()
+        for group in settings_groups(resource, config_names(config, policy)):
+            findings = [redact(f, group) for f in check(group, resource.urn, config)]
+            report_findings(findings, report, urn=resource.urn)
 
     return validate
 
 
-def redact(finding: Finding, group: rs.SettingsGroup) -> Finding:
+def redact(finding: Finding, group: SettingsGroup) -> Finding:
+    """The finding with every secret value of the group masked: values the engine sent
+    as secrets, and all values of a secret store's group."""
     message = finding.message
     for setting in group.settings:
-        if setting.value:
+        if setting.value and (group.secret or setting.secret):
             message = message.replace(setting.value, "<secret>")
     return Finding(finding.code, finding.severity, message, finding.where)
 

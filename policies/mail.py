@@ -1,4 +1,5 @@
-"""The pack's mail-host and SMTP-settings policies: hosts are names, no port 25."""
+"""The pack's mail-host and SMTP-settings policies: hosts are names, no port 25, no
+plain-text SMTP passwords."""
 
 from __future__ import annotations
 
@@ -11,24 +12,34 @@ from pulumi_policy import (
     ReportViolation,
     ResourceValidationArgs,
     ResourceValidationPolicy,
+    StackValidationArgs,
+    StackValidationPolicy,
 )
 
 from mailzone.findings import Finding
 from mailzone.registry import REGISTRY
+from mailzone.rules.credentials import check_password_plaintext
 from mailzone.rules.mailhost import check_mx_exchange, check_smtp_host
 from mailzone.rules.records import DnsRecord
-from mailzone.rules.smtp import check_port_25, hosts
+from mailzone.rules.smtp import check_port_25, check_port_25_joined, hosts
 from policies import resources as rs
 from policies.base import (
+    SETTING_NAMES_SCHEMA,
     STRINGS,
     config_bool,
     config_int,
+    config_names,
     config_networks,
     config_strings,
     declared,
     dns_policy,
+    redact,
+    report_findings,
     settings_policy,
+    stack_of,
 )
+from policies.runtimes import SettingsGroup
+from policies.runtimes.kubernetes import env_from_joins
 
 
 def _mail_host_not_ip_dns(resource: rs.Resource, record: DnsRecord,
@@ -43,7 +54,7 @@ def _mail_host_not_ip_dns(resource: rs.Resource, record: DnsRecord,
     return findings
 
 
-def _mail_host_not_ip_settings(group: rs.SettingsGroup, where: str,
+def _mail_host_not_ip_settings(group: SettingsGroup, where: str,
                                config: Mapping[str, Any]) -> list[Finding]:
     allowed = config_networks(config, "mail-host-not-ip", "allowedNetworks")
     loopback = config_bool(config, "mail-host-not-ip", "allowLoopback", True)
@@ -52,22 +63,50 @@ def _mail_host_not_ip_settings(group: rs.SettingsGroup, where: str,
         if endpoint is None or endpoint.host is None:
             continue
         findings += check_smtp_host(endpoint.host, key=setting.key, label=group.label,
-                                    allowed_networks=allowed, allow_loopback=loopback)
+                                    allowed_networks=allowed, allow_loopback=loopback,
+                                    path=setting.path, where=where)
     return findings
 
 
 def _mail_host_not_ip(args: ResourceValidationArgs, report: ReportViolation) -> None:
     dns_policy(_mail_host_not_ip_dns)(args, report)
-    settings_policy(_mail_host_not_ip_settings)(args, report)
+    settings_policy(_mail_host_not_ip_settings, "mail-host-not-ip")(args, report)
 
 
-def _port_25(group: rs.SettingsGroup, where: str, config: Mapping[str, Any], *,
+def _port_25(group: SettingsGroup, where: str, config: Mapping[str, Any], *,
              policy: str) -> list[Finding]:
     local = config_strings(config, policy, "localHosts")
     limit = config_int(config, policy, "messagesPerDay", 1000)
-    found = check_port_25(group.settings, label=group.label, local_hosts=local, daily_limit=limit)
+    found = check_port_25(group.settings, label=group.label, local_hosts=local, daily_limit=limit,
+                          host_elsewhere=group.host_elsewhere, where=where)
     return REGISTRY.select(found, policy=policy)
 
+
+def _password_plaintext(group: SettingsGroup, where: str,
+                        config: Mapping[str, Any]) -> list[Finding]:
+    ignore = config_strings(config, "smtp-password-plaintext", "ignoreKeys")
+    return check_password_plaintext(group.settings, label=group.label, where=where,
+                                    stored_secret=group.secret, fix=group.fix,
+                                    ignore_keys=ignore)
+
+
+def _port_25_env_from(args: StackValidationArgs, report: ReportViolation) -> None:
+    policy = "smtp-port-not-25-env-from"
+    config = args.get_config()
+    local = config_strings(config, policy, "localHosts")
+    for parts, unresolved in env_from_joins(stack_of(args), config_names(config, policy)):
+        judged = [(p.group.settings, p.group.label, p.resource.urn) for p in parts]
+        findings = check_port_25_joined(judged, more_elsewhere=unresolved, local_hosts=local)
+        for finding in findings:
+            masked = finding
+            for part in parts:  # a secret of any part stays masked
+                masked = redact(masked, part.group)
+            report_findings([masked], report, stack=True)
+
+
+LOCAL_HOSTS_SCHEMA = {**STRINGS, "default": [],
+                      "description": "host names that count as a local relay, beside "
+                                     "localhost, 127.0.0.0/8 and ::1"}
 
 POLICIES: list[Policy] = [
     ResourceValidationPolicy(
@@ -79,24 +118,45 @@ POLICIES: list[Policy] = [
                                                "run yourself)"},
             "allowLoopback": {"type": "boolean", "default": True,
                               "description": "accept 127.0.0.0/8 and ::1 as SMTP hosts"},
+            "settingNames": SETTING_NAMES_SCHEMA,
         }),
     ),
     ResourceValidationPolicy(
         **declared("smtp-port-not-25"),
-        validate=settings_policy(lambda g, w, c: _port_25(g, w, c, policy="smtp-port-not-25")),
+        validate=settings_policy(lambda g, w, c: _port_25(g, w, c, policy="smtp-port-not-25"),
+                                 "smtp-port-not-25"),
         config_schema=PolicyConfigSchema(properties={
-            "localHosts": {**STRINGS, "default": [],
-                           "description": "host names that count as a local relay, beside "
-                                          "localhost, 127.0.0.0/8 and ::1"},
+            "localHosts": LOCAL_HOSTS_SCHEMA,
+            "settingNames": SETTING_NAMES_SCHEMA,
         }),
     ),
     ResourceValidationPolicy(
         **declared("smtp-port-local-relay"),
         validate=settings_policy(lambda g, w, c: _port_25(g, w, c,
-                                                           policy="smtp-port-local-relay")),
+                                                           policy="smtp-port-local-relay"),
+                                 "smtp-port-local-relay"),
         config_schema=PolicyConfigSchema(properties={
             "messagesPerDay": {"type": "integer", "minimum": 1, "default": 1000},
             "localHosts": {**STRINGS, "default": []},
+            "settingNames": SETTING_NAMES_SCHEMA,
+        }),
+    ),
+    ResourceValidationPolicy(
+        **declared("smtp-password-plaintext"),
+        validate=settings_policy(_password_plaintext, "smtp-password-plaintext"),
+        config_schema=PolicyConfigSchema(properties={
+            "ignoreKeys": {**STRINGS, "default": [],
+                           "description": "setting keys not judged (a password that is "
+                                          "meant to be public, such as a local test relay's)"},
+            "settingNames": SETTING_NAMES_SCHEMA,
+        }),
+    ),
+    StackValidationPolicy(
+        **declared("smtp-port-not-25-env-from"),
+        validate=_port_25_env_from,
+        config_schema=PolicyConfigSchema(properties={
+            "localHosts": LOCAL_HOSTS_SCHEMA,
+            "settingNames": SETTING_NAMES_SCHEMA,
         }),
     ),
 ]

@@ -4,8 +4,8 @@ The pack inspects resources by type token and by the property names the engine
 sends (camelCase, as in the providers' schemas), so it never imports
 ``pulumi_aws`` or ``pulumi_cloudflare``. DNS record and zone resources are read
 by their provider's module in the core (``mailzone.providers``); this module
-knows the other shapes (SES identities, application settings). Everything it
-returns is plain data for ``mailzone.rules``.
+knows the SES identities; application settings are ``policies.runtimes``'.
+Everything it returns is plain data for ``mailzone.rules``.
 
 Unknown values: during a preview, a property computed from another resource
 (a DKIM token, a zone id) reaches the pack as one of the engine's unknown
@@ -17,27 +17,17 @@ reports.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from pulumi_policy.proxy import (
-    UNKNOWN_ARCHIVE_VALUE,
-    UNKNOWN_ARRAY_VALUE,
-    UNKNOWN_ASSET_VALUE,
-    UNKNOWN_BOOLEAN_VALUE,
-    UNKNOWN_NUMBER_VALUE,
-    UNKNOWN_OBJECT_VALUE,
-    UNKNOWN_STRING_VALUE,
-    UnknownValueError,
-)
+from pulumi_policy.proxy import UnknownValueError
 
-from mailzone.providers import PROVIDERS, RECORD_TYPES, for_record_type
+from mailzone.providers import READERS, RECORD_TYPES, for_record_type
 from mailzone.providers.base import UNKNOWN, prop_text
 from mailzone.rules.records import DnsRecord
 from mailzone.rules.ses import MailFromDomain, SesIdentity
-from mailzone.rules.smtp import Setting, settings_from
+from policies.secrets import SENTINELS
 
 # Type tokens.
 SESV2_IDENTITY: Final = "aws:sesv2/emailIdentity:EmailIdentity"
@@ -46,22 +36,9 @@ SES_DOMAIN_IDENTITY: Final = "aws:ses/domainIdentity:DomainIdentity"
 SES_DOMAIN_DKIM: Final = "aws:ses/domainDkim:DomainDkim"
 SES_MAIL_FROM: Final = "aws:ses/mailFrom:MailFrom"
 SES_EMAIL_IDENTITY: Final = "aws:ses/emailIdentity:EmailIdentity"
-LAMBDA_FUNCTION: Final = "aws:lambda/function:Function"
-ECS_TASK_DEFINITION: Final = "aws:ecs/taskDefinition:TaskDefinition"
-SSM_PARAMETER: Final = "aws:ssm/parameter:Parameter"
 
 DNS_TYPES: Final = RECORD_TYPES  # every provider's record resources (mailzone.providers)
-SETTINGS_TYPES: Final = frozenset({LAMBDA_FUNCTION, ECS_TASK_DEFINITION, SSM_PARAMETER})
 
-_SENTINELS: Final = frozenset({
-    UNKNOWN_BOOLEAN_VALUE,
-    UNKNOWN_NUMBER_VALUE,
-    UNKNOWN_STRING_VALUE,
-    UNKNOWN_ARRAY_VALUE,
-    UNKNOWN_ASSET_VALUE,
-    UNKNOWN_ARCHIVE_VALUE,
-    UNKNOWN_OBJECT_VALUE,
-})
 
 
 def plain(value: Any) -> Any:
@@ -71,7 +48,7 @@ def plain(value: Any) -> Any:
     reads every value once and records the unknowns instead.
     """
     if isinstance(value, str):
-        return UNKNOWN if value in _SENTINELS else value
+        return UNKNOWN if value in SENTINELS else value
     if isinstance(value, Mapping):
         out: dict[str, Any] = {}
         for key in value:
@@ -143,7 +120,7 @@ def zone_names(resources: Iterable[Resource]) -> dict[str, str]:
     """Zone id -> zone name for the zones declared in the stack (known values only)."""
     zones: dict[str, str] = {}
     for resource in resources:
-        for provider in PROVIDERS.values():
+        for provider in READERS:
             if resource.type in provider.zone_types:
                 found = provider.zone(resource.type, resource.props)
                 if found is not None:
@@ -176,11 +153,13 @@ def ses_identity(resource: Resource, dkim: Mapping[str, tuple[str | None, ...]] 
             tokens = _tokens(attributes.get("tokens"))
             if attributes.get("domainSigningSelector") not in (None, ""):
                 selector = text(attributes.get("domainSigningSelector"))
-        return SesIdentity(identity, tokens, selector, resource.urn, resource.name)
+        return SesIdentity(identity, tokens, selector, resource.urn, resource.name,
+                           region=_region(props))
     if resource.type == SES_DOMAIN_IDENTITY:
         domain = text(props.get("domain"))
         tokens = (dkim or {}).get(domain.rstrip(".").lower()) if domain else None
-        return SesIdentity(domain, tokens, None, resource.urn, resource.name)
+        return SesIdentity(domain, tokens, None, resource.urn, resource.name,
+                           region=_region(props))
     return None
 
 
@@ -203,7 +182,15 @@ def mail_from(resource: Resource) -> MailFromDomain | None:
         identity = text(props.get("domain"))
     else:
         return None
-    return MailFromDomain(identity, text(props.get("mailFromDomain")), resource.urn, resource.name)
+    return MailFromDomain(identity, text(props.get("mailFromDomain")), resource.urn, resource.name,
+                          region=_region(props))
+
+
+def _region(props: Mapping[str, Any]) -> str | None:
+    """The resource's own ``region`` (pulumi-aws 7's per-resource region), if it has one;
+    None means the provider's region, which an analyzer does not see."""
+    region = text(props.get("region"))
+    return region.strip().lower() if region else None
 
 
 def ses_address_identity(resource: Resource) -> str | None:
@@ -214,64 +201,3 @@ def ses_address_identity(resource: Resource) -> str | None:
     if resource.type == SES_EMAIL_IDENTITY:
         return text(resource.props.get("email"))
     return None
-
-
-# --- Application settings -----------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class SettingsGroup:
-    """Settings read together (one environment, one container, one parameter)."""
-
-    settings: tuple[Setting, ...]
-    label: str
-    secret: bool = False  # the values must not be printed
-
-
-def settings_groups(resource: Resource) -> list[SettingsGroup]:
-    """The SMTP settings a Lambda function, an ECS task or an SSM parameter sets."""
-    props = resource.props
-    if resource.type == LAMBDA_FUNCTION:
-        environment = props.get("environment")
-        variables = environment.get("variables") if isinstance(environment, dict) else None
-        if not isinstance(variables, dict):
-            return []
-        found = settings_from((k, text(v)) for k, v in variables.items())
-        return [SettingsGroup(tuple(found), f"{resource.name} (environment)")] if found else []
-    if resource.type == ECS_TASK_DEFINITION:
-        return _ecs_groups(resource)
-    if resource.type == SSM_PARAMETER:
-        key = text(props.get("name"))
-        if key is None:
-            return []
-        found = settings_from([(key, text(props.get("value")))])
-        secret = text(props.get("type")) == "SecureString"
-        return [SettingsGroup(tuple(found), f"{resource.name} ({key})", secret)] if found else []
-    return []
-
-
-def _ecs_groups(resource: Resource) -> list[SettingsGroup]:
-    raw = resource.props.get("containerDefinitions")
-    if not isinstance(raw, str):
-        return []  # unknown at preview (built from outputs) or absent
-    try:
-        containers = json.loads(raw)
-    except ValueError:
-        return []
-    if not isinstance(containers, list):
-        return []
-    groups: list[SettingsGroup] = []
-    for index, container in enumerate(containers):
-        if not isinstance(container, dict):
-            continue
-        environment = container.get("environment") or []
-        pairs: list[tuple[str, str | None]] = []
-        for entry in environment if isinstance(environment, list) else []:
-            if isinstance(entry, dict) and isinstance(entry.get("name"), str):
-                value = entry.get("value")
-                pairs.append((entry["name"], text(plain(value)) if value is not None else None))
-        found = settings_from(pairs)
-        if found:
-            cname = container.get("name") if isinstance(container.get("name"), str) else index
-            groups.append(SettingsGroup(tuple(found), f"{resource.name} (container {cname})"))
-    return groups

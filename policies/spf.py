@@ -16,9 +16,10 @@ from pulumi_policy import (
 )
 
 from mailzone.findings import Finding
+from mailzone.providers import for_record_type
 from mailzone.registry import REGISTRY
 from mailzone.rules.mailhost import parse_networks
-from mailzone.rules.records import DnsRecord, check_single_spf, spf_values
+from mailzone.rules.records import DnsRecord, check_single_spf, check_spf_lookalikes, spf_values
 from mailzone.rules.spfpolicy import (
     DEFAULT_ALLOWED_MECHANISMS,
     DEFAULT_HEADROOM,
@@ -80,7 +81,10 @@ def _spf_valid(resource: rs.Resource, record: DnsRecord,
                     f"{resource.name}: the SPF record{at} ({finding.code}): {finding.message}",
                     finding.where,
                 ))
-    return findings
+    reader = for_record_type(resource.type)
+    lookalikes = check_spf_lookalikes(record, label=resource.name,
+                                      hint=reader.txt_hint if reader else "")
+    return findings + [f for f in lookalikes if f.code not in ignore]
 
 
 def _budget(resource: rs.Resource, record: DnsRecord, config: Mapping[str, Any],

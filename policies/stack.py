@@ -16,20 +16,25 @@ from pulumi_policy import (
 
 from mailzone.findings import Finding
 from mailzone.mail.dmarc import is_dmarc_record
+from mailzone.rules.bulk import check_bulk_sender
 from mailzone.rules.coverage import check_dmarc_present, check_dmarc_value
+from mailzone.rules.parked import check_parked_records
 from mailzone.rules.records import DnsRecord
 from mailzone.rules.sender import (
     DEFAULT_PLACEHOLDER_DOMAINS,
     check_sender_address,
     check_sender_domain,
+    extract_address,
 )
 from mailzone.rules.ses import check_ses_identities
-from mailzone.rules.smtp import SettingKind
+from mailzone.rules.settings import SettingKind
 from policies import resources as rs
 from policies.base import (
+    SETTING_NAMES_SCHEMA,
     STRINGS,
     PolicyConfigError,
     config_bool,
+    config_names,
     config_strings,
     declared,
     dns_policy,
@@ -39,6 +44,7 @@ from policies.base import (
     stack_of,
     violation,
 )
+from policies.runtimes import settings_groups
 
 
 def _sender_address(args: StackValidationArgs, report: ReportViolation) -> None:
@@ -48,26 +54,40 @@ def _sender_address(args: StackValidationArgs, report: ReportViolation) -> None:
     placeholders = config_strings(config, policy, "placeholderDomains", DEFAULT_PLACEHOLDER_DOMAINS)
     require = config_bool(config, policy, "requireSendingDomain", True)
     extra_domains = config_strings(config, policy, "sendingDomains")
+    names = config_names(config, policy)
     resources = stack_of(args)
-    addresses: list[tuple[str, rs.Resource, str]] = []  # (address, resource, label)
+    # (address, resource, label, secret: the address must not be printed)
+    addresses: list[tuple[str, rs.Resource, str, bool]] = []
     for resource in resources:
         address = rs.ses_address_identity(resource)
         if address is not None:
-            addresses.append((address, resource, f"{resource.name} (SES identity)"))
-        for group in rs.settings_groups(resource):
+            addresses.append((address, resource, f"{resource.name} (SES identity)", False))
+        for group in settings_groups(resource, names):
             for setting in group.settings:
                 if setting.kind is SettingKind.SENDER and setting.value is not None:
-                    addresses.append((setting.value, resource, f"{group.label} {setting.key}"))
+                    addresses.append((setting.value, resource,
+                                      f"{group.label} {setting.key}{setting.at}",
+                                      group.secret or setting.secret))
     records = records_of(resources)
     domains, unknown = sending_domains(resources, records)
-    for address, resource, label in addresses:
+    for address, resource, label, secret in addresses:
         findings = check_sender_address(address, allowed_mailboxes=allowed,
                                         placeholder_domains=placeholders, where=resource.urn)
         if not findings and require and not unknown:
             findings = check_sender_domain(address, [*domains, *extra_domains],
                                            where=resource.urn)
         for finding in findings:
-            report(violation(finding, f"{label}: {finding.message}"), resource.urn)
+            message = _masked(finding.message, address) if secret else finding.message
+            report(violation(finding, f"{label}: {message}"), resource.urn)
+
+
+def _masked(message: str, address: str) -> str:
+    """``message`` with a secret address and its mailbox and domain masked."""
+    value = extract_address(address)
+    local, _, domain = value.partition("@")
+    for part in sorted({address, value, local, domain} - {""}, key=len, reverse=True):
+        message = message.replace(part, "<secret>")
+    return message
 
 
 def _ses_identity_complete(args: StackValidationArgs, report: ReportViolation) -> None:
@@ -103,7 +123,7 @@ def _dmarc_missing(args: StackValidationArgs, report: ReportViolation) -> None:
     records = records_of(resources)
     domains, _unknown = sending_domains(resources, records)
     # A name covers its domain only with a value receivers take as a record (or one
-    # not known yet): anything else there is discarded (RFC 7489 6.6.3).
+    # not known yet): anything else there is discarded (RFC 9989, DNS Tree Walk).
     dmarc_names = [r.fqdn for r in records
                    if r.fqdn is not None and r.fqdn.startswith("_dmarc.")
                    and r.type_upper in ("TXT", None)
@@ -116,6 +136,23 @@ def _dmarc_missing(args: StackValidationArgs, report: ReportViolation) -> None:
     findings = check_dmarc_present(domains, dmarc_names, names_unknown=names_unknown,
                                    external_domains=external)
     report_findings(findings, report, stack=True)
+
+
+def _bulk_sender(args: StackValidationArgs, report: ReportViolation) -> None:
+    external = config_strings(args.get_config(), "bulk-sender", "externalDomains")
+    resources = stack_of(args)
+    dkim = dict(filter(None, (rs.ses_domain_dkim(r) for r in resources)))
+    identities = [i for i in (rs.ses_identity(r, dkim) for r in resources) if i is not None]
+    mail_froms = [m for m in (rs.mail_from(r) for r in resources) if m is not None]
+    findings = check_bulk_sender(records_of(resources), identities, mail_froms,
+                                 external_domains=external)
+    report_findings(findings, report, stack=True)
+
+
+def _parked_domain(args: StackValidationArgs, report: ReportViolation) -> None:
+    external = config_strings(args.get_config(), "parked-domain", "externalDomains")
+    report_findings(check_parked_records(records_of(stack_of(args)), external_domains=external),
+                    report, stack=True)
 
 
 POLICIES: list[Policy] = [
@@ -132,6 +169,7 @@ POLICIES: list[Policy] = [
                                                     "identity or an SPF record in the stack"},
             "sendingDomains": {**STRINGS, "default": [],
                                "description": "domains managed outside this stack"},
+            "settingNames": SETTING_NAMES_SCHEMA,
         }),
     ),
     StackValidationPolicy(
@@ -148,6 +186,22 @@ POLICIES: list[Policy] = [
         config_schema=PolicyConfigSchema(properties={
             "minimumPolicy": {"type": "string", "enum": ["none", "quarantine", "reject"],
                               "default": "none"},
+        }),
+    ),
+    StackValidationPolicy(
+        **declared("bulk-sender"),
+        validate=_bulk_sender,
+        config_schema=PolicyConfigSchema(properties={
+            "externalDomains": {**STRINGS, "default": [],
+                                "description": "domains whose DNS is managed elsewhere"},
+        }),
+    ),
+    StackValidationPolicy(
+        **declared("parked-domain"),
+        validate=_parked_domain,
+        config_schema=PolicyConfigSchema(properties={
+            "externalDomains": {**STRINGS, "default": [],
+                                "description": "domains whose DMARC is published elsewhere"},
         }),
     ),
     StackValidationPolicy(

@@ -2,27 +2,17 @@
 
 from __future__ import annotations
 
-from mailzone.audit.model import DomainReport, MxStatus
-from mailzone.errors import SpfSyntaxError
+from mailzone.audit.model import DmarcStatus, DomainReport, MxStatus
 from mailzone.findings import Finding
-from mailzone.registry import MX_MISSING, MX_NULL_SPF
-from mailzone.spf.parser import parse
-from mailzone.spf.terms import Kind, Qualifier
+from mailzone.mail.dmarc import DmarcRecord, parse_dmarc, record_name
+from mailzone.registry import MX_MISSING
+from mailzone.rules.parked import NULL_MX, check_null_mx, check_parked, spf_sends
 
 
-def _spf_sends(record: str | None) -> bool | None:
-    """Whether a record authorises any sender (None: the record does not parse)."""
-    if record is None:
-        return None
-    try:
-        parsed = parse(record)
-    except SpfSyntaxError:
-        return None
-    if parsed.redirect is not None and parsed.all is None:
-        return True
-    return any(
-        m.kind is not Kind.ALL or m.qualifier is Qualifier.PASS for m in parsed.mechanisms
-    )
+def _applied_record(report: DomainReport) -> DmarcRecord | None:
+    # The record was found as one, so it parses (only values that are no record raise).
+    text = report.dmarc.record
+    return None if text is None else parse_dmarc(text)
 
 
 def judge_domain(report: DomainReport) -> list[Finding]:
@@ -30,14 +20,15 @@ def judge_domain(report: DomainReport) -> list[Finding]:
     findings: list[Finding] = []
     spf = report.spf
     mx = report.mx
-    sends = _spf_sends(spf.record)
-    if mx.status is MxStatus.NULL and sends:
-        findings.append(MX_NULL_SPF.error(
-            f"{report.domain} has a null MX (it takes no mail, so bounces and replies "
-            f"cannot come back) but its SPF record authorises senders: '{spf.record}'. "
-            "Publish 'v=spf1 -all' if it sends no mail, or real MX hosts if it does",
-            report.domain,
-        ))
+    sends = spf_sends(spf.record)
+    report.parked = mx.status is MxStatus.NULL and sends is False
+    if report.parked and report.dmarc.status not in (DmarcStatus.DNS_ERROR,
+                                                     DmarcStatus.TIMEOUT):
+        findings += check_parked(
+            report.domain, _applied_record(report),
+            inherited=report.dmarc.source not in (None, record_name(report.domain)))
+    if mx.status is MxStatus.NULL and spf.record is not None:
+        findings += check_null_mx(report.domain, [NULL_MX], [spf.record])
     if mx.status is MxStatus.MISSING:
         if sends:
             findings.append(MX_MISSING.error(

@@ -1,10 +1,11 @@
-"""The DMARC area of a check: fetch the policy record and the report authorisations, judge.
+"""The DMARC area of a check: walk the tree for the policy, ask the report authorisations, judge.
 
-``dmarc_area`` is the engine: it asks ``_dmarc.<domain>`` (then the
-organisational domain's record when the domain has none), then, in one batch,
+``dmarc_area`` is the engine: it walks the DNS tree from the domain (and, in the same
+batch, from its MAIL FROM domain, for alignment) as receivers do
+(``mailzone.mail.discovery``, RFC 9989), then, in one batch,
 ``<domain>._report._dmarc.<dest>`` for every report destination outside the
-domain. The judges are functions of those answers alone (no I/O): they fill the
-area's facts and return the findings.
+organisational domain. The judges are functions of those answers alone (no I/O):
+they fill the area's facts and return the findings.
 """
 
 from __future__ import annotations
@@ -13,20 +14,17 @@ from collections.abc import Sequence
 
 from mailzone.audit.faults import dns_finding
 from mailzone.audit.model import DmarcFacts, DmarcStatus
-from mailzone.dns.exchange import Exchange, Outcome, ask, ask_all
+from mailzone.dns.exchange import Exchange, Outcome, ask_all
 from mailzone.dns.resolver import RdType, normalize_name
-from mailzone.errors import DmarcSyntaxError, DnsError
+from mailzone.errors import DnsError
 from mailzone.findings import Finding
+from mailzone.mail.discovery import Discovery, discover_all
 from mailzone.mail.dmarc import (
     Alignment,
     DmarcRecord,
     authorisation_name,
     external_destinations,
     is_dmarc_record,
-    multiple_records,
-    organisational_domain,
-    parse_dmarc,
-    published_records,
     record_name,
     validate_dmarc,
 )
@@ -40,46 +38,53 @@ from mailzone.registry import (
 )
 
 
-def _records(domain: str) -> Exchange[tuple[list[str], list[Finding]]]:
-    answer = yield from ask(record_name(domain), RdType.TXT)
-    return published_records(answer.records, domain)
+def judge_discovery(facts: DmarcFacts, walk: Discovery) -> tuple[DmarcRecord | None, list[Finding]]:
+    """The record that applies to the walk's domain, and what is wrong with it.
 
-
-def judge_records(
-    facts: DmarcFacts, domain: str, source: str, records: Sequence[str]
-) -> tuple[DmarcRecord | None, list[Finding]]:
-    """The record that applies to ``domain`` (found at ``source``), and what is wrong.
-
-    Sets ``facts``; returns the parsed record when there is exactly one valid record.
+    Sets ``facts``; returns the parsed record when the walk found one.
     """
-    if not records:
-        facts.status = DmarcStatus.MISSING
-        return None, [DMARC_MISSING.error(
-            f"no DMARC record at {facts.name}"
-            + (f" nor at {record_name(source)}" if source != domain else "")
-            + ": receivers apply no policy to mail that fails SPF and DKIM, and you get no "
+    facts.walk = [level.domain for level in walk.levels]
+    facts.organisational_domain = walk.organisation
+    findings = walk.findings()
+    unknown = walk.unknown
+    if unknown is not None:
+        facts.status = DmarcStatus.DNS_ERROR
+        return None, [*findings, dns_finding(CHECK_DNS_ERROR, unknown, facts.name,
+                                             "the DMARC policy is unknown")]
+    level = walk.policy_level
+    if level is None:
+        facts.status = DmarcStatus.MULTIPLE if walk.multiple else DmarcStatus.MISSING
+        if walk.multiple:
+            return None, findings
+        stopped = walk.stopped_at
+        asked = ", ".join(record_name(d) for d in facts.walk)
+        return None, [*findings, DMARC_MISSING.error(
+            f"no DMARC record at {facts.name} nor up the tree ({asked}"
+            + (f"; {stopped.name} could not be asked: {stopped.error.reason}"
+               if stopped is not None and stopped.error is not None else "")
+            + "): receivers apply no policy to mail that fails SPF and DKIM, and you get no "
             "reports. Publish 'v=DMARC1; p=none; rua=mailto:<a mailbox you read>' to start",
             facts.name,
         )]
-    if len(records) > 1:
-        facts.status = DmarcStatus.MULTIPLE
-        return None, [multiple_records(source, len(records))]
-    text = records[0]
-    facts.record, facts.source = text, record_name(source)
-    # A subdomain without a record of its own gets the organisational domain's sp=.
-    judged = validate_dmarc(text, source, inherited=source != domain)
-    try:
-        parsed = parse_dmarc(text)
-    except DmarcSyntaxError:
-        facts.status = DmarcStatus.SYNTAX
-        return None, judged
-    facts.status = DmarcStatus.OK
-    facts.policy = parsed.policy.value if parsed.policy else None
-    facts.subdomain_policy = parsed.subdomain_policy.value if parsed.subdomain_policy else None
-    facts.pct = parsed.pct
-    # Whether outside destinations authorise reports is known live (judge_authorisations),
-    # so check runs its own set of the record's rules.
-    return parsed, REGISTRY.select(judged, face=Face.CHECK)
+    (text,) = level.records()[0]
+    record = level.record
+    assert record is not None  # policy_level has exactly one record
+    facts.record, facts.source = text, level.name
+    facts.status = DmarcStatus.SYNTAX if record.problems else DmarcStatus.OK
+    facts.policy = record.effective_policy.value
+    facts.subdomain_policy = (record.subdomain_policy.value if record.subdomain_policy
+                              else None)
+    facts.nonexistent_policy = (record.nonexistent_policy.value
+                                if record.nonexistent_policy else None)
+    facts.testing = record.in_testing
+    applied = walk.policy()
+    facts.applied_policy = applied.value if applied is not None else None
+    # A subdomain without a record of its own gets its ancestor's sp=. Whether outside
+    # destinations authorise reports is known live (judge_authorisations), so check
+    # runs its own set of the record's rules.
+    judged = validate_dmarc(text, level.domain, inherited=walk.inherited,
+                            organisation=walk.organisation)
+    return record, [*findings, *REGISTRY.select(judged, face=Face.CHECK)]
 
 
 def judge_authorisations(
@@ -99,7 +104,7 @@ def judge_authorisations(
         if not authorised:
             findings.append(DMARC_RUA_UNAUTHORISED.error(
                 f"reports go to {dest}, outside {source}, but {name} publishes no "
-                "'v=DMARC1' record: receivers send that destination nothing (RFC 7489 7.1). "
+                "'v=DMARC1' record: receivers send that destination nothing (RFC 9989). "
                 f"Ask {dest} to publish it, or send reports to a mailbox in {source}",
                 facts.name,
             ))
@@ -107,17 +112,19 @@ def judge_authorisations(
 
 
 def judge_alignment(
-    facts: DmarcFacts, record: DmarcRecord, domain: str, mail_from: str
+    facts: DmarcFacts, record: DmarcRecord, walk: Discovery, mail_from: Discovery
 ) -> list[Finding]:
-    """Whether mail with this MAIL FROM domain can ever align with ``domain`` for SPF."""
+    """Whether mail with this MAIL FROM domain can ever align with the domain for SPF:
+    the same organisational domain (relaxed), or the same name (``aspf=s``)."""
+    domain = walk.domain
     strict = record.aspf is Alignment.STRICT
-    same_org = organisational_domain(mail_from) == organisational_domain(domain)
-    if same_org and not (strict and normalize_name(mail_from) != domain):
+    same_org = mail_from.organisation == walk.organisation
+    if same_org and not (strict and normalize_name(mail_from.domain) != domain):
         return []
     why = ("aspf=s needs the MAIL FROM domain to equal the From domain"
            if same_org else "it is in another organisational domain")
     return [DMARC_SPF_UNALIGNED.warning(
-        f"mail with MAIL FROM {mail_from} never aligns with {domain} for SPF ({why}): "
+        f"mail with MAIL FROM {mail_from.domain} never aligns with {domain} for SPF ({why}): "
         "DMARC then rests on DKIM alone. Use a MAIL FROM subdomain of the domain "
         "and aspf=r",
         facts.name,
@@ -128,27 +135,18 @@ def dmarc_area(
     facts: DmarcFacts, findings: list[Finding], *, domain: str, mail_from: str | None
 ) -> Exchange[None]:
     """Fetch and judge the DMARC policy that applies to ``domain``."""
-    source = domain
-    try:
-        records, discarded = yield from _records(domain)
-        if not records and organisational_domain(domain) != domain:
-            source = organisational_domain(domain)
-            records, more = yield from _records(source)
-            discarded += more
-    except DnsError as exc:
-        facts.status = DmarcStatus.DNS_ERROR
-        findings.append(dns_finding(CHECK_DNS_ERROR, exc, facts.name,
-                                    "the DMARC policy is unknown"))
-        return
-    # Values meant as records that receivers discard say why there is no policy.
-    findings.extend(discarded)
-    record, judged = judge_records(facts, domain, source, records)
+    walks = yield from discover_all([domain] if mail_from is None else [domain, mail_from])
+    walk = walks[0]
+    if mail_from is not None:
+        facts.mail_from_organisational_domain = walks[1].organisation
+    record, judged = judge_discovery(facts, walk)
     findings.extend(judged)
     if record is None:
         return
-    destinations = external_destinations(record, source)
+    source = walk.source or domain
+    destinations = external_destinations(record, walk.organisation)
     outcomes = yield from ask_all([(authorisation_name(source, dest), RdType.TXT)
                                    for dest in destinations])
     findings.extend(judge_authorisations(facts, source, destinations, outcomes))
     if mail_from is not None:
-        findings.extend(judge_alignment(facts, record, domain, mail_from))
+        findings.extend(judge_alignment(facts, record, walk, walks[1]))

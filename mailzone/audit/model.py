@@ -89,11 +89,18 @@ class Target:
     origin: str = ""
 
 
+class Profile(StrEnum):
+    """A set of requirements a check holds domains to, beyond the audit's own."""
+
+    BULK_SENDER = "bulk-sender"  # mailzone.mail.bulk: the large mailbox providers' bar
+
+
 @dataclass(frozen=True, slots=True)
 class AuditOptions:
     ip: str | None = None
     domain_timeout: float = DEFAULT_DOMAIN_TIMEOUT
     query_cap: int = DEFAULT_QUERY_CAP
+    profile: Profile | None = None
 
 
 # -- what a run finds -----------------------------------------------------------------
@@ -152,9 +159,14 @@ class DmarcFacts:
     status: DmarcStatus = DmarcStatus.UNCHECKED
     record: str | None = None
     source: str | None = None  # the name the record was found at
-    policy: str | None = None
+    policy: str | None = None  # p as receivers read it (none when the record has no p=)
     subdomain_policy: str | None = None
-    pct: int | None = None
+    nonexistent_policy: str | None = None
+    testing: bool = False  # t=y
+    applied_policy: str | None = None  # what receivers apply to the domain's own mail
+    organisational_domain: str | None = None
+    mail_from_organisational_domain: str | None = None  # by the MAIL FROM domain's walk
+    walk: list[str] = field(default_factory=list)  # the names the tree walk asked
     destinations: dict[str, bool | None] = field(default_factory=dict)  # dest -> authorised
 
     def to_json(self) -> dict[str, Any]:
@@ -165,7 +177,12 @@ class DmarcFacts:
             "source": self.source,
             "policy": self.policy,
             "subdomain_policy": self.subdomain_policy,
-            "pct": self.pct,
+            "nonexistent_policy": self.nonexistent_policy,
+            "testing": self.testing,
+            "applied_policy": self.applied_policy,
+            "organisational_domain": self.organisational_domain,
+            "mail_from_organisational_domain": self.mail_from_organisational_domain,
+            "walk": [record_name(name) for name in self.walk],
             "external_destinations": [
                 {"domain": dest, "authorised": ok} for dest, ok in self.destinations.items()
             ],
@@ -232,6 +249,9 @@ class DomainReport:
     questions: int = 0  # distinct (name, type) questions this domain's checks asked
     elapsed: float = 0.0
     timed_out: bool = False
+    parked: bool = False  # a null MX and v=spf1 -all: it sends and takes no mail
+    # With --profile bulk-sender: each sender against the bar (audit.bulk.SenderBar).
+    bulk: list[Any] | None = None
 
     def __post_init__(self) -> None:
         self.spf = SpfFacts(self.domain)
@@ -264,6 +284,8 @@ class DomainReport:
             "elapsed_s": round(self.elapsed, 3),
             "timed_out": self.timed_out,
             "questions": self.questions,
+            "parked": self.parked,
+            **({} if self.bulk is None else {"bulk_sender": [b.to_json() for b in self.bulk]}),
             "spf": self.spf.to_json(),
             "dmarc": self.dmarc.to_json(),
             "mx": self.mx.to_json(),

@@ -23,16 +23,10 @@ from mailzone.registry import (
     MX_IP_LITERAL,
     MX_MAIL_FROM_MISSING,
     MX_MAIL_FROM_NULL,
-    MX_NULL_MIXED,
 )
+from mailzone.rules.parked import check_null_mx, is_null_mx
 
 MAX_MX_HOSTS = 10
-
-
-def is_null_mx(record: str) -> bool:
-    """``0 .`` (RFC 7505): the domain takes no mail."""
-    _, _, host = record.partition(" ")
-    return host.strip() in ("", ".")
 
 
 def is_address(host: str) -> bool:
@@ -59,13 +53,7 @@ def judge_mx(facts: MxFacts, answer: Answer, *, mail_from: bool) -> list[Finding
     findings: list[Finding] = []
     if any(is_null_mx(record) for record in answer.records):
         facts.status = MxStatus.NULL
-        if len(answer.records) > 1:
-            findings.append(MX_NULL_MIXED.error(
-                f"{name} has a null MX ('0 .') beside {len(answer.records) - 1} other MX "
-                "records: RFC 7505 says a null MX must be the only one. Remove one or the "
-                "other",
-                name,
-            ))
+        findings += check_null_mx(name, answer.records, [])
         if mail_from:
             findings.append(MX_MAIL_FROM_NULL.error(
                 f"the MAIL FROM domain {name} has a null MX: bounces sent to it are "

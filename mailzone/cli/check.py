@@ -53,7 +53,7 @@ def register(commands: Any) -> None:
         "--ip the SPF result for mail from that address. DNS faults become findings.",
         contract=contract.CHECK,
         examples=(
-            "mailzone check example.com --dkim-selector s1",
+            "mailzone check example.com --dkim-selector s1 --profile bulk-sender",
             "mailzone check --file domains.txt --format jsonl > audit.jsonl",
             "mailzone check example.net --zones examples/zones",
         ),
@@ -98,6 +98,11 @@ def register(commands: Any) -> None:
     check.add_argument("--format", choices=("text", "json", "jsonl"), default="text",
                        help="text for people (default), json for programs, jsonl to stream "
                        "one JSON object per domain as each finishes")
+    check.add_argument("--profile", choices=("bulk-sender",), default=None,
+                       help="also hold each sender to a profile: bulk-sender is the bar "
+                       "Google, Yahoo and Microsoft set for senders of 5,000+ messages a day "
+                       "(SPF and DKIM pass, DMARC at least p=none with rua, SPF or DKIM "
+                       "aligned); a sender short of it is an error")
     check.add_argument("--tree", action="store_true",
                        help="print each domain's SPF include tree (default: when checking "
                        "one domain)")
@@ -305,7 +310,7 @@ def _stack_targets(args: argparse.Namespace) -> list[Target]:
 def _options(args: argparse.Namespace) -> Any:
     import ipaddress
 
-    from mailzone.audit.model import DEFAULT_DOMAIN_TIMEOUT, AuditOptions
+    from mailzone.audit.model import DEFAULT_DOMAIN_TIMEOUT, AuditOptions, Profile
     from mailzone.dns.capped import DEFAULT_QUERY_CAP
     from mailzone.errors import UsageError
 
@@ -321,7 +326,9 @@ def _options(args: argparse.Namespace) -> Any:
             ipaddress.ip_address(args.ip)
         except ValueError:
             raise UsageError(f"--ip {args.ip!r} is not an IPv4 or IPv6 address") from None
-    return AuditOptions(ip=args.ip, domain_timeout=domain_timeout, query_cap=cap)
+    profile = None if args.profile is None else Profile(args.profile)
+    return AuditOptions(ip=args.ip, domain_timeout=domain_timeout, query_cap=cap,
+                        profile=profile)
 
 
 def _resolver(args: argparse.Namespace) -> Any:
@@ -506,7 +513,34 @@ def _render_text(reports: list[DomainReport], summary: dict[str, Any],
         for report in reports:
             if report.findings:
                 out.print(_findings_table(report))
+    if any(report.bulk is not None for report in reports):
+        out.print(_bulk_table(reports))
     out.print(_footer(summary))
+
+
+def _bulk_table(reports: list[DomainReport]) -> Any:
+    """Each sender of each domain against the bulk-sender bar, one column a requirement."""
+    from rich.table import Table
+
+    from mailzone.mail.bulk import BAR, BAR_AS_OF
+    from mailzone.names import display
+
+    mark = {True: "[green]met[/]", False: "[bold red]not met[/]", None: "[magenta]unknown[/]"}
+    table = Table(title="bulk-sender bar (Google and Yahoo 2024-02, Microsoft 2025-05; as of "
+                  f"{BAR_AS_OF.isoformat()})", title_justify="left")
+    table.add_column("domain")
+    table.add_column("sender")
+    for rule in BAR:
+        table.add_column(rule.requirement.value)
+    for report in reports:
+        for bar in report.bulk or ():
+            table.add_row(display(report.domain), bar.name,
+                          *(mark[v.met] for v in bar.verdicts))
+        if report.bulk == []:
+            who = "(parked: sends no mail)" if report.parked else "(no catalogue sender in SPF)"
+            table.add_row(display(report.domain), who, *(mark[None] for _ in BAR))
+    table.caption = "; ".join(f"{rule.requirement}: {rule.wording}" for rule in BAR)
+    return table
 
 
 def _render_domain(out: Console, report: DomainReport) -> None:

@@ -19,7 +19,9 @@ if TYPE_CHECKING:
     from rich.progress import Progress
     from rich.table import Table
 
-SCHEMA_VERSION = 1
+# 2: DMARC per RFC 9989 (check's dmarc facts lost pct, gained the tree walk, the
+# organisational domain, np, t and the policy applied).
+SCHEMA_VERSION = 2
 
 
 def print_json(data: dict[str, Any]) -> None:

@@ -111,6 +111,13 @@ class Sender:
     aliases: tuple[str, ...] = ()
     tree: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     default_region: str | None = None
+    # The DKIM selectors the service documents for every customer, as of AS_OF; () when
+    # they are per customer (SES's tokens, a selector chosen in a dashboard).
+    dkim_selectors: tuple[str, ...] = ()
+    # Whether mail goes out with the customer's own domain as MAIL FROM (so SPF is
+    # evaluated, and aligns, there); else with the service's unless a custom return
+    # path (SES: a custom MAIL FROM domain) is set up.
+    customer_mail_from: bool = False
 
     @property
     def spf_term(self) -> str:
@@ -180,6 +187,8 @@ _SENDERS: tuple[Sender, ...] = (
         smtp_host="smtp.gmail.com",
         ports=(STARTTLS_587, TLS_465),
         dkim=DkimStyle.TXT,
+        dkim_selectors=("google",),
+        customer_mail_from=True,
         note=(
             "Costs 4 lookups: the include and the three _netblocks includes inside it. "
             "DKIM: a TXT key at google._domainkey generated in the Admin console. "
@@ -245,6 +254,7 @@ _SENDERS: tuple[Sender, ...] = (
         smtp_host="smtp.sendgrid.net",
         ports=(STARTTLS_587, TLS_465),
         dkim=DkimStyle.CNAME,
+        dkim_selectors=("s1", "s2"),
         note=(
             "Costs 2 lookups: the include and include:ab.sendgrid.net inside it. The "
             "SMTP username is the literal 'apikey'. Domain authentication publishes "
@@ -272,6 +282,7 @@ _SENDERS: tuple[Sender, ...] = (
         smtp_host="smtp.mandrillapp.com",
         ports=(STARTTLS_587, TLS_465),
         dkim=DkimStyle.CNAME,
+        dkim_selectors=("mandrill",),
         note="DKIM: CNAMEs mte1/mte2._domainkey -> dkim1/dkim2.mandrillapp.com.",
         tree=_tree({
             "spf.mandrillapp.com": "v=spf1 ip4:198.2.128.0/18 ip4:148.105.8.0/21 ~all",
@@ -302,6 +313,8 @@ _SENDERS: tuple[Sender, ...] = (
         smtp_host="smtp.office365.com",
         ports=(STARTTLS_587,),
         dkim=DkimStyle.CNAME,
+        dkim_selectors=("selector1", "selector2"),
+        customer_mail_from=True,
         note=(
             "SMTP AUTH client submission: port 587 with STARTTLS only (no 465). DKIM: "
             "CNAMEs selector1/selector2._domainkey into the tenant's onmicrosoft.com."

@@ -1,41 +1,54 @@
-"""DMARC policy records (RFC 7489): parse, format, validate.
+"""DMARC policy records (RFC 9989): parse, format, validate.
 
 ``parse_dmarc`` turns the TXT value published at ``_dmarc.<domain>`` into a
-``DmarcRecord`` or raises ``DmarcSyntaxError`` (a ``MailzoneError``) with the
-0-based position of the problem. ``format_dmarc`` writes a record back in the
-conventional tag order (``v`` first, then ``p``). ``validate_dmarc`` judges a
-record text for a domain and returns findings; it never raises on bad input.
+``DmarcRecord``. Only a value that is not a DMARC record at all (it does not
+start with ``v=DMARC1``) raises ``DmarcSyntaxError`` (a ``MailzoneError``): as
+RFC 9989 has receivers do, a tag with a syntax error is discarded and the rest of
+the record kept, so the parsed record says which tags were dropped and why
+(``DmarcRecord.problems``) and its defaults apply in their place. ``format_dmarc``
+writes a record back in the conventional tag order (``v`` first, then ``p``).
+``validate_dmarc`` judges a record text for a domain and returns findings; it
+never raises on bad input.
 
-Tags (section 6.3): ``v`` (must be first, exactly ``DMARC1``), ``p``, ``sp``,
-``pct``, ``rua``, ``ruf``, ``adkim``, ``aspf``, ``fo``, ``rf``, ``ri``. Tag
-names and keyword values are case-insensitive; unknown tags are kept and
-reported as a warning (receivers ignore them). A tag given twice is an error.
+Tags (RFC 9989, "General Record Format"): ``v`` (first, exactly ``DMARC1``),
+``p`` (optional: a record without it is ``p=none``), ``sp``, ``np``, ``t``,
+``psd``, ``adkim``, ``aspf``, ``rua``, ``ruf``, ``fo``. ``pct``, ``rf`` and
+``ri`` are RFC 7489's and historic: kept as written and reported, never applied.
+Tag names and keyword values are case-insensitive; unknown tags are kept and
+reported (receivers ignore them). A tag given twice keeps its first value.
+Where receivers find the record for a domain (the DNS tree walk) is
+``mailzone.mail.discovery``.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TypeVar
 
 from mailzone.errors import DmarcSyntaxError as DmarcSyntaxError  # callers may catch it here
 from mailzone.findings import Finding
-from mailzone.names import domain_problem
+from mailzone.names import domain_problem, is_under
 from mailzone.registry import (
+    DMARC_HISTORIC_TAG,
     DMARC_MULTIPLE,
     DMARC_NO_POLICY,
     DMARC_NO_RUA,
-    DMARC_PCT_PARTIAL,
+    DMARC_NOT_APPLIED,
+    DMARC_NP_MISSING,
     DMARC_POLICY_NONE,
     DMARC_RUA_EXTERNAL,
     DMARC_SUBDOMAIN_WEAKER,
     DMARC_SYNTAX,
+    DMARC_TESTING,
     DMARC_UNKNOWN_TAG,
     DMARC_URI_SCHEME,
 )
 
 VERSION = "DMARC1"
+_T = TypeVar("_T")
 
 
 class Policy(StrEnum):
@@ -49,48 +62,128 @@ class Alignment(StrEnum):
     STRICT = "s"
 
 
+class Psd(StrEnum):
+    """``psd``: whether the record's domain is a public suffix domain (RFC 9989)."""
+
+    YES = "y"  # a public suffix: the organisational domain is one label below
+    NO = "n"  # an organisational domain: the tree walk stops here
+    UNKNOWN = "u"  # the default
+
+
 _STRENGTH = {Policy.NONE: 0, Policy.QUARANTINE: 1, Policy.REJECT: 2}
+
+
+def stronger(a: Policy, b: Policy) -> bool:
+    """Whether policy ``a`` asks receivers for more than ``b``."""
+    return _STRENGTH[a] > _STRENGTH[b]
+
 
 _TAG_NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*")
 _URI = re.compile(r"^(?P<uri>[A-Za-z][A-Za-z0-9+.\-]*:[^!\s]+)(?:!(?P<size>[0-9]+[kmgtKMGT]?))?$")
 _LOCAL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+$")
 _FO = frozenset({"0", "1", "d", "s"})
-_RF = frozenset({"afrf", "iodef"})
-KNOWN_TAGS = ("v", "p", "sp", "pct", "rua", "ruf", "adkim", "aspf", "fo", "rf", "ri")
+KNOWN_TAGS = ("v", "p", "sp", "np", "t", "psd", "adkim", "aspf", "rua", "ruf", "fo")
+# RFC 7489's tags that RFC 9989 removed, and what receivers following RFC 9989 do instead.
+HISTORIC_TAGS = {
+    "pct": "receivers following RFC 9989 ignore it and apply the policy to all failing "
+           "mail; to trial a policy, publish t=y instead",
+    "rf": "receivers following RFC 9989 ignore it: failure reports have one format "
+          "(RFC 9991)",
+    "ri": "receivers following RFC 9989 ignore it and send aggregate reports daily "
+          "(RFC 9990)",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class TagProblem:
+    """A tag receivers discard for a syntax error: which, why, and where (0-based)."""
+
+    tag: str
+    message: str
+    position: int
+    consequence: str = "receivers discard that tag and keep the rest of the record (RFC 9989)"
+    discarded: bool = True  # False for a repeated tag, whose first value stays
+
+    def describe(self, text: str) -> str:
+        return f"{self.message} (at character {self.position + 1} of {text!r}): {self.consequence}"
 
 
 @dataclass(frozen=True, slots=True)
 class DmarcRecord:
-    """A parsed DMARC record. ``None`` means the tag was not written (its default applies)."""
+    """A parsed DMARC record. ``None`` means the tag was not written (its default applies).
+
+    ``historic`` and ``unknown`` hold the ``pct``/``rf``/``ri`` and unknown tags as
+    written; ``problems`` the tags discarded for a syntax error (never applied).
+    """
 
     policy: Policy | None = None
     subdomain_policy: Policy | None = None
-    pct: int | None = None
+    nonexistent_policy: Policy | None = None
+    testing: bool | None = None
+    psd: Psd | None = None
     rua: tuple[str, ...] = ()
     ruf: tuple[str, ...] = ()
     adkim: Alignment | None = None
     aspf: Alignment | None = None
     fo: tuple[str, ...] | None = None
-    rf: tuple[str, ...] | None = None
-    ri: int | None = None
+    historic: tuple[tuple[str, str], ...] = ()
     unknown: tuple[tuple[str, str], ...] = ()
+    problems: tuple[TagProblem, ...] = ()
 
     @property
-    def effective_subdomain_policy(self) -> Policy | None:
-        return self.subdomain_policy or self.policy
+    def policy_valid(self) -> bool:
+        """Whether ``p`` is there and valid and ``sp``/``np``, if written, are valid.
+
+        RFC 9989 ("DMARC Policy Discovery"): a record without a valid ``p``, or with an
+        invalid ``sp`` or ``np``, is applied as ``p=none`` throughout when it has a
+        valid ``rua``, and not at all otherwise (``applies``).
+        """
+        bad = {problem.tag for problem in self.problems if problem.discarded}
+        return self.policy is not None and not bad & {"p", "sp", "np"}
 
     @property
-    def effective_pct(self) -> int:
-        return 100 if self.pct is None else self.pct
+    def applies(self) -> bool:
+        """Whether receivers apply DMARC with this record at all (see ``policy_valid``)."""
+        return self.policy_valid or bool(self.rua)
+
+    @property
+    def effective_policy(self) -> Policy:
+        """``p``, or ``none`` when the record has no valid policy (RFC 9989)."""
+        return self.policy if self.policy is not None and self.policy_valid else Policy.NONE
+
+    @property
+    def effective_subdomain_policy(self) -> Policy:
+        """What applies to an existing subdomain without a record: ``sp``, else ``p``."""
+        if not self.policy_valid:
+            return Policy.NONE
+        return self.subdomain_policy or self.effective_policy
+
+    @property
+    def effective_nonexistent_policy(self) -> Policy:
+        """What applies to a name under the domain that does not exist: ``np``, else
+        ``sp``, else ``p`` (RFC 9989)."""
+        if not self.policy_valid:
+            return Policy.NONE
+        return self.nonexistent_policy or self.effective_subdomain_policy
+
+    @property
+    def in_testing(self) -> bool:
+        return bool(self.testing)
+
+    def policy_for(self, *, subdomain: bool, exists: bool = True) -> Policy:
+        """The policy this record asks receivers to apply to mail from a name it covers."""
+        if not subdomain:
+            return self.effective_policy
+        return self.effective_subdomain_policy if exists else self.effective_nonexistent_policy
 
     def __str__(self) -> str:
         return format_dmarc(self)
 
 
-# RFC 7489 6.4 (dmarc-version) and 6.6.3: a record is a TXT value that starts, with
-# nothing before it, with the v tag ("v" either case, spaces around "=") naming
-# exactly DMARC1; anything else at _dmarc.<domain> is discarded. What follows the
-# version (a ';', a space, the end) is the record's own grammar's business.
+# RFC 9989 (like RFC 7489 6.4): a record is a TXT value that starts, with nothing
+# before it, with the v tag ("v" either case, spaces around "=") naming exactly DMARC1;
+# anything else at _dmarc.<domain> is discarded. What follows the version (a ';', a
+# space, the end) is the record's own grammar's business.
 _VERSION_TAG = re.compile(r"[vV][ \t]*=[ \t]*DMARC1(?![^ \t;])")
 
 
@@ -120,7 +213,7 @@ def published_records(values: Sequence[str], domain: str) -> tuple[list[str], li
     ``dmarc-syntax`` finding for each value meant as one that receivers discard.
 
     Other TXT values there (a verification token) are ignored, as receivers ignore them
-    (RFC 7489 6.6.3). Every face that reads published values asks this function.
+    (RFC 9989, "DNS Tree Walk"). Every face that reads published values asks this.
     """
     records = [value for value in values if is_dmarc_record(value)]
     discarded = [f for value in values if not is_dmarc_record(value) and looks_like_dmarc(value)
@@ -129,10 +222,10 @@ def published_records(values: Sequence[str], domain: str) -> tuple[list[str], li
 
 
 def multiple_records(source: str, count: int) -> Finding:
-    """``dmarc-multiple``: receivers apply none of several records (RFC 7489 6.6.3)."""
+    """``dmarc-multiple``: receivers discard every one of several records."""
     return DMARC_MULTIPLE.error(
-        f"{count} DMARC records at {record_name(source)}: receivers apply none of "
-        "them (RFC 7489 6.6.3). Keep one",
+        f"{count} DMARC records at {record_name(source)}: receivers discard all of "
+        "them and look further up the tree (RFC 9989, \"DNS Tree Walk\"). Keep one",
         record_name(source),
     )
 
@@ -143,14 +236,20 @@ def record_name(domain: str) -> str:
 
 
 def format_dmarc(record: DmarcRecord) -> str:
-    """The record as TXT text: ``v=DMARC1; p=...;`` then the other written tags."""
+    """The record as TXT text: ``v=DMARC1; p=...;`` then the other written tags.
+
+    Historic and unknown tags are written back as they were read (a record round-trips);
+    the components never put them in a record.
+    """
     parts = [f"v={VERSION}"]
-    if record.policy is not None:
-        parts.append(f"p={record.policy.value}")
-    if record.subdomain_policy is not None:
-        parts.append(f"sp={record.subdomain_policy.value}")
-    if record.pct is not None:
-        parts.append(f"pct={record.pct}")
+    for tag, policy in (("p", record.policy), ("sp", record.subdomain_policy),
+                        ("np", record.nonexistent_policy)):
+        if policy is not None:
+            parts.append(f"{tag}={policy.value}")
+    if record.testing is not None:
+        parts.append(f"t={'y' if record.testing else 'n'}")
+    if record.psd is not None:
+        parts.append(f"psd={record.psd.value}")
     if record.rua:
         parts.append("rua=" + ",".join(record.rua))
     if record.ruf:
@@ -161,11 +260,7 @@ def format_dmarc(record: DmarcRecord) -> str:
         parts.append(f"aspf={record.aspf.value}")
     if record.fo is not None:
         parts.append("fo=" + ":".join(record.fo))
-    if record.rf is not None:
-        parts.append("rf=" + ":".join(record.rf))
-    if record.ri is not None:
-        parts.append(f"ri={record.ri}")
-    parts.extend(f"{name}={value}" for name, value in record.unknown)
+    parts.extend(f"{name}={value}" for name, value in (*record.historic, *record.unknown))
     return "; ".join(parts)
 
 
@@ -181,35 +276,46 @@ def _segments(text: str) -> list[tuple[int, str]]:
     return out
 
 
-def _policy(value: str, tag: str, text: str, at: int) -> Policy:
+class _BadTag(Exception):
+    """One tag's value is not in its grammar (the tag is discarded, not the record)."""
+
+    def __init__(self, message: str, position: int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.position = position
+
+
+def _policy(value: str, tag: str, at: int) -> Policy:
     try:
         return Policy(value.lower())
     except ValueError:
-        raise DmarcSyntaxError(
-            f"{tag}={value!r} is not a policy: use none, quarantine or reject", text, at
-        ) from None
+        raise _BadTag(f"{tag}={value!r} is not a policy: use none, quarantine or reject",
+                      at) from None
 
 
-def _alignment(value: str, tag: str, text: str, at: int) -> Alignment:
+def _alignment(value: str, tag: str, at: int) -> Alignment:
     try:
         return Alignment(value.lower())
     except ValueError:
-        raise DmarcSyntaxError(
-            f"{tag}={value!r} is not an alignment mode: use r (relaxed) or s (strict)", text, at
-        ) from None
+        raise _BadTag(f"{tag}={value!r} is not an alignment mode: use r (relaxed) or s "
+                      "(strict)", at) from None
 
 
-def _uint(value: str, tag: str, text: str, at: int, limit: int) -> int:
-    if not value.isascii() or not value.isdigit():
-        raise DmarcSyntaxError(f"{tag}={value!r} is not a whole number", text, at)
-    number = int(value)
-    if number > limit:
-        raise DmarcSyntaxError(f"{tag}={value} is out of range (0 to {limit})", text, at)
-    return number
+def _testing(value: str, tag: str, at: int) -> bool:
+    flag = value.lower()
+    if flag not in ("y", "n"):
+        raise _BadTag(f"{tag}={value!r} is not y or n", at)
+    return flag == "y"
 
 
+def _psd(value: str, tag: str, at: int) -> Psd:
+    try:
+        return Psd(value.lower())
+    except ValueError:
+        raise _BadTag(f"{tag}={value!r} is not y, n or u", at) from None
 
-def _uris(value: str, tag: str, text: str, at: int) -> tuple[str, ...]:
+
+def _uris(value: str, tag: str, at: int) -> tuple[str, ...]:
     uris: list[str] = []
     offset = at
     for raw in value.split(","):
@@ -218,10 +324,9 @@ def _uris(value: str, tag: str, text: str, at: int) -> tuple[str, ...]:
         offset += len(raw) + 1
         match = _URI.match(item)
         if not item or match is None:
-            raise DmarcSyntaxError(
+            raise _BadTag(
                 f"{tag} has {item!r}, which is not a report URI: write "
                 f"'mailto:reports@<domain>' (separate several with commas)",
-                text,
                 item_at,
             )
         uri = match.group("uri")
@@ -230,100 +335,121 @@ def _uris(value: str, tag: str, text: str, at: int) -> tuple[str, ...]:
             local, at_sign, domain = address.rpartition("@")
             if (not at_sign or not local or not _LOCAL.match(local)
                     or domain_problem(domain) is not None):
-                raise DmarcSyntaxError(
-                    f"{tag} has {uri!r}, whose address is not 'mailbox@domain'", text, item_at
-                )
+                raise _BadTag(f"{tag} has {uri!r}, whose address is not 'mailbox@domain'",
+                              item_at)
         uris.append(item)
     return tuple(uris)
 
 
-def _keywords(
-    value: str, tag: str, allowed: frozenset[str], text: str, at: int
-) -> tuple[str, ...]:
+def _failure_options(value: str, tag: str, at: int) -> tuple[str, ...]:
     words = tuple(word.strip(" \t").lower() for word in value.split(":"))
     for word in words:
-        if word not in allowed:
-            raise DmarcSyntaxError(
-                f"{tag}={value!r}: {word!r} is not one of {', '.join(sorted(allowed))} "
-                "(separate several with ':')",
-                text,
-                at,
-            )
+        if word not in _FO:
+            raise _BadTag(f"{tag}={value!r}: {word!r} is not one of {', '.join(sorted(_FO))} "
+                          "(separate several with ':')", at)
     return words
 
 
-def parse_dmarc(text: str) -> DmarcRecord:
-    """Parse the text of a DMARC record. Raises ``DmarcSyntaxError`` with a position."""
-    if not isinstance(text, str):
-        raise DmarcSyntaxError(f"a DMARC record is text, not {type(text).__name__}")
+def _version(text: str) -> tuple[list[tuple[int, str]], list[TagProblem]]:
+    """The record's tag segments, once its first is ``v=DMARC1``; else the reason it is
+    no DMARC record at all (receivers discard the whole value)."""
     if text[:1] in (" ", "\t"):
         raise DmarcSyntaxError(
             f"a DMARC record starts with 'v={VERSION}', with nothing before it: receivers "
-            "discard one that does not (RFC 7489 6.6.3)", text, 0)
+            "discard one that does not (RFC 9989)", text, 0)
     segments = _segments(text)
     first_at, first = segments[0]
     name, eq, value = first.partition("=")
     if not eq or name.strip(" \t").lower() != "v":
-        raise DmarcSyntaxError(
-            f"a DMARC record starts with 'v={VERSION}'", text, first_at
-        )
-    if value.strip(" \t") != VERSION:
+        raise DmarcSyntaxError(f"a DMARC record starts with 'v={VERSION}'", text, first_at)
+    version, *after = re.split(r"[ \t]+", value.strip(" \t"), maxsplit=1)
+    rest = after[0] if after else ""
+    if version != VERSION or (rest and not is_dmarc_record(text)):
         raise DmarcSyntaxError(
             f"the version must be exactly {VERSION!r}, not {value.strip()!r}", text, first_at
         )
+    problems = []
+    if rest:  # "v=DMARC1 p=none": a record to receivers, with what follows v unreadable
+        problems.append(TagProblem("", f"{rest!r} follows the version without a ';' "
+                                       "between them", text.index(rest, first_at)))
+    return segments[1:], problems
+
+
+def parse_dmarc(text: str) -> DmarcRecord:
+    """Parse the text of a DMARC record.
+
+    Raises ``DmarcSyntaxError`` (with a position) only when ``text`` is no DMARC record
+    at all; a tag in error is left out of the record and listed in its ``problems``.
+    """
+    if not isinstance(text, str):
+        raise DmarcSyntaxError(f"a DMARC record is text, not {type(text).__name__}")
     seen: set[str] = {"v"}
-    policies: dict[str, Policy] = {}
-    numbers: dict[str, int] = {}
-    uris: dict[str, tuple[str, ...]] = {}
-    alignments: dict[str, Alignment] = {}
-    keywords: dict[str, tuple[str, ...]] = {}
+    values: dict[str, object] = {}
+    historic: list[tuple[str, str]] = []
     unknown: list[tuple[str, str]] = []
-    for at, segment in segments[1:]:
+    segments, problems = _version(text)
+    for at, segment in segments:
         if not segment:
             continue
         name, eq, value = segment.partition("=")
         name = name.strip(" \t")
         value_at = at + segment.find("=") + 1 + len(value) - len(value.lstrip(" \t"))
         value = value.strip(" \t")
-        if not eq or not _TAG_NAME.fullmatch(name):
-            raise DmarcSyntaxError(
-                f"{segment!r} is not a tag: write name=value, separated by ';'", text, at
-            )
         tag = name.lower()
-        if tag in seen:
-            raise DmarcSyntaxError(f"the tag {tag!r} appears twice", text, at)
-        seen.add(tag)
+        if not eq or not _TAG_NAME.fullmatch(name):
+            problems.append(TagProblem(
+                "", f"{segment!r} is not a tag: write name=value, separated by ';'", at))
+            continue
         if tag == "v":
-            raise DmarcSyntaxError("'v' must be the first tag and appear once", text, at)
-        if tag in ("p", "sp"):
-            policies[tag] = _policy(value, tag, text, value_at)
-        elif tag == "pct":
-            numbers[tag] = _uint(value, tag, text, value_at, 100)
-        elif tag == "ri":
-            numbers[tag] = _uint(value, tag, text, value_at, 2**32 - 1)
-        elif tag in ("rua", "ruf"):
-            uris[tag] = _uris(value, tag, text, value_at)
-        elif tag in ("adkim", "aspf"):
-            alignments[tag] = _alignment(value, tag, text, value_at)
-        elif tag == "fo":
-            keywords[tag] = _keywords(value, tag, _FO, text, value_at)
-        elif tag == "rf":
-            keywords[tag] = _keywords(value, tag, _RF, text, value_at)
-        else:
+            problems.append(TagProblem(tag, "'v' must be the first tag and appear once", at))
+            continue
+        if tag in seen:
+            problems.append(TagProblem(
+                tag, f"the tag {tag!r} appears twice", at,
+                "which value a receiver takes is not defined; mailzone reads the first. "
+                "Write the tag once", discarded=False))
+            continue
+        seen.add(tag)
+        if tag in HISTORIC_TAGS:
+            historic.append((tag, value))
+            continue
+        parser = _TAG_PARSERS.get(tag)
+        if parser is None:
             unknown.append((name, value))
+            continue
+        try:
+            values[tag] = parser(value, tag, value_at)
+        except _BadTag as bad:
+            problems.append(TagProblem(tag, bad.message, bad.position))
     return DmarcRecord(
-        policy=policies.get("p"),
-        subdomain_policy=policies.get("sp"),
-        pct=numbers.get("pct"),
-        rua=uris.get("rua", ()),
-        ruf=uris.get("ruf", ()),
-        adkim=alignments.get("adkim"),
-        aspf=alignments.get("aspf"),
-        fo=keywords.get("fo"),
-        rf=keywords.get("rf"),
-        ri=numbers.get("ri"),
+        policy=_get(values, "p", Policy),
+        subdomain_policy=_get(values, "sp", Policy),
+        nonexistent_policy=_get(values, "np", Policy),
+        testing=_get(values, "t", bool),
+        psd=_get(values, "psd", Psd),
+        rua=_get(values, "rua", tuple) or (),
+        ruf=_get(values, "ruf", tuple) or (),
+        adkim=_get(values, "adkim", Alignment),
+        aspf=_get(values, "aspf", Alignment),
+        fo=_get(values, "fo", tuple),
+        historic=tuple(historic),
         unknown=tuple(unknown),
+        problems=tuple(problems),
     )
+
+
+def _get(values: dict[str, object], tag: str, kind: type[_T]) -> _T | None:
+    value = values.get(tag)
+    return value if isinstance(value, kind) else None
+
+
+_TAG_PARSERS: dict[str, Callable[[str, str, int], object]] = {
+    "p": _policy, "sp": _policy, "np": _policy,
+    "t": _testing, "psd": _psd,
+    "adkim": _alignment, "aspf": _alignment,
+    "rua": _uris, "ruf": _uris,
+    "fo": _failure_options,
+}
 
 
 def uri_domain(uri: str) -> str | None:
@@ -334,135 +460,129 @@ def uri_domain(uri: str) -> str | None:
     return address.rpartition("@")[2].rstrip(".").lower() or None
 
 
-# Second-level labels under two-letter country TLDs that act as public suffixes
-# (co.uk, com.au, ac.jp, ...): enough for an offline approximation.
-_SECOND_LEVEL_SUFFIXES = frozenset(
-    {"ac", "co", "com", "edu", "gov", "go", "ltd", "ne", "net", "or", "org", "plc", "sch"}
-)
+def external_destinations(record: DmarcRecord, organisation: str) -> list[str]:
+    """Report destination domains outside ``organisation`` (the organisational domain of
+    the record's domain, RFC 9989), each once, in record order.
 
-
-def organisational_domain(name: str) -> str:
-    """An offline approximation of RFC 7489's Organizational Domain.
-
-    Without the Public Suffix List: the last two labels, or three when the
-    last two look like a country's public suffix (``example.co.uk``).
+    A destination at or under the organisational domain shares it; one elsewhere must
+    authorise the reports (RFC 9989, "Verifying External Destinations"). Where no DNS
+    is at hand (the components) the caller passes the record's own domain, the closest
+    organisational domain it can vouch for.
     """
-    labels = name.rstrip(".").lower().split(".")
-    keep = 2
-    if len(labels) >= 3 and len(labels[-1]) == 2 and labels[-2] in _SECOND_LEVEL_SUFFIXES:
-        keep = 3
-    return ".".join(labels[-keep:])
-
-
-def _same_organisation(a: str, b: str) -> bool:
-    return organisational_domain(a) == organisational_domain(b)
-
-
-def external_destinations(record: DmarcRecord, domain: str) -> list[str]:
-    """Report destination domains outside ``domain``, each once, in record order."""
-    domain = domain.rstrip(".").lower()
     out: list[str] = []
     for uri in (*record.rua, *record.ruf):
         dest = uri_domain(uri)
-        if dest and not _same_organisation(dest, domain) and dest not in out:
+        if dest and not is_under(dest, organisation) and dest not in out:
             out.append(dest)
     return out
 
 
 def authorisation_name(domain: str, destination: str) -> str:
-    """Where ``destination`` authorises reports about ``domain`` (RFC 7489 7.1)."""
+    """Where ``destination`` authorises reports about ``domain`` (RFC 9989, "Verifying
+    External Destinations")."""
     return f"{domain.rstrip('.').lower()}._report._dmarc.{destination.rstrip('.').lower()}"
 
 
-def check_record(record: DmarcRecord, domain: str, *, inherited: bool = False) -> list[Finding]:
+def check_record(
+    record: DmarcRecord,
+    domain: str,
+    *,
+    inherited: bool = False,
+    organisation: str | None = None,
+    text: str | None = None,
+) -> list[Finding]:
     """Findings for a parsed record published for ``domain``.
 
     ``inherited``: the record is judged for a subdomain of ``domain`` that has none of
     its own, so its ``sp=`` is the policy that applies and how it compares with ``p=``
-    is the parent's business (no ``dmarc-subdomain-weaker``).
+    is the parent's business (no ``dmarc-subdomain-weaker``, no ``dmarc-np-missing``).
+    ``organisation``: ``domain``'s organisational domain, when a tree walk found it
+    (``mailzone.mail.discovery``); else ``domain`` itself. ``text``: the record as
+    published, for the positions of discarded tags.
     """
     where = record_name(domain)
-    findings: list[Finding] = []
-    if record.policy is None:
-        findings.append(
-            DMARC_NO_POLICY.error(
-                "the record has no p= tag: add p=none to monitor, then quarantine or reject",
-                where,
-            )
-        )
+    shown = text if text is not None else format_dmarc(record)
+    findings = [DMARC_SYNTAX.error(problem.describe(shown), where) for problem in record.problems]
+    discarded = {problem.tag for problem in record.problems if problem.discarded}
+    if not record.policy_valid:
+        why = ("has no p= tag" if record.policy is None and "p" not in discarded
+               else "has an invalid " + "/".join(
+                   f"{t}=" for t in ("p", "sp", "np") if t in discarded))
+        if record.applies:
+            findings.append(DMARC_NO_POLICY.warning(
+                f"the record {why}, so receivers act as if it said p=none, for the domain "
+                "and its subdomains (RFC 9989): write a valid p=none to say so, then move "
+                "to quarantine or reject", where))
+        else:
+            findings.append(DMARC_NOT_APPLIED.error(
+                f"the record {why} and no valid rua=, so receivers apply no DMARC "
+                "processing at all to this domain (RFC 9989). Write p=none with "
+                "rua=mailto:<a mailbox you read> to start", where))
     elif record.policy is Policy.NONE:
-        findings.append(
-            DMARC_POLICY_NONE.warning(
-                "p=none only monitors: receivers deliver spoofed mail as usual. Once the "
-                "reports show your senders pass, move to p=quarantine, then p=reject",
-                where,
-            )
-        )
-    if (
-        not inherited
-        and record.policy is not None
-        and record.subdomain_policy is not None
-        and _STRENGTH[record.subdomain_policy] < _STRENGTH[record.policy]
-    ):
-        findings.append(
-            DMARC_SUBDOMAIN_WEAKER.warning(
-                f"sp={record.subdomain_policy.value} is weaker than p={record.policy.value}: "
-                "spoofed mail from subdomains is treated more leniently than from the domain",
-                where,
-            )
-        )
-    if record.pct is not None and record.pct < 100 and record.policy is not Policy.NONE:
-        findings.append(
-            DMARC_PCT_PARTIAL.warning(
-                f"pct={record.pct} applies the policy to {record.pct}% of failing mail "
-                "only: raise it to 100 once the rollout is done",
-                where,
-            )
-        )
+        findings.append(DMARC_POLICY_NONE.warning(
+            "p=none only monitors: receivers deliver spoofed mail as usual. Once the "
+            "reports show your senders pass, move to p=quarantine, then p=reject", where))
+    policy = record.effective_policy
+    if (not inherited and record.subdomain_policy is not None
+            and stronger(policy, record.subdomain_policy)):
+        findings.append(DMARC_SUBDOMAIN_WEAKER.warning(
+            f"sp={record.subdomain_policy.value} is weaker than p={policy.value}: spoofed "
+            "mail from subdomains is treated more leniently than from the domain", where))
+    enforced = [p for p in (policy, record.effective_subdomain_policy,
+                            record.effective_nonexistent_policy) if p is not Policy.NONE]
+    if record.in_testing and enforced:
+        findings.append(DMARC_TESTING.warning(
+            f"t=y says the domain is testing: receivers following RFC 9989 do not apply "
+            f"{max(enforced, key=_STRENGTH.__getitem__).value} to failing mail, so this is "
+            "not enforcement. Remove t=y once the reports show your senders pass", where))
+    if (not inherited and record.nonexistent_policy is None and "np" not in discarded
+            and record.effective_nonexistent_policy is not Policy.REJECT):
+        findings.append(DMARC_NP_MISSING.warning(
+            f"no np= tag, so names under {domain.rstrip('.').lower()} that do not exist get "
+            f"the policy {record.effective_nonexistent_policy.value}: nothing real sends from "
+            "a name that does not exist, so np=reject stops that spoofing at no cost (RFC 9989)",
+            where))
+    for tag, value in record.historic:
+        findings.append(DMARC_HISTORIC_TAG.warning(
+            f"{tag}={value} is historic (RFC 9989 removed it): {HISTORIC_TAGS[tag]}", where))
+    for uri in (*record.rua, *record.ruf):
+        if "!" in uri:
+            findings.append(DMARC_HISTORIC_TAG.warning(
+                f"{uri!r} ends in RFC 7489's size limit (!size), which RFC 9989 removed: "
+                "receivers following it may read the '!' as part of the address. Drop it",
+                where))
     if not record.rua:
-        findings.append(
-            DMARC_NO_RUA.warning(
-                "no rua= destination: you receive no aggregate reports and cannot see "
-                "who sends as your domain; add rua=mailto:<a mailbox you read>",
-                where,
-            )
-        )
+        findings.append(DMARC_NO_RUA.warning(
+            "no rua= destination: you receive no aggregate reports and cannot see who sends "
+            "as your domain; add rua=mailto:<a mailbox you read>", where))
     for uri in (*record.rua, *record.ruf):
         if uri_domain(uri) is None:
-            findings.append(
-                DMARC_URI_SCHEME.warning(
-                    f"{uri!r} is not a mailto: URI: most receivers only send reports by mail",
-                    where,
-                )
-            )
-    for dest in external_destinations(record, domain):
-        findings.append(
-            DMARC_RUA_EXTERNAL.warning(
-                f"reports go to {dest!r}, outside {domain.rstrip('.').lower()!r}: receivers "
-                f"only send them if {dest!r} publishes a TXT record 'v=DMARC1' at "
-                f"{authorisation_name(domain, dest)!r} (RFC 7489 7.1)",
-                where,
-            )
-        )
+            findings.append(DMARC_URI_SCHEME.warning(
+                f"{uri!r} is not a mailto: URI: most receivers only send reports by mail",
+                where))
+    organisation = organisation or domain
+    for dest in external_destinations(record, organisation):
+        findings.append(DMARC_RUA_EXTERNAL.warning(
+            f"reports go to {dest!r}, outside {organisation.rstrip('.').lower()!r}: receivers "
+            f"only send them if {dest!r} publishes a TXT record 'v=DMARC1' at "
+            f"{authorisation_name(domain, dest)!r} (RFC 9989, \"Verifying External "
+            "Destinations\")", where))
     for name, _ in record.unknown:
-        findings.append(
-            DMARC_UNKNOWN_TAG.warning(
-                f"the tag {name!r} is not an RFC 7489 tag and is ignored by receivers",
-                where,
-            )
-        )
+        findings.append(DMARC_UNKNOWN_TAG.warning(
+            f"the tag {name!r} is not an RFC 9989 tag and is ignored by receivers", where))
     return findings
 
 
-def validate_dmarc(text: str, domain: str, *, inherited: bool = False) -> list[Finding]:
+def validate_dmarc(
+    text: str, domain: str, *, inherited: bool = False, organisation: str | None = None
+) -> list[Finding]:
     """Findings for the DMARC record ``text`` published for ``domain`` (never raises).
 
-    ``inherited`` as for ``check_record``.
+    ``inherited`` and ``organisation`` as for ``check_record``.
     """
     try:
         record = parse_dmarc(text)
     except DmarcSyntaxError as exc:
         return [DMARC_SYNTAX.error(exc.describe(), record_name(domain))]
-    return check_record(record, domain, inherited=inherited)
-
-
+    return check_record(record, domain, inherited=inherited, organisation=organisation,
+                        text=text)

@@ -63,7 +63,8 @@ from mailzone.dns.zonedir import FILE_NAMES
 from mailzone.errors import DnsError, SpfSyntaxError
 from mailzone.findings import Finding, Severity, unique
 from mailzone.mail import catalogue
-from mailzone.mail.dmarc import organisational_domain, record_name
+from mailzone.mail.discovery import discovery_from, walk_targets
+from mailzone.mail.dmarc import record_name
 from mailzone.plan.guard import DEFAULT_GUARD, UnsafeGuard, apex_unsafe, unsafe_findings
 from mailzone.plan.lock import Lock, LockEntry, describe_change
 from mailzone.plan.model import (
@@ -140,17 +141,13 @@ def plan_domain(
     questions: list[Question] = []
     for record in known:
         questions += _questions(str(record.name), record.type)
-    # Where receivers look for the policy when the stack does not manage it (as check does).
-    dmarc_sources: list[str] = []
-    if domain.dmarc is None:
-        dmarc_sources = list(dict.fromkeys([domain.domain,
-                                            organisational_domain(domain.domain)]))
-        for source in dmarc_sources:
-            questions += _questions(record_name(source), "TXT")
+    # Where receivers look for the policy: the RFC 9989 tree walk, as check walks it
+    # (the stack's own record, when it manages one, stands in for the first name).
+    walk_names = walk_targets(domain.domain)
+    questions += [(record_name(name), RdType.TXT) for name in walk_names]
     outcomes = iter((yield from ask_all(questions)))
     fetched = {(str(r.name), r.type): published(next(outcomes), next(outcomes)) for r in known}
-    published_dmarc = [(source, published(next(outcomes), next(outcomes)).values)
-                       for source in dmarc_sources]
+    walk = discovery_from(domain.domain, [next(outcomes) for _ in walk_names])
     records: list[RecordPlan] = []
     findings: list[Finding] = []
     for record in desired:
@@ -159,7 +156,7 @@ def plan_domain(
             continue
         got = fetched[(str(record.name), record.type)]
         records.append((yield from _plan_record(record, provider, got, walks, findings)))
-    findings += pack_findings(domain, records, published_dmarc)
+    findings += pack_findings(domain, records, walk)
     findings += apex_unsafe(domain.domain, records, guard)
     # The config's findings that a plan reports: config-no-dmarc is left to the plan's
     # own dmarc-missing, which says it with what is published.

@@ -8,9 +8,10 @@ from functools import lru_cache
 
 from mailzone.dns.txt import split_txt
 from mailzone.findings import Finding
-from mailzone.mail.dmarc import multiple_records, published_records, record_name, validate_dmarc
+from mailzone.mail.discovery import Discovery
+from mailzone.mail.dmarc import record_name, validate_dmarc
 from mailzone.plan.model import Action, RecordPlan
-from mailzone.registry import REGISTRY, SPF_VALID_POLICY
+from mailzone.registry import PLAN_DNS_ERROR, REGISTRY, SPF_VALID_POLICY
 from mailzone.rules.coverage import check_dmarc_present
 from mailzone.rules.mailhost import check_mx_exchange
 from mailzone.rules.records import DnsRecord, check_single_spf, spf_values
@@ -64,38 +65,38 @@ def _spf_rules_clean(text: str, include_costs: tuple[tuple[str, int], ...]) -> b
 
 
 def _dmarc_findings(
-    domain: DomainConfig,
-    dns_records: Sequence[DnsRecord],
-    published: Sequence[tuple[str, Sequence[str]]],
+    domain: DomainConfig, dns_records: Sequence[DnsRecord], walk: Discovery
 ) -> list[Finding]:
     """DMARC as receivers will find it once the plan is applied.
 
-    When the stack manages ``_dmarc.<domain>``, its values after the plan; else what
-    is published, at the domain or, when it has no record, at its organisational
-    domain (``published``: (domain, TXT values) in that order), as ``mailzone check``
-    reads it. Values meant as records that receivers discard are ``dmarc-syntax``;
-    several records are ``dmarc-multiple`` (receivers apply none).
+    ``walk``: the RFC 9989 tree walk from the domain over what is published now
+    (``mailzone.mail.discovery``), as ``mailzone check`` walks it. When the stack
+    manages ``_dmarc.<domain>``, its values after the plan stand in for the first
+    name's. Values meant as records that receivers discard are ``dmarc-syntax``;
+    several records at a name are ``dmarc-multiple`` (receivers discard them all).
     """
-    found: list[Finding] = []
     managed = domain.dmarc is not None
-    dmarc_name = f"_dmarc.{domain.domain}"
-    sources: Sequence[tuple[str, Sequence[str]]] = published
     if managed:
-        sources = [(domain.domain, [v for r in dns_records if r.fqdn == dmarc_name
-                                    for v in r.known_values()])]
-    source, records = domain.domain, list[str]()
-    for source, values in sources:
-        records, discarded = published_records(values, source)
-        found += discarded
-        if records:
-            break
-    if len(records) > 1:
-        found.append(multiple_records(source, len(records)))
-    elif records:
-        judged = validate_dmarc(records[0], source, inherited=source != domain.domain)
+        dmarc_name = record_name(domain.domain)
+        walk = walk.replacing(domain.domain, tuple(
+            v for r in dns_records if r.fqdn == dmarc_name for v in r.known_values()))
+    found = walk.findings()
+    unknown = walk.unknown
+    if unknown is not None:
+        return [*found, PLAN_DNS_ERROR.error(
+            f"{unknown.name} could not be read "
+            f"({unknown.reason}): the DMARC policy receivers find is unknown. Retry, or "
+            "give --nameserver", domain.domain)]
+    if walk.multiple:  # dmarc-multiple says why no record applies, as check says it
+        return found
+    level = walk.policy_level
+    if level is not None:
+        (text,) = level.records()[0]
+        judged = validate_dmarc(text, level.domain, inherited=walk.inherited,
+                                organisation=walk.organisation)
         # The stack's own record: the config's warnings say the rest (config_warnings).
         found += [f for f in judged if f.is_error] if managed else judged
-    dmarc_names = [record_name(source)] if records else []
+    dmarc_names = [level.name] if level is not None else []
     found += check_dmarc_present({domain.domain: (domain.domain, domain.domain)}, dmarc_names)
     return found
 
@@ -103,14 +104,12 @@ def _dmarc_findings(
 def pack_findings(
     domain: DomainConfig,
     records: Sequence[RecordPlan],
-    published_dmarc: Sequence[tuple[str, Sequence[str]]],
+    walk: Discovery,
 ) -> list[Finding]:
     """The policy pack's rules, with their default config, over the records after the plan.
 
-    ``published_dmarc``: when the stack does not manage ``_dmarc.<domain>``, the TXT
-    values published there and at the organisational domain's ``_dmarc`` name, as
-    (domain, values) pairs (see ``_dmarc_findings``). The SMTP settings rules
-    (``smtp-port-not-25``, ``mail-host-not-ip`` on settings) judge an
+    ``walk``: the DMARC tree walk over what is published (see ``_dmarc_findings``).
+    The SMTP settings rules (``smtp-port-not-25``, ``mail-host-not-ip`` on settings) judge an
     application's settings, which a stack config does not hold; the sender
     rule is part of the config's validation. The SES rule runs over the records after
     the plan, though ``desired_records`` always writes what it asks for: it holds the
@@ -130,11 +129,17 @@ def pack_findings(
             for exchange in record.known_values():
                 found += check_mx_exchange(exchange, name=name, label=label, where=name)
     found += check_single_spf(dns_records)
-    found += _dmarc_findings(domain, dns_records, published_dmarc)
-    if domain.ses is not None:
-        identity = SesIdentity(domain.domain, where=domain.domain, label="SesDomainIdentity")
-        mail_from = domain.mail_from_domain
-        mail_froms = [] if mail_from is None else [
-            MailFromDomain(domain.domain, mail_from, where=mail_from, label="SesDomainIdentity")]
-        found += check_ses_identities([identity], mail_froms, dns_records)
+    found += _dmarc_findings(domain, dns_records, walk)
+    if domain.ses_identities:
+        identities, mail_froms = [], []
+        for ses in domain.ses_identities:
+            identities.append(SesIdentity(domain.domain, where=domain.domain,
+                                          label=f"SesDomainIdentity ({ses.region})",
+                                          region=ses.region))
+            mail_from = domain.mail_from_of(ses)
+            if mail_from is not None:
+                mail_froms.append(MailFromDomain(domain.domain, mail_from, where=mail_from,
+                                                 label=f"SesDomainIdentity ({ses.region})",
+                                                 region=ses.region))
+        found += check_ses_identities(identities, mail_froms, dns_records)
     return found

@@ -7,6 +7,10 @@ value, what a valid zone id looks like, and the resource type tokens and propert
 names under which the policy pack finds its records. The config, ``mailzone plan``,
 the components and the pack ask the provider instead of naming it.
 
+Providers the pack only reads (``gcp``, ``azure``, ``digitalocean``, ``ns1``,
+``dnsimple``) define a ``RecordReader``, the read half, and are listed in
+``READERS``: no config names them and no component writes to them.
+
 Adding a provider: a module here with its ``Provider``, a member of
 ``DnsProvider`` and an entry in ``PROVIDERS`` below, its tests in
 ``tests/unit/providers/``, and one backend class in ``components/dns.py`` (the only
@@ -18,8 +22,8 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Final
 
-from mailzone.providers import cloudflare, route53
-from mailzone.providers.base import Provider, RecordSets
+from mailzone.providers import azure, cloudflare, digitalocean, dnsimple, gcp, ns1, route53
+from mailzone.providers.base import Provider, RecordReader, RecordSets
 
 
 class DnsProvider(StrEnum):
@@ -40,16 +44,22 @@ def provider(name: str) -> Provider:
     return PROVIDERS[DnsProvider(name)]
 
 
-def for_record_type(type_token: str) -> Provider | None:
+#: Every provider whose records the policy pack reads: the ones above, which a stack
+#: writes to, and the ones it only judges (declared by hand or by other programs).
+READERS: Final[tuple[RecordReader, ...]] = (
+    *PROVIDERS.values(), gcp.READER, azure.READER, digitalocean.READER, ns1.READER,
+    dnsimple.READER,
+)
+
+
+def for_record_type(type_token: str) -> RecordReader | None:
     """The provider whose DNS record resources have the type token ``type_token``."""
-    for candidate in PROVIDERS.values():
-        if type_token in candidate.record_types:
-            return candidate
-    return None
+    return _BY_RECORD_TYPE.get(type_token)
 
 
-RECORD_TYPES: Final = frozenset(t for p in PROVIDERS.values() for t in p.record_types)
-ZONE_TYPES: Final = frozenset(t for p in PROVIDERS.values() for t in p.zone_types)
+_BY_RECORD_TYPE: Final = {t: r for r in READERS for t in r.record_types}
+RECORD_TYPES: Final = frozenset(_BY_RECORD_TYPE)
+ZONE_TYPES: Final = frozenset(t for r in READERS for t in r.zone_types)
 
-__all__ = ["PROVIDERS", "RECORD_TYPES", "ZONE_TYPES", "DnsProvider", "Provider", "RecordSets",
-           "for_record_type", "provider"]
+__all__ = ["PROVIDERS", "READERS", "RECORD_TYPES", "ZONE_TYPES", "DnsProvider", "Provider",
+           "RecordReader", "RecordSets", "for_record_type", "provider"]

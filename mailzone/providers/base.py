@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Final
 
+from mailzone.dns.txt import unquote_txt
+
 
 class _Unknown:
     """A value the engine does not know yet (a preview): one instance, ``UNKNOWN``."""
@@ -34,6 +36,8 @@ UNKNOWN: Final = _Unknown()
 
 def prop_text(value: Any) -> str | None:
     """A property as text: None when unknown or absent; numbers and booleans as text."""
+    if isinstance(value, str):
+        return value  # as is: a secret's text (``SecretText``) stays marked
     if value is UNKNOWN or value is None:
         return None
     if isinstance(value, bool):
@@ -73,32 +77,27 @@ class DeclaredValues:
     strings: Mapping[str, tuple[str, ...]] | None = None
 
 
-class Provider(ABC):
-    """One DNS provider: its record encoding, its record sets, its zones, its resources."""
+class RecordReader(ABC):
+    """The read half of a DNS provider: how the policy pack finds a record and its values.
 
-    name: str  # the DnsProvider value
+    Every provider whose records the pack judges has one. Providers a stack config may
+    also name (``mailzone.providers.DnsProvider``) are full ``Provider``s, which the
+    components write to and ``mailzone plan`` plans for.
+    """
+
+    name: str  # the provider's short name (the DnsProvider value, for a Provider)
     title: str  # for people: "Route 53"
     record_sets: RecordSets
     record_types: frozenset[str]  # type tokens of its DNS record resources
     zone_types: frozenset[str]  # type tokens of its zone resources
-    # What an update means on this provider, for the plan (empty: nothing to add).
-    update_note: str = ""
-
-    @abstractmethod
-    def encode_txt(self, value: str) -> str:
-        """A TXT value as the provider's resource takes it (255-octet strings)."""
+    # The provider SDK release whose resource schema the shapes were read from.
+    shapes_from: str = ""
+    # How a TXT value declared on this provider can end up split into other strings.
+    txt_hint: str = ""
 
     @abstractmethod
     def decode_txt(self, entry: str) -> tuple[str, tuple[str, ...]]:
         """A TXT entry as declared -> (the joined text, its character-strings)."""
-
-    @abstractmethod
-    def zone_problem(self, zone_id: str | None, zone_name: str | None) -> str | None:
-        """What is wrong with a config's ``zoneId``/``zoneName`` for this provider."""
-
-    def zone_id(self, zone_id: str | None) -> str | None:
-        """The zone id in the form the provider's resources take."""
-        return zone_id
 
     @abstractmethod
     def declared(self, type_token: str, props: Mapping[str, Any]) -> DeclaredValues:
@@ -108,9 +107,50 @@ class Provider(ABC):
     def zone(self, type_token: str, props: Mapping[str, Any]) -> tuple[str, str] | None:
         """(zone id, zone name) of a zone resource of ``type_token``, when known."""
 
+
+class Provider(RecordReader):
+    """One DNS provider a stack may write to: its record encoding, its record sets, its
+    zones, its resources."""
+
+    # What an update means on this provider, for the plan (empty: nothing to add).
+    update_note: str = ""
+
+    @abstractmethod
+    def encode_txt(self, value: str) -> str:
+        """A TXT value as the provider's resource takes it (255-octet strings)."""
+
+    @abstractmethod
+    def zone_problem(self, zone_id: str | None, zone_name: str | None) -> str | None:
+        """What is wrong with a config's ``zoneId``/``zoneName`` for this provider."""
+
+    def zone_id(self, zone_id: str | None) -> str | None:
+        """The zone id in the form the provider's resources take."""
+        return zone_id
+
     def replace_note(self, replaced: bool) -> str:
         """The plan's note on an update (``replaced``: a published value is replaced)."""
         return self.update_note
+
+
+def absolute(name: str | None, zone: str | None) -> str | None:
+    """A record name relative to ``zone`` made absolute (``@`` and ``""`` are the apex);
+    None when either is unknown."""
+    if name is None or zone is None:
+        return None
+    name, zone = name.strip().rstrip("."), zone.strip().rstrip(".")
+    if name in ("@", ""):
+        return zone
+    if name.lower() == zone.lower() or name.lower().endswith("." + zone.lower()):
+        return name
+    return f"{name}.{zone}"
+
+
+def plain_txt(entry: str) -> tuple[str, tuple[str, ...]]:
+    """A TXT entry a provider takes as plain text (it splits long values itself); a value
+    written in zone-file quotes is read as those strings."""
+    if entry.strip().startswith('"'):
+        return unquote_txt(entry)
+    return entry, (entry,)
 
 
 def mx_exchange(value: str) -> str:
@@ -146,3 +186,15 @@ def txt_strings(rdtype: str | None, entries: Sequence[Any], decode_txt: TxtDecod
             joined, strings = decode_txt(value)
             out[joined] = strings
     return out
+
+
+def one_value(props: Mapping[str, Any], decode_txt: TxtDecoder, *, zone_key: str
+              ) -> DeclaredValues:
+    """A record of one ``value`` (DigitalOcean, DNSimple): ``type``, ``name`` relative to
+    the zone named by ``zone_key``; an MX value is the exchange (``priority`` apart)."""
+    rdtype = prop_text(props.get("type"))
+    raw = props.get("value")
+    values = (declared_value(rdtype, raw, decode_txt),) if raw is not None else ()
+    return DeclaredValues(
+        name=absolute(prop_text(props.get("name")), prop_text(props.get(zone_key))),
+        rdtype=rdtype, zone_id=None, values=values)

@@ -40,6 +40,7 @@ class Cloudflare(Provider):
     record_sets = RecordSets.PER_VALUE
     record_types = frozenset({DNS_RECORD, RECORD})
     zone_types = frozenset({ZONE})
+    shapes_from = "pulumi-cloudflare 6.23.1 (record: as 5.x took it)"
 
     def encode_txt(self, value: str) -> str:
         return quote_txt(value)

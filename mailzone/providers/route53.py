@@ -42,6 +42,7 @@ class Route53(Provider):
     record_sets = RecordSets.WHOLE_SET
     record_types = frozenset({RECORD})
     zone_types = frozenset({ZONE})
+    shapes_from = "pulumi-aws 7.51.1"
     update_note = ("Route 53 refuses to overwrite a record set the stack does not own: import "
                    "it first (docs/configuration.md) if it was created outside this stack")
 

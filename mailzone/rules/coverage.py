@@ -12,7 +12,14 @@ from collections.abc import Collection, Mapping
 from mailzone.dns.resolver import normalize_name
 from mailzone.errors import DmarcSyntaxError
 from mailzone.findings import Finding
-from mailzone.mail.dmarc import is_dmarc_record, looks_like_dmarc, parse_dmarc, validate_dmarc
+from mailzone.mail.discovery import walk_targets
+from mailzone.mail.dmarc import (
+    is_dmarc_record,
+    looks_like_dmarc,
+    parse_dmarc,
+    record_name,
+    validate_dmarc,
+)
 from mailzone.registry import DMARC_MISSING, DMARC_POLICY_TOO_WEAK, DMARC_WRONG_NAME, REGISTRY
 from mailzone.rules.records import under
 
@@ -20,8 +27,11 @@ from mailzone.rules.records import under
 def dmarc_covers(domain: str, names: Collection[str]) -> bool:
     """Whether a DMARC record at ``_dmarc.<domain or a parent>`` is among ``names``
     (normalised names: lower case, no trailing dot)."""
-    labels = normalize_name(domain).split(".")
-    return any("_dmarc." + ".".join(labels[i:]) in names for i in range(len(labels) - 1))
+    # Only the names receivers' tree walk asks (RFC 9989): a record more than four
+    # labels up from a long name is never read. The top-level domain's is not the
+    # stack's to declare.
+    targets = walk_targets(domain)
+    return any(record_name(target) in names for target in targets[:-1] or targets)
 
 
 def check_dmarc_present(
@@ -92,7 +102,7 @@ def check_dmarc_value(
         )]
     domain = name[len("_dmarc."):]
     if not is_dmarc_record(text) and not looks_like_dmarc(text):
-        return []  # another TXT value at the name: receivers ignore it (RFC 7489 6.6.3)
+        return []  # another TXT value at the name: receivers ignore it (RFC 9989, DNS Tree Walk)
     findings = [
         REGISTRY[f.code].error(f"{who}: {name}: {f.message}", where or f.where)
         for f in validate_dmarc(text, domain) if f.is_error
@@ -101,9 +111,10 @@ def check_dmarc_value(
         record = parse_dmarc(text)
     except DmarcSyntaxError:
         return findings
-    if record.policy is not None and _STRENGTH[record.policy.value] < _STRENGTH[minimum_policy]:
+    policy = record.effective_policy  # RFC 9989: a record without p= is p=none
+    if _STRENGTH[policy.value] < _STRENGTH[minimum_policy]:
         findings.append(DMARC_POLICY_TOO_WEAK.error(
-            f"{who}: {name} has p={record.policy.value}; this stack requires at least "
+            f"{who}: {name} has p={policy.value}; this stack requires at least "
             f"p={minimum_policy}. Raise p= once the aggregate reports show your senders pass",
             where or name,
         ))

@@ -89,11 +89,13 @@ def check_smtp_host(
     label: str = "",
     allowed_networks: Collection[IPNetwork] = (),
     allow_loopback: bool = True,
+    path: str = "",
 ) -> list[Finding]:
     """``mail-host-ip-literal`` when an SMTP host setting is an IP address.
 
     A loopback address (a local relay) is allowed unless ``allow_loopback`` is
-    false; so is any address in ``allowed_networks``.
+    false; so is any address in ``allowed_networks``. ``path`` is where the
+    setting sits in the declaring resource, for the message.
     """
     address = ip_literal(host)
     if address is None:
@@ -102,7 +104,8 @@ def check_smtp_host(
         return []
     return [
         MAIL_HOST_IP_LITERAL.error(
-            f"{label or 'the setting'}: {key} is the IP address {host!r}; SMTP providers "
+            f"{label or 'the setting'}: {key} is the IP address {host!r}"
+            f"{f' (at {path})' if path else ''}; SMTP providers "
             "renumber their servers and TLS certificates name hosts, not addresses. Set "
             "it to the provider's submission host name (for example "
             "email-smtp.<region>.amazonaws.com for Amazon SES)",

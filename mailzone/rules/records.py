@@ -18,7 +18,8 @@ from dataclasses import dataclass
 
 from mailzone.dns.resolver import normalize_name
 from mailzone.findings import Finding
-from mailzone.registry import SPF_MULTIPLE_RECORDS
+from mailzone.names import is_under
+from mailzone.registry import SPF_MULTIPLE_RECORDS, SPF_NOT_A_RECORD
 
 Value = str | None
 
@@ -70,13 +71,32 @@ def spf_values(record: DnsRecord) -> list[str]:
     return [v for v in record.known_values() if is_spf_text(v)]
 
 
+def check_spf_lookalikes(record: DnsRecord, *, label: str = "", hint: str = "") -> list[Finding]:
+    """``spf-not-a-record`` for each TXT value that begins with ``v=spf1`` but is no SPF
+    record as receivers read it (``v=spf1include:...``: its strings joined without
+    spaces, RFC 7208 3.3), so receivers discard it (4.5). ``hint`` says how the
+    declaring provider gets there (Cloud DNS splits unquoted data on spaces)."""
+    if record.type_upper not in ("TXT", "SPF"):
+        return []
+    at = f" at {record.fqdn}" if record.fqdn else ""
+    findings: list[Finding] = []
+    for text in record.known_values():
+        if text[:6].lower() != "v=spf1" or is_spf_text(text):
+            continue
+        shown = text if len(text) <= 60 else text[:57] + "..."
+        findings.append(SPF_NOT_A_RECORD.error(
+            f"{label or 'the record'}: the TXT value{at} reads {shown!r} once receivers join "
+            "its strings: it starts with v=spf1 but not 'v=spf1 ', so receivers ignore it "
+            f"and the name has no SPF record (RFC 7208 4.5).{' ' + hint if hint else ''}",
+            record.where))
+    return findings
+
+
 def under(name: str, domains: Iterable[str]) -> str | None:
     """The first of ``domains`` that ``name`` equals or lies under, if any."""
-    name = normalize_name(name)
     for domain in domains:
-        parent = normalize_name(domain)
-        if parent and (name == parent or name.endswith("." + parent)):
-            return parent
+        if is_under(name, domain):
+            return normalize_name(domain)
     return None
 
 

@@ -1,12 +1,17 @@
 """Amazon SES identities: are the records they need all in the stack?
 
 An SES domain identity signs with Easy DKIM once three CNAMEs exist:
-``<token>._domainkey.<domain>`` -> ``<token>.dkim.amazonses.com``, one per token
-SES hands out. A custom MAIL FROM domain (``mail.<domain>``, the envelope
-sender) needs an MX towards ``feedback-smtp.<region>.amazonses.com`` so bounces
-come back, and an SPF record with ``include:amazonses.com`` so SPF passes and
-aligns for DMARC. A missing record leaves the identity unverified or the MAIL
-FROM domain failing, often silently (SES falls back to amazonses.com).
+``<token>._domainkey.<domain>`` -> ``<token>.<hosted zone>``, one per token SES
+hands out, where the hosted zone is the identity's region's
+(``mailzone.mail.ses``: ``dkim.amazonses.com`` in most regions). A CNAME to
+another region's zone never verifies; when the identity's region is not known
+(the resource does not say), any SES zone is accepted. Identities of one domain in
+several regions each need their own three CNAMEs: a CNAME counts for one identity.
+A custom MAIL FROM domain (``mail.<domain>``, the envelope sender) needs an MX
+towards ``feedback-smtp.<region>.amazonses.com`` so bounces come back, and an SPF
+record with ``include:amazonses.com`` so SPF passes and aligns for DMARC. A missing
+record leaves the identity unverified or the MAIL FROM domain failing, often
+silently (SES falls back to amazonses.com).
 
 DKIM tokens exist only once the identity does, so while a new identity is
 previewed its tokens, and the CNAMEs' names built from them, are unknown. A
@@ -22,6 +27,7 @@ from dataclasses import dataclass
 
 from mailzone.dns.resolver import normalize_name
 from mailzone.findings import Finding
+from mailzone.mail.ses import UnknownSesRegion, easy_dkim_zone, feedback_host
 from mailzone.registry import SES_DKIM_MISSING, SES_MAIL_FROM_MX_MISSING, SES_MAIL_FROM_SPF_MISSING
 from mailzone.rules.records import DnsRecord, spf_values, under
 
@@ -44,6 +50,12 @@ class SesIdentity:
     byodkim_selector: str | None = None
     where: str = ""
     label: str = ""
+    region: str | None = None  # None: not known (the provider's default region)
+
+    @property
+    def dkim_zone(self) -> str | None:
+        """The region's Easy DKIM hosted zone, when the region is known and in the table."""
+        return _zone(self.region)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,16 +66,31 @@ class MailFromDomain:
     mail_from_domain: str | None
     where: str = ""
     label: str = ""
+    region: str | None = None
 
 
-def _is_ses_dkim_target(value: str | None) -> bool:
-    return value is None or normalize_name(value).endswith(".amazonses.com")
+def _zone(region: str | None) -> str | None:
+    if region is None:
+        return None
+    try:
+        return easy_dkim_zone(region)
+    except UnknownSesRegion:
+        return None
 
 
-def _is_ses_feedback(value: str | None) -> bool:
+def _is_ses_dkim_target(value: str | None, zone: str | None = None) -> bool:
+    if value is None:
+        return True
+    target = normalize_name(value)
+    return target.endswith("." + zone) if zone else target.endswith(".amazonses.com")
+
+
+def _is_ses_feedback(value: str | None, region: str | None = None) -> bool:
     if value is None:
         return True
     host = normalize_name(value.split()[-1] if value.split() else value)
+    if region is not None:
+        return host == feedback_host(region)
     return host.startswith("feedback-smtp.") and host.endswith(".amazonses.com")
 
 
@@ -93,7 +120,10 @@ def check_ses_identities(
         and all(_is_ses_dkim_target(v) for v in (r.values or (None,)))
     ]
     pool = len(unplaced)
-    for identity in identities:
+    claimed: set[int] = set()  # the CNAMEs an identity counted: another cannot count them
+    # Identities whose region's zone is known claim first, so a shared zone's CNAMEs
+    # are not taken by an identity that would accept any zone.
+    for identity in sorted(identities, key=lambda i: i.dkim_zone is None):
         if identity.domain is None or under(identity.domain, external_domains):
             continue
         domain = normalize_name(identity.domain)
@@ -114,7 +144,9 @@ def check_ses_identities(
         suffix = f"._domainkey.{domain}"
         found_labels: set[str] = set()
         found = 0
-        for record in records:
+        for number, record in enumerate(records):
+            if number in claimed or found >= DKIM_RECORDS:
+                continue
             rname = record.fqdn
             if rname is None or not rname.endswith(suffix):
                 continue
@@ -123,19 +155,23 @@ def check_ses_identities(
             label = rname[: -len(suffix)]
             if known_tokens and label not in known_tokens:
                 continue
-            if all(_is_ses_dkim_target(v) for v in (record.values or (None,))):
+            if all(_is_ses_dkim_target(v, identity.dkim_zone) for v in (record.values or (None,))):
                 found += 1
                 found_labels.add(label)
+                claimed.add(number)
         short = DKIM_RECORDS - min(found, DKIM_RECORDS)
         if short and pool >= short:
             pool -= short
             short = 0
         if short:
             missing = sorted(known_tokens - found_labels)
+            zone = identity.dkim_zone or "dkim.amazonses.com"
             expected = (
-                ", ".join(f"{t}{suffix} -> {t}.dkim.amazonses.com" for t in missing)
-                if missing else f"<token>{suffix} -> <token>.dkim.amazonses.com, one per token"
+                ", ".join(f"{t}{suffix} -> {t}.{zone}" for t in missing)
+                if missing else f"<token>{suffix} -> <token>.{zone}, one per token"
             )
+            if identity.region is not None:
+                expected += f" (the Easy DKIM zone of {identity.region})"
             findings.append(SES_DKIM_MISSING.error(
                 f"{identity.label or domain}: the SES identity {domain} has {found} of its "
                 f"{DKIM_RECORDS} DKIM CNAMEs in the stack, so SES cannot verify it or sign its "
@@ -153,15 +189,15 @@ def check_ses_identities(
         unnamed = [r for r in records if r.fqdn is None]
         has_mx = any(
             r.type_upper in ("MX", None) and (r.values is None or any(
-                _is_ses_feedback(v) for v in r.values))
+                _is_ses_feedback(v, mail_from.region) for v in r.values))
             for r in at_name + unnamed
         )
         if not has_mx:
+            host = feedback_host(mail_from.region or "<region>")
             findings.append(SES_MAIL_FROM_MX_MISSING.error(
-                f"{who}: the MAIL FROM domain {name} has no MX record towards "
-                "feedback-smtp.<region>.amazonses.com in the stack; SES falls back to "
-                f"amazonses.com and bounces are lost. Add MX '10 feedback-smtp.<region>."
-                f"amazonses.com' at {name}",
+                f"{who}: the MAIL FROM domain {name} has no MX record towards {host} in the "
+                "stack; SES falls back to amazonses.com and bounces are lost. Add MX "
+                f"'10 {host}' at {name}",
                 mail_from.where,
             ))
         txt = [r for r in at_name + unnamed if r.type_upper in ("TXT", "SPF", None)]

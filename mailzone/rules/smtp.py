@@ -1,13 +1,8 @@
-"""SMTP settings an application reads, recognised by their keys, and the port-25 rule.
+"""SMTP endpoints in application settings, and the port-25 rule.
 
-Applications take their mail settings from environment variables, parameter
-stores and property files under many spellings: ``SMTP_HOST``, ``MAIL_SERVER``,
-``EMAIL_HOST`` (Django), ``spring.mail.host``, ``mail.smtp.port`` (JavaMail),
-``MAILER_DSN`` (Symfony), ``/app/prod/smtp/host`` (an SSM parameter). Keys are
-compared case-insensitively with ``.``, ``_``, ``-``, ``/`` and camelCase as
-word separators; a key is recognised by its last words (``host``, ``port``,
-``url``...) together with a mail word anywhere in it (``smtp``, ``mail``,
-``email``, ``mailer``, ``ses``).
+The settings come from ``mailzone.rules.settings`` (the one table of their
+names); this module reads the hosts and ports they name: ``host``,
+``host:port``, ``[v6]:port`` or an SMTP URL (``smtp://user:secret@host:587``).
 
 Port 25 is for server-to-server relay; cloud platforms rate-limit or block it
 outright for outbound connections. Submission goes to 587 (STARTTLS) or 465
@@ -18,85 +13,17 @@ external sending service is the better choice.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 from urllib.parse import urlsplit
 
 from mailzone.findings import Finding
-from mailzone.registry import SMTP_LOCAL_RELAY, SMTP_PORT_25
+from mailzone.registry import SMTP_LOCAL_RELAY, SMTP_PORT_25, SMTP_PORT_25_ENV_FROM
 from mailzone.rules.mailhost import is_local_host
+from mailzone.rules.settings import Setting, SettingKind
 
 SMTP_PORT_FORBIDDEN = 25
 LOCAL_RELAY_DAILY_LIMIT = 1000
-
-
-class SettingKind(StrEnum):
-    HOST = "host"
-    PORT = "port"
-    URL = "url"
-    SENDER = "sender"
-
-
-MAIL_WORDS = frozenset({"smtp", "mail", "email", "mailer", "ses", "smtps", "sendmail"})
-_TAILS: dict[SettingKind, tuple[tuple[str, ...], ...]] = {
-    SettingKind.HOST: (("host",), ("hostname",), ("server",), ("relay",), ("relayhost",)),
-    SettingKind.PORT: (("port",),),
-    SettingKind.URL: (("url",), ("uri",), ("dsn",)),
-    SettingKind.SENDER: (
-        ("from",),
-        ("sender",),
-        ("from", "email"),
-        ("from", "address"),
-        ("from", "addr"),
-        ("from", "mail"),
-        ("sender", "email"),
-        ("sender", "address"),
-        ("default", "sender"),
-        ("server", "email"),
-    ),
-}
-# Sender keys without a mail word in them.
-_STANDALONE_SENDER_KEYS = frozenset(
-    {("sender",), ("sender", "address"), ("sender", "email"), ("server", "email")}
-)
-# Keys that hold a credential: never recognised as anything, never printed.
-_SECRET_WORDS = frozenset({"password", "passwd", "pass", "secret", "token", "key", "apikey"})
-_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
-_SEPARATORS = re.compile(r"[._\-/:\s]+")
-
-
-def key_words(key: str) -> tuple[str, ...]:
-    """``"spring.mail.host"`` -> ``("spring", "mail", "host")``; camelCase splits too."""
-    spaced = _CAMEL.sub("_", key)
-    return tuple(word for word in _SEPARATORS.split(spaced.lower()) if word)
-
-
-def classify_key(key: str) -> SettingKind | None:
-    """What a setting key holds, or None when it is not an SMTP setting."""
-    words = key_words(key)
-    if not words or _SECRET_WORDS.intersection(words):
-        return None
-    if words in _STANDALONE_SENDER_KEYS:
-        return SettingKind.SENDER
-    if not MAIL_WORDS.intersection(words):
-        return None
-    for kind, tails in _TAILS.items():
-        for tail in tails:
-            # The tail must follow at least one word: "MAIL_FROM", not a bare "FROM".
-            if len(words) > len(tail) and words[-len(tail):] == tail:
-                return kind
-    return None
-
-
-@dataclass(frozen=True, slots=True)
-class Setting:
-    """One key/value an application reads. ``value`` None: not known yet."""
-
-    key: str
-    kind: SettingKind
-    value: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,16 +31,6 @@ class Endpoint:
     host: str | None
     port: int | None
     scheme: str | None = None
-
-
-def settings_from(pairs: Iterable[tuple[str, str | None]]) -> list[Setting]:
-    """The SMTP settings among key/value pairs (others are ignored)."""
-    out: list[Setting] = []
-    for key, value in pairs:
-        kind = classify_key(key)
-        if kind is not None:
-            out.append(Setting(key, kind, value))
-    return out
 
 
 def parse_port(value: str) -> int | None:
@@ -180,13 +97,16 @@ def check_port_25(
     label: str = "",
     local_hosts: Collection[str] = (),
     daily_limit: int = LOCAL_RELAY_DAILY_LIMIT,
+    host_elsewhere: bool = False,
 ) -> list[Finding]:
     """Port 25 in one group of settings (one environment, one parameter).
 
     ``smtp-port-25`` (error) when port 25 goes anywhere but the local host, or
     when no host is set beside it; ``smtp-local-relay`` (warning) when it goes
     to the local host only. ``local_hosts`` adds names that count as local (a
-    sidecar relay's name). Unknown values are never reported.
+    sidecar relay's name). ``host_elsewhere``: the group takes more settings from
+    elsewhere (a container's ``envFrom``), so a port with no host beside it may
+    have one there and is not judged. Unknown values are never reported.
     """
     named = hosts(settings)
     findings: list[Finding] = []
@@ -196,7 +116,7 @@ def check_port_25(
         if endpoint is None or endpoint.port != SMTP_PORT_FORBIDDEN or endpoint.host is None:
             continue
         findings.append(
-            _port_finding(who, setting.key, display(setting.value or ""), [endpoint.host],
+            _port_finding(who, setting, display(setting.value or ""), [endpoint.host],
                           where, local_hosts, daily_limit)
         )
     for setting in settings:
@@ -207,9 +127,11 @@ def check_port_25(
         targets = [endpoint for _, endpoint in named]
         if any(t is None or t.host is None for t in targets):
             continue  # a host not known yet: it may be the local relay
+        if not targets and host_elsewhere:
+            continue  # the host may come with the settings read from elsewhere
         host_names = [t.host for t in targets if t is not None and t.host is not None]
         findings.append(
-            _port_finding(who, setting.key, setting.value, host_names, where, local_hosts,
+            _port_finding(who, setting, setting.value, host_names, where, local_hosts,
                           daily_limit)
         )
     return findings
@@ -217,7 +139,7 @@ def check_port_25(
 
 def _port_finding(
     who: str,
-    key: str,
+    setting: Setting,
     value: str,
     host_names: list[str],
     where: str,
@@ -228,23 +150,60 @@ def _port_finding(
         "Use the provider's submission port: 587 (STARTTLS) or 465 (TLS); cloud platforms "
         "rate-limit or block outbound port 25"
     )
+    key = setting.key
+    at = setting.at
     if not host_names:
         return SMTP_PORT_25.error(
-            f"{who}: {key}={value} and no SMTP host beside it: port 25 towards an "
+            f"{who}: {key}={value}{at} and no SMTP host beside it: port 25 towards an "
             f"unnamed host. {fix}",
             where or key,
         )
     remote = [h for h in host_names if not is_local_host(h, local_hosts)]
     if remote:
         return SMTP_PORT_25.error(
-            f"{who}: {key}={value} sends to {', '.join(sorted(set(remote)))} on port 25. {fix}",
+            f"{who}: {key}={value}{at} sends to {', '.join(sorted(set(remote)))} on port 25. "
+            f"{fix}",
             where or key,
         )
     return SMTP_LOCAL_RELAY.warning(
-        f"{who}: {key}={value} sends through a local relay on "
+        f"{who}: {key}={value}{at} sends through a local relay on "
         f"{', '.join(sorted(set(host_names)))}:25. That is fine for low volume; above about "
         f"{daily_limit} messages a day use an external sending service on port 587 or 465",
         where or key,
     )
 
 
+
+
+def check_port_25_joined(
+    parts: Sequence[tuple[Sequence[Setting], str, str]],
+    *,
+    more_elsewhere: bool = False,
+    local_hosts: Collection[str] = (),
+) -> list[Finding]:
+    """Port 25 in settings one process reads from several sources, judged together.
+
+    ``parts`` are (settings, label, where) of each source (a container's env, each
+    ConfigMap it reads). A source with a port and no host of its own is judged with the
+    hosts of the others (one with a host is judged where it is declared): port 25
+    towards a remote host, or towards no host at all when every source is here
+    (``more_elsewhere``: a source not in the stack may hold the host), is
+    ``smtp-port-25-env-from``.
+    A local relay is left alone here. Unknown values are never reported.
+    """
+    findings: list[Finding] = []
+    for index, (settings, label, where) in enumerate(parts):
+        if hosts(settings) or not any(s.kind is SettingKind.PORT for s in settings):
+            continue
+        others = [s for j, (other, _l, _w) in enumerate(parts) if j != index for s in other
+                  if s.kind in (SettingKind.HOST, SettingKind.URL)]
+        ports = [s for s in settings if s.kind is SettingKind.PORT]
+        # Hosts that carry port 25 themselves are judged where they are declared.
+        named = [s for s, e in hosts(others) if e is None or e.port != SMTP_PORT_FORBIDDEN]
+        if not named and (others or more_elsewhere):
+            continue  # no host to judge it with here, or one may be in a source not seen
+        for finding in check_port_25([*ports, *named], where=where, label=label,
+                                     local_hosts=local_hosts):
+            if finding.code == SMTP_PORT_25.code:
+                findings.append(SMTP_PORT_25_ENV_FROM.error(finding.message, finding.where))
+    return findings

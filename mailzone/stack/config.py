@@ -46,7 +46,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from mailzone.errors import ConfigError, DmarcSyntaxError
+from mailzone.errors import ConfigError
 from mailzone.findings import Finding
 from mailzone.mail import catalogue
 from mailzone.mail.dmarc import (
@@ -57,6 +57,7 @@ from mailzone.mail.dmarc import (
     parse_dmarc,
 )
 from mailzone.mail.dmarc import format_dmarc as _format_dmarc
+from mailzone.mail.ses import UnknownSesRegion, easy_dkim_zone
 from mailzone.names import domain_problem, is_host_label, to_ascii
 from mailzone.providers import PROVIDERS, DnsProvider, Provider
 from mailzone.registry import CONFIG_INCLUDE_COST_UNKNOWN, CONFIG_NO_DMARC, SENDER_NOREPLY
@@ -134,7 +135,7 @@ def _parse_sender(value: object) -> SpfSender:
             entry = catalogue.lookup(value)
         except catalogue.UnknownSenderError as exc:
             if exc.suggestions:
-                raise _fail(exc.message) from None
+                raise _fail(str(exc)) from None
             raise _fail(f"{exc.message}; or write {{include: <domain>}}") from None
         return SpfSender(include=entry.spf_include, lookups=entry.lookup_cost, key=entry.key)
     if isinstance(value, Mapping):
@@ -215,10 +216,12 @@ def _report_uri(uri: str) -> str:
         raise _fail(f"{uri!r} needs its scheme: write 'mailto:{uri}'")
     if "," in uri or ";" in uri:
         raise _fail(f"{uri!r}: give one URI per list item (no ',' or ';')")
-    try:
-        parse_dmarc(f"v=DMARC1; p=none; rua={uri}")
-    except DmarcSyntaxError as exc:
-        raise _fail(exc.message) from None
+    if "!" in uri:
+        raise _fail(f"{uri!r}: the size limit after '!' is RFC 7489's and RFC 9989 removed "
+                    "it (receivers may read the '!' as part of the address): drop it")
+    problems = parse_dmarc(f"v=DMARC1; p=none; rua={uri}").problems
+    if problems:
+        raise _fail(problems[0].message)
     return _ascii_mailto(uri)
 
 
@@ -310,17 +313,28 @@ class DnsConfig(_Model):
 
 
 class DmarcConfig(_Model):
-    """``dmarc``: the ``_dmarc.<domain>`` policy."""
+    """``dmarc``: the ``_dmarc.<domain>`` policy (RFC 9989)."""
 
     policy: str
     subdomain_policy: str | None = Field(default=None, alias="subdomainPolicy")
-    pct: int | None = Field(default=None, ge=0, le=100)
+    nonexistent_subdomain_policy: str | None = Field(
+        default=None, alias="nonexistentSubdomainPolicy")
+    testing: bool = False
     rua: list[ReportUri] = Field(default_factory=list)
     ruf: list[ReportUri] = Field(default_factory=list)
     adkim: str | None = None
     aspf: str | None = None
+    # RFC 9989 removed pct: the key is known only to say what to write instead.
+    pct: None = Field(default=None, exclude=True)
 
-    @field_validator("policy", "subdomain_policy")
+    @field_validator("pct", mode="before")
+    @classmethod
+    def _historic_pct(cls, value: object) -> None:
+        raise _fail(
+            "pct is historic: RFC 9989 removed it and receivers ignore it. To trial a "
+            "policy, write 'testing: true' (publishes t=y), then remove it to enforce")
+
+    @field_validator("policy", "subdomain_policy", "nonexistent_subdomain_policy")
     @classmethod
     def _policy(cls, value: str | None) -> str | None:
         if value is None:
@@ -345,7 +359,9 @@ class DmarcConfig(_Model):
             policy=Policy(self.policy),
             subdomain_policy=None if self.subdomain_policy is None
             else Policy(self.subdomain_policy),
-            pct=self.pct,
+            nonexistent_policy=None if self.nonexistent_subdomain_policy is None
+            else Policy(self.nonexistent_subdomain_policy),
+            testing=True if self.testing else None,
             rua=tuple(self.rua),
             ruf=tuple(self.ruf),
             adkim=None if self.adkim is None else Alignment(self.adkim),
@@ -356,53 +372,184 @@ class DmarcConfig(_Model):
         return _format_dmarc(self.record())
 
 
-class SesConfig(_Model):
-    """``ses``: the Amazon SES domain identity, its MAIL FROM domain and SMTP user."""
+def _ses_region(value: str) -> str:
+    if not _REGION.match(value):
+        raise _fail(f"{value!r} is not an AWS region name (such as 'eu-west-1')")
+    try:
+        easy_dkim_zone(value)
+    except UnknownSesRegion as exc:
+        raise _fail(str(exc)) from None
+    return value
+
+
+def _mail_from_label(value: str) -> str:
+    label = value.lower()
+    if "." in label or not is_host_label(label):
+        raise _fail(
+            f"{value!r} is not a single DNS label: write one label such as 'bounce' "
+            "(letters, digits, '-'; the MAIL FROM domain becomes bounce.<domain>)"
+        )
+    if label in ("www", "_dmarc", "_domainkey"):
+        raise _fail(f"{value!r} is reserved for other records: choose e.g. 'bounce'")
+    return label
+
+
+def _configuration_set_name(value: str) -> str:
+    if not _CONFIGURATION_SET.match(value):
+        raise _fail(
+            f"{value!r} is not an SES configuration set name (letters, digits, '_', '-', "
+            "at most 64)"
+        )
+    return value
+
+
+SesRegionName = Annotated[str, AfterValidator(_ses_region)]
+MailFromLabel = Annotated[str, AfterValidator(_mail_from_label)]
+ConfigurationSetName = Annotated[str, AfterValidator(_configuration_set_name)]
+
+
+@dataclass(frozen=True, slots=True)
+class SesRegion:
+    """One SES identity of a domain: its region and what it declares there."""
 
     region: str
-    mail_from_subdomain: str | None = Field(default=None, alias="mailFromSubdomain")
+    mail_from_subdomain: str | None
+    smtp_user: bool
+    configuration_set: str | None
+
+    @property
+    def dkim_zone(self) -> str:
+        """The region's Easy DKIM hosted zone (``mailzone.mail.ses``)."""
+        return easy_dkim_zone(self.region)
+
+
+class SesRegionConfig(_Model):
+    """One item of ``ses.regions``: a region, and what differs there."""
+
+    region: SesRegionName
+    mail_from_subdomain: MailFromLabel | None = Field(default=None, alias="mailFromSubdomain")
+    smtp_user: bool | None = Field(default=None, alias="smtpUser")
+    configuration_set: ConfigurationSetName | None = Field(default=None,
+                                                           alias="configurationSet")
+
+
+class SesConfig(_Model):
+    """``ses``: the Amazon SES domain identity, its MAIL FROM domain and SMTP user, in
+    one region (``region``, default ``aws:region``) or several (``regions``).
+
+    ``mailFromSubdomain``, ``smtpUser`` and ``configurationSet`` apply to every region
+    unless a ``regions`` item says otherwise. Each region is an identity of its own,
+    with its own three DKIM CNAMEs and its own MAIL FROM domain: a MAIL FROM domain's
+    MX points at one region's feedback endpoint, so two regions cannot share one.
+    """
+
+    region: SesRegionName | None = None
+    regions: list[SesRegionConfig] | None = None
+    mail_from_subdomain: MailFromLabel | None = Field(default=None, alias="mailFromSubdomain")
     smtp_user: bool = Field(default=False, alias="smtpUser")
-    configuration_set: str | None = Field(default=None, alias="configurationSet")
+    configuration_set: ConfigurationSetName | None = Field(default=None,
+                                                           alias="configurationSet")
 
     @model_validator(mode="before")
     @classmethod
     def _default_region(cls, data: Any, info: ValidationInfo) -> Any:
+        if not isinstance(data, Mapping):
+            return data
+        regions = data.get("regions")
+        if isinstance(regions, list):  # a plain region name is an item with only a region
+            data = {**data, "regions": [{"region": r} if isinstance(r, str) else r
+                                        for r in regions]}
         default = (info.context or {}).get("default_region")
-        if isinstance(data, Mapping) and "region" not in data and default:
+        if "region" not in data and "regions" not in data and default:
             return {**data, "region": default}
         return data
 
-    @field_validator("region")
-    @classmethod
-    def _region(cls, value: str) -> str:
-        if not _REGION.match(value):
-            raise _fail(f"{value!r} is not an AWS region name (such as 'eu-west-1')")
-        return value
+    @model_validator(mode="after")
+    def _one_identity_per_region(self) -> SesConfig:
+        if self.region is not None and self.regions is not None:
+            raise _fail("give 'region' (one region) or 'regions' (a list), not both")
+        if self.region is None and self.regions is None:
+            raise _fail("no region: add 'region: <aws region>' (such as eu-west-1), set "
+                        "aws:region in the stack config, or list 'regions'")
+        if not self.regions and self.region is None:
+            raise _fail("'regions' is empty: list at least one region, or give 'region'")
+        seen: set[str] = set()
+        mail_froms: dict[str, str] = {}
+        for identity in self.identities:
+            if identity.region in seen:
+                raise _fail(f"regions lists {identity.region!r} twice: one identity per region")
+            seen.add(identity.region)
+            label = identity.mail_from_subdomain
+            if label is not None and label in mail_froms:
+                raise _fail(
+                    f"{identity.region} and {mail_froms[label]} both use the MAIL FROM "
+                    f"subdomain {label!r}: its MX can point at one region's feedback endpoint "
+                    f"only (feedback-smtp.<region>.amazonses.com). Give each region its own "
+                    "mailFromSubdomain (for example 'bounce-eu', 'bounce-us')")
+            if label is not None:
+                mail_froms[label] = identity.region
+        return self
 
-    @field_validator("mail_from_subdomain")
-    @classmethod
-    def _mail_from(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        label = value.lower()
-        if "." in label or not is_host_label(label):
-            raise _fail(
-                f"{value!r} is not a single DNS label: write one label such as 'bounce' "
-                "(letters, digits, '-'; the MAIL FROM domain becomes bounce.<domain>)"
+    @property
+    def identities(self) -> tuple[SesRegion, ...]:
+        """Every region's identity, the first region first."""
+        items = self.regions if self.regions is not None else [
+            SesRegionConfig(region=self.region or "")]
+        return tuple(
+            SesRegion(
+                region=item.region,
+                mail_from_subdomain=(item.mail_from_subdomain
+                                     if item.mail_from_subdomain is not None
+                                     else self.mail_from_subdomain),
+                smtp_user=item.smtp_user if item.smtp_user is not None else self.smtp_user,
+                configuration_set=item.configuration_set or self.configuration_set,
             )
-        if label in ("www", "_dmarc", "_domainkey"):
-            raise _fail(f"{value!r} is reserved for other records: choose e.g. 'bounce'")
-        return label
+            for item in items
+        )
 
-    @field_validator("configuration_set")
-    @classmethod
-    def _configuration_set(cls, value: str | None) -> str | None:
-        if value is not None and not _CONFIGURATION_SET.match(value):
-            raise _fail(
-                f"{value!r} is not an SES configuration set name (letters, digits, '_', '-', "
-                "at most 64)"
-            )
-        return value
+
+class ParkedConfig(_Model):
+    """``parked``: the domain sends and takes no mail (``true``, or these options)."""
+
+    # v=DKIM1; p= at *._domainkey: every selector's key is revoked (RFC 6376 3.6.1).
+    wildcard_dkim: bool = Field(default=False, alias="wildcardDkim")
+
+
+#: The DMARC record of a parked domain: reject everything, names that do not exist too.
+PARKED_DMARC = {"policy": "reject", "subdomainPolicy": "reject",
+                "nonexistentSubdomainPolicy": "reject"}
+_PARKED_CONFLICTS = {
+    "senders": "it sends no mail, so its SPF record authorises nobody ('v=spf1 -all')",
+    "ses": "it sends no mail, so it has no SES identity",
+    "senderAddresses": "it sends no mail, so it has no sender addresses",
+}
+
+
+def _parked(data: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A parked entry made whole: ``v=spf1 -all``, DMARC reject with ``np=reject`` (keeping
+    the report destinations given), refused beside anything that sends."""
+    parked = data.get("parked")
+    if parked is None or parked is False:
+        return {k: v for k, v in data.items() if k != "parked"}
+    given = [key for key in _PARKED_CONFLICTS if data.get(key)]
+    if given:
+        raise _fail(f"a parked domain declares no {given[0]}: {_PARKED_CONFLICTS[given[0]]}. "
+                    "Remove it, or drop 'parked'")
+    if data.get("spfAll", "-all") != "-all":
+        raise _fail("a parked domain publishes 'v=spf1 -all': remove spfAll (or set -all)")
+    dmarc = data.get("dmarc")
+    if dmarc is not None and not isinstance(dmarc, Mapping):
+        return data  # the DMARC model says what is wrong with it
+    reports = {k: v for k, v in (dmarc or {}).items() if k in ("rua", "ruf")}
+    other = sorted(set(dmarc or {}) - {"rua", "ruf", "policy", "subdomainPolicy",
+                                       "nonexistentSubdomainPolicy"})
+    weaker = [k for k, v in (dmarc or {}).items() if k in PARKED_DMARC
+              and str(v).lower() != "reject"]
+    if other or weaker:
+        raise _fail("a parked domain's DMARC is p=reject; sp=reject; np=reject: give only "
+                    f"rua and ruf under dmarc (not {', '.join(other + weaker)})")
+    return {**data, "parked": {} if parked is True else parked, "spfAll": "-all",
+            "dmarc": {**PARKED_DMARC, **reports}}
 
 
 class DomainConfig(_Model):
@@ -410,6 +557,7 @@ class DomainConfig(_Model):
 
     domain: str
     dns: DnsConfig
+    parked: ParkedConfig | None = None
     senders: list[Sender] = Field(default_factory=list)
     spf_all: str = Field(default="~all", alias="spfAll")
     keep_txt: list[str] = Field(default_factory=list, alias="keepTxt")
@@ -418,6 +566,11 @@ class DomainConfig(_Model):
     real_mailboxes: list[str] = Field(default_factory=list, alias="realMailboxes")
     sender_addresses: list[SenderAddress] = Field(default_factory=list, alias="senderAddresses")
     ttl: int = Field(default=DEFAULT_TTL, ge=MIN_TTL, le=MAX_TTL)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _parked_domain(cls, data: Any) -> Any:
+        return _parked(data) if isinstance(data, Mapping) else data
 
     @field_validator("domain")
     @classmethod
@@ -487,10 +640,24 @@ class DomainConfig(_Model):
         return self.dns.zone_name or self.domain
 
     @property
+    def ses_identities(self) -> tuple[SesRegion, ...]:
+        """The domain's SES identities, one per region (none without ``ses``)."""
+        return () if self.ses is None else self.ses.identities
+
+    def mail_from_of(self, identity: SesRegion) -> str | None:
+        """The MAIL FROM domain of one of the domain's SES identities."""
+        label = identity.mail_from_subdomain
+        return None if label is None else f"{label}.{self.domain}"
+
+    @property
+    def mail_from_domains(self) -> tuple[str, ...]:
+        """Every region's MAIL FROM domain, the first region's first."""
+        return tuple(m for i in self.ses_identities if (m := self.mail_from_of(i)) is not None)
+
+    @property
     def mail_from_domain(self) -> str | None:
-        if self.ses is None or self.ses.mail_from_subdomain is None:
-            return None
-        return f"{self.ses.mail_from_subdomain}.{self.domain}"
+        """The first region's MAIL FROM domain (the one ``mailzone check`` audits)."""
+        return next(iter(self.mail_from_domains), None)
 
     @property
     def spf_includes(self) -> list[str]:
@@ -602,8 +769,6 @@ def _problem(prefix: str, err: Mapping[str, Any]) -> tuple[str, str]:
             return _path(prefix, loc), (
                 f"ttl {value!r} is out of range: use {MIN_TTL} to {MAX_TTL} seconds"
             )
-        if field == "pct":
-            return _path(prefix, loc), f"pct {value!r} is out of range: use 0 to 100"
     message = str(err["msg"])
     return _path(prefix, loc), message[:1].lower() + message[1:]
 

@@ -13,12 +13,21 @@ Records per domain (names are lower case, without the trailing dot):
   so it writes them with the SPF value; Cloudflare holds one record per value
   and leaves them alone.
 - ``DmarcRecord``: ``_dmarc.<domain>`` TXT, when ``dmarc`` is configured.
-- ``SesDomainIdentity`` (when ``ses`` is configured): three Easy DKIM CNAMEs
-  ``<token>._domainkey.<domain>`` -> ``<token>.dkim.amazonses.com``. SES
-  chooses the tokens when the identity is created, so their names and values
-  are ``KnownAfterApply`` placeholders. With ``mailFromSubdomain``, the MAIL
-  FROM domain's MX ``10 feedback-smtp.<region>.amazonses.com`` and its own SPF
-  TXT ``v=spf1 include:amazonses.com -all``.
+- A parked domain (``parked``, RFC 7505): its SPF is ``v=spf1 -all`` and its DMARC
+  ``p=reject; sp=reject; np=reject`` (the config makes them so), a null MX ``0 .``
+  at the apex, and with ``wildcardDkim`` an empty key ``v=DKIM1; p=`` at
+  ``*._domainkey.<domain>``, which revokes every selector (owner ``MailDomain``).
+- ``SesDomainIdentity`` (when ``ses`` is configured), per region: three Easy
+  DKIM CNAMEs ``<token>._domainkey.<domain>`` -> ``<token>.<the region's Easy DKIM
+  zone>`` (``mailzone.mail.ses``: ``dkim.amazonses.com`` in most regions, the
+  region's own zone in some). SES chooses the tokens when the identity is
+  created, so their names and values are ``KnownAfterApply`` placeholders. With a
+  MAIL FROM subdomain, the MAIL FROM domain's MX ``10
+  feedback-smtp.<region>.amazonses.com`` and its own SPF TXT ``v=spf1
+  include:amazonses.com -all``. The first region's records keep the keys they had
+  before regions were a list (``dkim-0``, ``mail-from-mx``); another region's
+  carry its name (``dkim-us-east-1-0``), so adding a region never renames a
+  resource.
 """
 
 from __future__ import annotations
@@ -29,11 +38,13 @@ from typing import TYPE_CHECKING
 
 from mailzone.dns.txt import split_txt
 from mailzone.findings import Finding
+from mailzone.mail.ses import feedback_host
+from mailzone.rules.parked import NULL_MX, REVOKED_DKIM
 from mailzone.rules.spfpolicy import check_lookup_budget
 from mailzone.spf.lint import lint_duplicate_includes, lint_record
 
 if TYPE_CHECKING:
-    from mailzone.stack.config import DomainConfig
+    from mailzone.stack.config import DomainConfig, SesRegion
 
 #: Easy DKIM publishes three keys.
 DKIM_TOKEN_COUNT = 3
@@ -52,12 +63,14 @@ class KnownAfterApply:
     source: str
     index: int
     template: str
+    of: str = ""  # whose output, when the source name alone is ambiguous (a second region)
 
     def render(self, value: str) -> str:
         return self.template.format(value)
 
     def __str__(self) -> str:
-        return self.template.format(f"<{self.source}[{self.index}]>")
+        of = f" of {self.of}" if self.of else ""
+        return self.template.format(f"<{self.source}[{self.index}]{of}>")
 
 
 Value = str | KnownAfterApply
@@ -80,6 +93,7 @@ class DesiredRecord:
     values: tuple[Value, ...]
     ttl: int
     keep: tuple[str, ...] = field(default=())
+    region: str | None = None  # the SES region of an SES identity's record
 
     @property
     def all_values(self) -> tuple[Value, ...]:
@@ -111,22 +125,46 @@ def check_spf_record(
 
 
 def mail_from_mx(region: str) -> str:
-    return f"{MAIL_FROM_MX_PREFERENCE} feedback-smtp.{region}.amazonses.com"
+    return f"{MAIL_FROM_MX_PREFERENCE} {feedback_host(region)}"
 
 
-def dkim_records(domain: DomainConfig) -> list[DesiredRecord]:
-    """The Easy DKIM CNAMEs, with token placeholders."""
+def _key(name: str, identity: SesRegion, first: bool) -> str:
+    return name if first else f"{name}-{identity.region}"
+
+
+def dkim_records(domain: DomainConfig, identity: SesRegion, *, first: bool = True
+                 ) -> list[DesiredRecord]:
+    """One region's Easy DKIM CNAMEs, with token placeholders."""
+    of = "" if first else identity.region
     return [
         DesiredRecord(
-            key=f"dkim-{index}",
+            key=_key("dkim", identity, first) + f"-{index}",
             owner="SesDomainIdentity",
-            name=KnownAfterApply("dkim_tokens", index, "{}._domainkey." + domain.domain),
+            name=KnownAfterApply("dkim_tokens", index, "{}._domainkey." + domain.domain, of),
             type="CNAME",
-            values=(KnownAfterApply("dkim_tokens", index, "{}.dkim.amazonses.com"),),
+            values=(KnownAfterApply("dkim_tokens", index, "{}." + identity.dkim_zone, of),),
             ttl=domain.ttl,
+            region=identity.region,
         )
         for index in range(DKIM_TOKEN_COUNT)
     ]
+
+
+def ses_records(domain: DomainConfig, identity: SesRegion, *, first: bool = True
+                ) -> list[DesiredRecord]:
+    """Everything one region's SES identity needs: DKIM, and the MAIL FROM domain's."""
+    records = dkim_records(domain, identity, first=first)
+    mail_from = domain.mail_from_of(identity)
+    if mail_from is not None:
+        records += [
+            DesiredRecord(key=_key("mail-from-mx", identity, first), owner="SesDomainIdentity",
+                          name=mail_from, type="MX", values=(mail_from_mx(identity.region),),
+                          ttl=domain.ttl, region=identity.region),
+            DesiredRecord(key=_key("mail-from-spf", identity, first), owner="SesDomainIdentity",
+                          name=mail_from, type="TXT", values=(MAIL_FROM_SPF,), ttl=domain.ttl,
+                          region=identity.region),
+        ]
+    return records
 
 
 def desired_records(domain: DomainConfig) -> list[DesiredRecord]:
@@ -153,28 +191,13 @@ def desired_records(domain: DomainConfig) -> list[DesiredRecord]:
                 ttl=domain.ttl,
             )
         )
-    if domain.ses is not None:
-        records.extend(dkim_records(domain))
-        mail_from = domain.mail_from_domain
-        if mail_from is not None:
-            records.append(
-                DesiredRecord(
-                    key="mail-from-mx",
-                    owner="SesDomainIdentity",
-                    name=mail_from,
-                    type="MX",
-                    values=(mail_from_mx(domain.ses.region),),
-                    ttl=domain.ttl,
-                )
-            )
-            records.append(
-                DesiredRecord(
-                    key="mail-from-spf",
-                    owner="SesDomainIdentity",
-                    name=mail_from,
-                    type="TXT",
-                    values=(MAIL_FROM_SPF,),
-                    ttl=domain.ttl,
-                )
-            )
+    if domain.parked is not None:
+        records.append(DesiredRecord(key="null-mx", owner="MailDomain", name=domain.domain,
+                                     type="MX", values=(NULL_MX,), ttl=domain.ttl))
+        if domain.parked.wildcard_dkim:
+            records.append(DesiredRecord(
+                key="dkim-wildcard", owner="MailDomain", name=f"*._domainkey.{domain.domain}",
+                type="TXT", values=(REVOKED_DKIM,), ttl=domain.ttl))
+    for index, identity in enumerate(domain.ses_identities):
+        records.extend(ses_records(domain, identity, first=index == 0))
     return records

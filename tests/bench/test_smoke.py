@@ -33,8 +33,8 @@ def test_every_benchmark_runs_at_a_tiny_size(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr[-4000:]
     text = (tmp_path / "RESULTS.md").read_text()
     assert text.startswith("# Benchmark results (smoke run")
-    for benchmark in ("1. Live audit", "2. SPF evaluation", "3. Policy pack", "4. Plan",
-                      "5. Start-up"):
+    for benchmark in ("1. Live audit", "2. SPF evaluation", "3. Policy pack", "3b. Mixed stack",
+                      "4. Plan", "5. Start-up"):
         assert f"| {benchmark} |" in text
     data = json.loads((tmp_path / "results.json").read_text())
     sections = {s["name"]: s for s in data["sections"]}
@@ -52,6 +52,8 @@ def test_every_benchmark_runs_at_a_tiny_size(tmp_path: Path) -> None:
     assert plan["ours_changes"]["update"] == plan["peer_changes"]["Update"]
     # The smoke size (80 resources) includes the one SPF record that hard-codes an address.
     assert sections["Policy pack"]["raw"]["violations"] > 0
+    mixed = sections["Policy pack, mixed stack"]["raw"]
+    assert mixed["planted"] > 0 and mixed["missed"] == 0 and mixed["false_positives"] == 0
     # A smoke run never overwrites the committed results.
     assert (results.read_bytes() if results.exists() else None) == before
 

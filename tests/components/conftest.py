@@ -51,6 +51,42 @@ SINGLE: dict[str, Any] = {
     ],
 }
 
+# SES in two regions, one of them with its own Easy DKIM zone (af-south-1).
+REGIONS: dict[str, Any] = {
+    "aws:region": "eu-west-1",
+    "mailzone:domains": [
+        {
+            "domain": "example.org",
+            "dns": {"provider": "route53"},
+            "senders": ["amazon-ses"],
+            "dmarc": {"policy": "reject", "rua": ["mailto:dmarc@example.org"]},
+            "ses": {"regions": [
+                {"region": "eu-west-1", "mailFromSubdomain": "bounce-eu"},
+                {"region": "af-south-1", "mailFromSubdomain": "bounce-af", "smtpUser": True},
+            ]},
+        },
+    ],
+}
+
+# A parked domain (sends and takes no mail), on each provider.
+PARKED: dict[str, Any] = {
+    "mailzone:domains": [
+        {"domain": "example.org", "dns": {"provider": "route53"}, "parked": True,
+         "keepTxt": ["site-verification=abc123"]},
+        {"domain": "example.net", "dns": {"provider": "cloudflare",
+                                          "zoneId": "0123456789abcdef0123456789abcdef"},
+         "parked": {"wildcardDkim": True}, "dmarc": {"rua": ["mailto:dmarc@example.net"]}},
+    ],
+}
+
+# A region the Easy DKIM table does not know: nothing may be declared.
+UNKNOWN_REGION: dict[str, Any] = {
+    "mailzone:domains": [
+        {"domain": "example.org", "dns": {"provider": "route53"}, "senders": ["amazon-ses"],
+         "ses": {"region": "xx-nowhere-1"}},
+    ],
+}
+
 # Problems in both entries; nothing may be declared.
 BAD: dict[str, Any] = {
     "aws:region": "eu-west-1",
@@ -80,6 +116,9 @@ class Runs:
             "variant": harness.start(VARIANT, stack="variant"),
             "single": harness.start(SINGLE, stack="example-test"),
             "bad": harness.start(BAD),
+            "regions": harness.start(REGIONS, stack="regions"),
+            "parked": harness.start(PARKED, stack="parked"),
+            "unknown-region": harness.start(UNKNOWN_REGION, stack="unknown-region"),
             "refusals": harness.start({}, program=harness.PROGRAMS / "refusals.py"),
         }
 

@@ -32,6 +32,17 @@ from pulumi.runtime.sync_await import _sync_await
 DKIM_TOKENS = ["tokenaaaaaaaaaaaaaaaaaaaaaaaaaaa", "tokenbbbbbbbbbbbbbbbbbbbbbbbbbbb",
                "tokenccccccccccccccccccccccccccc"]
 MOCK_ZONE_ID = "Z0MOCKZONE0000000001"
+# The stacks' usual regions get DKIM_TOKENS; any other region tokens of its own, as SES
+# gives each region's identity its own keys.
+USUAL_REGIONS = ("eu-west-1", "us-east-1")
+
+
+def dkim_tokens(region: str | None) -> list[str]:
+    """The Easy DKIM tokens the mock SES hands an identity in ``region``."""
+    if region is None or region in USUAL_REGIONS:
+        return DKIM_TOKENS
+    tag = region.replace("-", "")
+    return [token[: len(token) - len(tag)] + tag for token in DKIM_TOKENS]
 MOCK_PASSWORD = "mock-smtp-password-not-real"
 MOCK_ACCOUNT = "111122223333"
 
@@ -46,7 +57,7 @@ class Mocks(pulumi.runtime.Mocks):
                 f"arn:aws:ses:{region}:{MOCK_ACCOUNT}:identity/{state['emailIdentity']}"
             )
             attributes = dict(state.get("dkimSigningAttributes") or {})
-            attributes["tokens"] = DKIM_TOKENS
+            attributes["tokens"] = dkim_tokens(region)
             state["dkimSigningAttributes"] = attributes
             rid = state["emailIdentity"]
         elif args.typ == "aws:iam/user:User":

@@ -9,13 +9,22 @@ from typing import Any
 
 import pytest
 
+from mailzone.mail.ses import EASY_DKIM_AS_OF
 from mailzone.providers import cloudflare, route53
 from mailzone.stack.config import parse_domains
 from mailzone.stack.desired import KnownAfterApply, Value, desired_records
 from tests.components import harness
-from tests.components.conftest import BAD, LONG_TOKEN, MANY_RUA, VARIANT, Runs
+from tests.components.conftest import (
+    BAD,
+    LONG_TOKEN,
+    MANY_RUA,
+    PARKED,
+    REGIONS,
+    VARIANT,
+    Runs,
+)
 from tests.components.harness import Resource, Run
-from tests.components.runner import DKIM_TOKENS, MOCK_PASSWORD, MOCK_ZONE_ID
+from tests.components.runner import DKIM_TOKENS, MOCK_PASSWORD, MOCK_ZONE_ID, dkim_tokens
 
 RECORD = "aws:route53/record:Record"
 CF_RECORD = "cloudflare:index/dnsRecord:DnsRecord"
@@ -33,9 +42,9 @@ COMPONENTS = {
 }
 
 
-def _render(value: Value) -> str:
+def _render(value: Value, region: str | None = None) -> str:
     if isinstance(value, KnownAfterApply):
-        return value.render(DKIM_TOKENS[value.index])
+        return value.render(dkim_tokens(region)[value.index])
     return value
 
 
@@ -47,15 +56,15 @@ def expected_dns(config: dict[str, Any]) -> Counter[tuple[str, str, str, tuple[s
     out: Counter[tuple[str, str, str, tuple[str, ...]]] = Counter()
     for domain in domains:
         for record in desired_records(domain):
-            name = _render(record.name)
+            name = _render(record.name, record.region)
             if domain.dns.provider == "route53":
-                values = [_render(v) for v in record.all_values]
+                values = [_render(v, record.region) for v in record.all_values]
                 if record.type == "TXT":
                     values = [route53.PROVIDER.encode_txt(v) for v in values]
                 out[("route53", name, record.type, tuple(values))] += 1
             else:
                 for value in record.values:
-                    text = _render(value)
+                    text = _render(value, record.region)
                     if record.type == "TXT":
                         text = cloudflare.PROVIDER.encode_txt(text)
                     elif record.type == "MX":
@@ -308,6 +317,92 @@ def test_ses_region_other_than_the_provider_region(variant: Run) -> None:
     assert exports["smtpPassword"]["secret"] is True
 
 
+# -- SES by region ------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def regions(runs: Runs) -> Run:
+    run = runs["regions"]
+    assert run.error is None, run.error
+    return run
+
+
+def test_a_region_with_its_own_easy_dkim_zone_gets_cnames_to_it(regions: Run) -> None:
+    cnames = sorted((r.inputs["name"], r.inputs["records"][0]) for r in regions.of_type(RECORD)
+                    if r.inputs["type"] == "CNAME")
+    af = dkim_tokens("af-south-1")
+    assert cnames == sorted(
+        [(f"{t}._domainkey.example.org", f"{t}.dkim.amazonses.com") for t in DKIM_TOKENS]
+        + [(f"{t}._domainkey.example.org", f"{t}.dkim.af-south-1.amazonses.com") for t in af])
+    assert len(cnames) == 6 and set(af).isdisjoint(DKIM_TOKENS)
+
+
+def test_two_regions_two_identities_two_mail_from_domains(regions: Run) -> None:
+    identities = {r.inputs["region"]: r for r in regions.of_type(IDENTITY)}
+    assert set(identities) == {"eu-west-1", "af-south-1"}
+    assert identities["eu-west-1"].name == "example.org-ses"  # the first keeps its name
+    assert identities["af-south-1"].name == "example.org-ses-af-south-1"
+    mail_froms = {r.inputs["mailFromDomain"]: r.inputs["region"]
+                  for r in regions.of_type(MAIL_FROM)}
+    assert mail_froms == {"bounce-eu.example.org": "eu-west-1",
+                          "bounce-af.example.org": "af-south-1"}
+    mx = {r.inputs["name"]: r.inputs["records"] for r in regions.of_type(RECORD)
+          if r.inputs["type"] == "MX"}
+    assert mx == {"bounce-eu.example.org": ["10 feedback-smtp.eu-west-1.amazonses.com"],
+                  "bounce-af.example.org": ["10 feedback-smtp.af-south-1.amazonses.com"]}
+    # Every record under the identity of its own region.
+    for record in regions.of_type(RECORD):
+        if record.inputs["type"] == "CNAME" or record.inputs["name"].startswith("bounce-"):
+            region = owner(regions, record, "mailzone:index:SesDomainIdentity").name
+            assert region.endswith("-af-south-1") == ("af" in record.inputs["records"][0]
+                                                      or "bounce-af" in record.inputs["name"])
+    assert declared_dns(regions) == expected_dns(REGIONS)
+
+
+def test_smtp_credentials_per_region(regions: Run) -> None:
+    [user] = regions.of_type("aws:iam/user:User")
+    assert user.name == "example.org-smtp-af-south-1"
+    exports = regions.outputs["example.org"]
+    # The top level is the first region's, which has no SMTP user.
+    assert exports["dkimTokens"]["value"] == DKIM_TOKENS and "smtpHost" not in exports
+    by_region = exports["sesRegions"]
+    assert set(by_region) == {"eu-west-1", "af-south-1"}
+    af = by_region["af-south-1"]
+    assert af["smtpHost"]["value"] == "email-smtp.af-south-1.amazonaws.com"
+    assert af["dkimTokens"]["value"] == dkim_tokens("af-south-1")
+    assert af["smtpPassword"] == {"value": MOCK_PASSWORD, "secret": True}
+    assert "smtpHost" not in by_region["eu-west-1"]
+
+
+def test_an_unknown_region_declares_nothing_and_names_the_table_date(runs: Runs) -> None:
+    run = runs["unknown-region"]
+    assert run.resources == [] and run.error is not None
+    assert "domains[0].ses.region: 'xx-nowhere-1' is not an SES region in mailzone's Easy " \
+           f"DKIM table (as of {EASY_DKIM_AS_OF.isoformat()})" in run.stderr
+
+
+# -- parked domains -----------------------------------------------------------------------
+
+
+def test_a_parked_domain_declares_exactly_the_lockdown_set(runs: Runs) -> None:
+    run = runs["parked"]
+    assert run.error is None, run.error
+    assert declared_dns(run) == expected_dns(PARKED)
+    assert declared_dns(run) == Counter({
+        ("route53", "example.org", "TXT", ("v=spf1 -all", "site-verification=abc123")): 1,
+        ("route53", "_dmarc.example.org", "TXT",
+         ("v=DMARC1; p=reject; sp=reject; np=reject",)): 1,
+        ("route53", "example.org", "MX", ("0 .",)): 1,
+        ("cloudflare", "example.net", "TXT", ('"v=spf1 -all"',)): 1,
+        ("cloudflare", "_dmarc.example.net", "TXT",
+         ('"v=DMARC1; p=reject; sp=reject; np=reject; rua=mailto:dmarc@example.net"',)): 1,
+        ("cloudflare", "example.net", "MX", (". priority=0.0",)): 1,
+        ("cloudflare", "*._domainkey.example.net", "TXT", ('"v=DKIM1; p="',)): 1,
+    })
+    assert not [r for r in run.resources if r.type.startswith("aws:ses")
+                or r.type.startswith("aws:iam")]
+
+
 def test_ttl_reaches_every_record(variant: Run) -> None:
     assert {r.inputs["ttl"] for r in variant.of_type(RECORD)} == {300}
     assert {r.inputs["ttl"] for r in variant.of_type(CF_RECORD)} == {3600}
@@ -362,7 +457,8 @@ def test_components_refuse_bad_records_before_declaring_anything(runs: Runs) -> 
     assert run.error is not None and run.error["type"] == "RunError"
     [summary] = [line for line in run.stdout.splitlines() if line.startswith("REFUSALS ")]
     assert summary == (
-        "REFUSALS ip: spf-ip-literal; budget: spf-lookup-limit; dmarc: dmarc-syntax"
+        "REFUSALS ip: spf-ip-literal; budget: spf-lookup-limit; "
+        "dmarc: dmarc-syntax | dmarc-not-applied"
     )
     assert "nothing was declared" in run.stdout
 

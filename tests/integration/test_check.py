@@ -85,7 +85,7 @@ def _errors(report: dict[str, Any]) -> set[str]:
 
 def test_every_domain_gets_what_its_kind_says(world: World, full_run: FullRun) -> None:
     data = full_run.data
-    assert data["schema_version"] == 1
+    assert data["schema_version"] == 2
     reports = {r["domain"]: r for r in data["domains"]}
     assert list(reports) == [spec.name for spec in world.internet.domains]
     for spec in world.internet.domains:
@@ -160,7 +160,7 @@ def test_subprocess_streams_json_lines(world: World) -> None:
     )
     assert result.returncode == 0, result.stderr
     lines = [json.loads(line) for line in result.stdout.splitlines()]
-    assert all(line["schema_version"] == 1 for line in lines)
+    assert all(line["schema_version"] == 2 for line in lines)
     assert [line["type"] for line in lines] == ["domain"] * len(good) + ["summary"]
     assert sorted(line["domain"] for line in lines[:-1]) == sorted(s.name for s in good)
     assert all(line["status"] == "ok" for line in lines[:-1])

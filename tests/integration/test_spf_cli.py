@@ -87,7 +87,7 @@ def test_tree_is_the_same_live_and_from_files(
                             capsys)
     assert live == files
     assert live_status == files_status
-    assert files["schema_version"] == 1
+    assert files["schema_version"] == 2
     assert files["domain"] == name
 
 

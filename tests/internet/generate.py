@@ -337,7 +337,8 @@ def _customer(zones: _Zones, domain: str, kind: Kind, rng: random.Random,
 
     if name == "relay":
         spf = "v=spf1 include:_spf.relay.example include:ses.example -all"
-        dmarc = f"v=DMARC1; p=quarantine; rua=mailto:agg@dmarc-reports.example,mailto:dmarc@{d}"
+        dmarc = (f"v=DMARC1; p=quarantine; np=reject; "
+                 f"rua=mailto:agg@dmarc-reports.example,mailto:dmarc@{d}")
         zones.add("dmarc-reports.example", f"{d}._report._dmarc.dmarc-reports.example", "TXT",
                   "v=DMARC1")
     elif name == "nullmx":

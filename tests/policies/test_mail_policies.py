@@ -116,7 +116,8 @@ def test_port_25_to_a_remote_host_is_rejected(pack: Pack) -> None:
                 "smtp-port-not-25")
     alone = of(pack.analyze(SSM, ssm("/app/prod/SMTP_PORT", "25")), "smtp-port-not-25")
     assert len(in_lambda) == 1 and in_lambda[0].level == "mandatory"
-    assert "SMTP_PORT=25 sends to smtp.example.net on port 25" in in_lambda[0].message
+    assert ("SMTP_PORT=25 (at environment.variables.SMTP_PORT) sends to smtp.example.net on "
+            "port 25") in in_lambda[0].message
     assert "587" in in_lambda[0].message
     assert len(in_ecs) == 1 and "spring.mail.port=25" in in_ecs[0].message
     assert len(in_dsn) == 1 and ":pw@" not in in_dsn[0].message

@@ -31,7 +31,11 @@ RULES = {
     "sender-address": ("mandatory", "stack"),
     "ses-identity-complete": ("mandatory", "stack"),
     "dmarc-valid": ("mandatory", "resource"),
+    "bulk-sender": ("advisory", "stack"),
+    "parked-domain": ("mandatory", "stack"),
     "dmarc-missing": ("advisory", "stack"),
+    "smtp-password-plaintext": ("mandatory", "resource"),
+    "smtp-port-not-25-env-from": ("mandatory", "stack"),
 }
 _TYPES = {analyzer_pb2.POLICY_TYPE_RESOURCE: "resource", analyzer_pb2.POLICY_TYPE_STACK: "stack"}
 _LEVELS = {analyzer_pb2.ADVISORY: "advisory", analyzer_pb2.MANDATORY: "mandatory"}

@@ -16,7 +16,8 @@ from mailzone.names import ip_literal
 from mailzone.rules.mailhost import is_local_host
 from mailzone.rules.records import DnsRecord, check_single_spf
 from mailzone.rules.sender import check_sender_address, check_sender_domain
-from mailzone.rules.smtp import SettingKind, classify_key, display, parse_endpoint
+from mailzone.rules.settings import SettingKind, classify_key
+from mailzone.rules.smtp import display, parse_endpoint
 from mailzone.rules.spfpolicy import catalogue_sender_for, estimate_lookups, ip_literal_terms
 from policies import resources as rs
 
@@ -73,7 +74,8 @@ def test_sender_domain_must_be_sent_from() -> None:
     ("MAILER_DSN", SettingKind.URL), ("EMAIL_URL", SettingKind.URL),
     ("MAIL_FROM", SettingKind.SENDER), ("DEFAULT_FROM_EMAIL", SettingKind.SENDER),
     ("SERVER_EMAIL", SettingKind.SENDER), ("SENDER_ADDRESS", SettingKind.SENDER),
-    ("EMAIL_HOST_USER", None), ("EMAIL_HOST_PASSWORD", None), ("SMTP_PASSWORD", None),
+    ("EMAIL_HOST_USER", None), ("EMAIL_HOST_PASSWORD", SettingKind.PASSWORD),
+    ("SMTP_PASSWORD", SettingKind.PASSWORD), ("SES_SMTP_SECRET_KEY", None),
     ("DATABASE_HOST", None), ("PORT", None), ("HOST", None), ("DATE_FROM", None),
 ])
 def test_smtp_setting_keys(key: str, kind: SettingKind | None) -> None:
@@ -140,3 +142,23 @@ def test_plain_turns_sdk_unknowns_into_unknown() -> None:
     resource = rs.Resource("aws:route53/record:Record", "urn", "r", {**props, "type": "TXT"})
     record = rs.dns_record(resource)
     assert record is not None and record.values == ("v=spf1 -all", None)
+
+
+def test_secrets_are_marked_and_everything_else_left_as_it_is() -> None:
+    from mailzone.rules.settings import SecretText
+    from policies.secrets import SECRET_SIG, SIG_KEY, mark
+
+    plain_props = {"environment": {"variables": {"SMTP_HOST": "smtp.example.net"}},
+                   "ports": [587, 465]}
+    assert mark(plain_props) is plain_props  # no secret: the same object, no copy
+    secret_props = {"a": {SIG_KEY: SECRET_SIG, "value": {"PW": "pw-example", "PORT": 25.0,
+                                                         "TLS": True, "U": UNKNOWN_STRING_VALUE}},
+                    "b": ["plain", {SIG_KEY: SECRET_SIG, "value": "x"}]}
+    marked = mark(secret_props)
+    assert isinstance(marked["a"]["PW"], SecretText) and marked["a"]["PW"] == "pw-example"
+    assert marked["a"]["PORT"] == "25" and marked["a"]["TLS"] == "true"
+    assert marked["a"]["U"] == UNKNOWN_STRING_VALUE
+    assert not isinstance(marked["a"]["U"], SecretText)  # unknown beats secret
+    assert marked["b"][0] == "plain" and not isinstance(marked["b"][0], SecretText)
+    assert isinstance(marked["b"][1], SecretText)
+    assert SIG_KEY in str(secret_props)  # the input is not changed

@@ -57,6 +57,30 @@ def test_identity_missing_a_dkim_cname_is_rejected(pack: Pack) -> None:
     assert TOKENS[0] not in found[0].message  # only the missing record is named
 
 
+def test_an_identity_s_cnames_must_point_at_its_region_s_zone(pack: Pack) -> None:
+    cape_town = {**sesv2_identity("example.com", list(TOKENS)), "region": "af-south-1"}
+    wrong = [(SESV2_IDENTITY, "identity", cape_town), *dkim_cnames("example.com")]
+    found = of(pack.analyze_stack(wrong), "ses-identity-complete")
+    assert len(found) == 1 and "has 0 of its 3 DKIM CNAMEs" in found[0].message
+    assert (f"{TOKENS[0]}._domainkey.example.com -> {TOKENS[0]}.dkim.af-south-1.amazonses.com"
+            in found[0].message)
+    assert "(the Easy DKIM zone of af-south-1)" in found[0].message
+    right = [(SESV2_IDENTITY, "identity", cape_town), *[
+        (R53, f"dkim-{i}", r53(f"{t}._domainkey.example.com", "CNAME",
+                               f"{t}.dkim.af-south-1.amazonses.com"))
+        for i, t in enumerate(TOKENS)]]
+    assert of(pack.analyze_stack(right), "ses-identity-complete") == []
+    # Without a region of its own the identity takes the provider's: any SES zone will do.
+    assert of(pack.analyze_stack(complete()), "ses-identity-complete") == []
+
+
+def test_a_mail_from_domain_s_mx_must_be_its_region_s_feedback_endpoint(pack: Pack) -> None:
+    attributes = (SESV2_MAIL_FROM, "mail-from", {**MAIL_FROM_ATTRS[2], "region": "eu-west-1"})
+    stack = [r for r in complete() if r[1] != "mail-from"] + [attributes]
+    found = of(pack.analyze_stack(stack), "ses-identity-complete")
+    assert len(found) == 1 and "feedback-smtp.eu-west-1.amazonses.com" in found[0].message
+
+
 def test_mail_from_without_mx_or_ses_spf_is_rejected(pack: Pack) -> None:
     no_mx = of(pack.analyze_stack([r for r in complete() if r[1] != "mail-from-mx"]),
                "ses-identity-complete")
@@ -130,9 +154,11 @@ def test_invalid_dmarc_records_are_rejected(pack: Pack) -> None:
                    "dmarc-valid")
     misplaced = of(pack.analyze(R53, r53("example.com", "TXT", "v=DMARC1; p=reject"),
                                 name="apex"), "dmarc-valid")
-    assert len(bad_policy) == 1 and bad_policy[0].level == "mandatory"
+    assert len(bad_policy) == 2 and bad_policy[0].level == "mandatory"
+    assert bad_policy[1].message.endswith("[dmarc-not-applied]")
     assert "_dmarc.example.com" in bad_policy[0].message and "'block'" in bad_policy[0].message
-    assert len(no_policy) == 1 and "no p= tag" in no_policy[0].message
+    # RFC 9989: a record without p= is p=none, not an invalid record.
+    assert no_policy == []
     assert len(misplaced) == 1 and "look for it at _dmarc.example.com" in misplaced[0].message
 
 
@@ -155,6 +181,11 @@ def test_dmarc_config_minimum_policy(pack: Pack) -> None:
     strict = of(pack.analyze(R53, props, config={"dmarc-valid": {"minimumPolicy": "quarantine"}}),
                 "dmarc-valid")
     assert len(strict) == 1 and "at least p=quarantine" in strict[0].message
+    # A record without p= is p=none to receivers (RFC 9989), so it is as weak.
+    bare = r53("_dmarc.example.com", "TXT", "v=DMARC1; rua=mailto:d@example.com")
+    weak = of(pack.analyze(R53, bare, config={"dmarc-valid": {"minimumPolicy": "quarantine"}}),
+              "dmarc-valid")
+    assert len(weak) == 1 and "has p=none" in weak[0].message
 
 
 # --- dmarc-missing (stack, advisory) -----------------------------------------------------------

@@ -6,47 +6,85 @@ from mailzone.audit.dmarc import (
     dmarc_area,
     judge_alignment,
     judge_authorisations,
-    judge_records,
+    judge_discovery,
 )
 from mailzone.audit.model import DmarcFacts, DmarcStatus
 from mailzone.dns.exchange import run
 from mailzone.dns.memory import MemoryResolver
 from mailzone.dns.resolver import Answer, RdType
 from mailzone.errors import DnsError
+from mailzone.mail.discovery import Discovery, discovery_from
 from mailzone.mail.dmarc import parse_dmarc
 
 TXT = RdType.TXT
 
 
+walk = Discovery.over
+
+
 def test_missing_multiple_syntax_and_ok() -> None:
     facts = DmarcFacts("_dmarc.mail.example.com")
-    record, found = judge_records(facts, "mail.example.com", "example.com", [])
+    record, found = judge_discovery(facts, walk("mail.example.com", {}))
     assert record is None and facts.status is DmarcStatus.MISSING
-    assert "nor at _dmarc.example.com" in found[0].message
+    assert "nor up the tree (_dmarc.mail.example.com, _dmarc.example.com, _dmarc.com)" in (
+        found[0].message)
     facts = DmarcFacts("_dmarc.example.com")
-    _, found = judge_records(facts, "example.com", "example.com",
-                             ["v=DMARC1; p=none", "v=DMARC1; p=reject"])
+    _, found = judge_discovery(facts, walk("example.com", {
+        "example.com": ["v=DMARC1; p=none", "v=DMARC1; p=reject"]}))
     assert facts.status is DmarcStatus.MULTIPLE and [f.code for f in found] == ["dmarc-multiple"]
     facts = DmarcFacts("_dmarc.example.com")
-    _, found = judge_records(facts, "example.com", "example.com", ["v=DMARC1; p=maybe"])
-    assert facts.status is DmarcStatus.SYNTAX and [f.code for f in found] == ["dmarc-syntax"]
+    record, found = judge_discovery(facts, walk("example.com", {
+        "example.com": ["v=DMARC1; p=maybe; rua=mailto:d@example.com"]}))
+    # RFC 9989: the bad tag is discarded, the record kept, and p=none applies.
+    assert facts.status is DmarcStatus.SYNTAX and record is not None
+    assert facts.policy == "none" and facts.applied_policy == "none"
+    assert [f.code for f in found] == ["dmarc-syntax", "dmarc-no-policy", "dmarc-np-missing"]
     facts = DmarcFacts("_dmarc.example.com")
-    record, found = judge_records(facts, "example.com", "example.com",
-                                  ["v=DMARC1; p=reject; rua=mailto:d@example.net"])
+    record, found = judge_discovery(facts, walk("example.com", {
+        "example.com": ["v=DMARC1; p=reject; rua=mailto:d@example.net"]}))
     assert record is not None and facts.status is DmarcStatus.OK and facts.policy == "reject"
     # The offline warning about the outside destination is left to the live answer.
     assert "dmarc-rua-external" not in [f.code for f in found]
 
 
-def test_an_inherited_record_is_not_judged_for_its_own_subdomains() -> None:
+def test_several_records_are_discarded_and_the_walk_goes_on() -> None:
     facts = DmarcFacts("_dmarc.mail.example.com")
-    _, found = judge_records(facts, "mail.example.com", "example.com",
-                             ["v=DMARC1; p=reject; sp=none; rua=mailto:d@example.com"])
+    record, found = judge_discovery(facts, walk("mail.example.com", {
+        "mail.example.com": ["v=DMARC1; p=none", "v=DMARC1; p=reject"],
+        "example.com": ["v=DMARC1; p=reject; sp=quarantine; rua=mailto:d@example.com"]}))
+    assert record is not None and facts.source == "_dmarc.example.com"
+    assert facts.status is DmarcStatus.OK and facts.applied_policy == "quarantine"
+    assert [f.code for f in found] == ["dmarc-multiple"]
+
+
+def test_an_inherited_record_is_not_judged_for_its_own_subdomains() -> None:
+    published = {"example.com": ["v=DMARC1; p=reject; sp=none; rua=mailto:d@example.com"]}
+    facts = DmarcFacts("_dmarc.mail.example.com")
+    _, found = judge_discovery(facts, walk("mail.example.com", published))
     assert "dmarc-subdomain-weaker" not in [f.code for f in found]
+    assert facts.applied_policy == "none"
     facts = DmarcFacts("_dmarc.example.com")
-    _, found = judge_records(facts, "example.com", "example.com",
-                             ["v=DMARC1; p=reject; sp=none; rua=mailto:d@example.com"])
+    _, found = judge_discovery(facts, walk("example.com", published))
     assert "dmarc-subdomain-weaker" in [f.code for f in found]
+    assert facts.applied_policy == "reject"
+
+
+def test_a_failure_below_the_top_level_domain_leaves_the_policy_unknown() -> None:
+    error = DnsError("_dmarc.example.com", "TXT", "SERVFAIL from 192.0.2.53:53")
+    discovery = discovery_from("mail.example.com", [
+        Answer("_dmarc.mail.example.com", TXT), error, Answer("_dmarc.com", TXT)])
+    facts = DmarcFacts("_dmarc.mail.example.com")
+    record, found = judge_discovery(facts, discovery)
+    assert record is None and facts.status is DmarcStatus.DNS_ERROR
+    assert [f.code for f in found] == ["check-dns-error"]
+    # At the top-level domain, the last step, a failure is no record there (see discovery).
+    refused = DnsError("_dmarc.com", "TXT", "REFUSED from 192.0.2.53:53")
+    discovery = discovery_from("mail.example.com", [
+        Answer("_dmarc.mail.example.com", TXT), Answer("_dmarc.example.com", TXT), refused])
+    facts = DmarcFacts("_dmarc.mail.example.com")
+    record, found = judge_discovery(facts, discovery)
+    assert facts.status is DmarcStatus.MISSING and [f.code for f in found] == ["dmarc-missing"]
+    assert "_dmarc.com could not be asked: REFUSED" in found[0].message
 
 
 def test_authorisations_from_the_answers() -> None:
@@ -64,11 +102,19 @@ def test_alignment() -> None:
     relaxed = parse_dmarc("v=DMARC1; p=reject")
     strict = parse_dmarc("v=DMARC1; p=reject; aspf=s")
     facts = DmarcFacts("_dmarc.example.com")
-    assert judge_alignment(facts, relaxed, "example.com", "bounce.example.com") == []
-    assert [f.code for f in judge_alignment(facts, strict, "example.com",
-                                            "bounce.example.com")] == ["dmarc-spf-unaligned"]
-    assert [f.code for f in judge_alignment(facts, relaxed, "example.com",
-                                            "bounce.example.net")] == ["dmarc-spf-unaligned"]
+    own = {"example.com": ["v=DMARC1; p=reject"]}
+    domain = walk("example.com", own)
+    assert judge_alignment(facts, relaxed, domain, walk("bounce.example.com", own)) == []
+    assert [f.code for f in judge_alignment(facts, strict, domain, walk(
+        "bounce.example.com", own))] == ["dmarc-spf-unaligned"]
+    assert [f.code for f in judge_alignment(facts, relaxed, domain, walk(
+        "bounce.example.net", own))] == ["dmarc-spf-unaligned"]
+    # The organisational domain comes from the tree walk: psd=n makes a subdomain one.
+    split = {"example.com": ["v=DMARC1; p=reject"],
+             "shop.example.com": ["v=DMARC1; p=reject; psd=n"]}
+    assert [f.code for f in judge_alignment(facts, relaxed, walk("shop.example.com", split),
+                                            walk("bounce.example.com", split))] == [
+        "dmarc-spf-unaligned"]
 
 
 def test_the_engine_asks_the_authorisations_in_one_batch() -> None:

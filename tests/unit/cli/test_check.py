@@ -100,7 +100,7 @@ def test_offline_json_and_exit_status(capsys: pytest.CaptureFixture[str],
                            "--format", "json")
     assert status == 0
     data = json.loads(out)
-    assert data["schema_version"] == 1
+    assert data["schema_version"] == 2
     assert [d["domain"] for d in data["domains"]] == [s.name for s in good]
     assert data["summary"]["clean"] == len(good) and data["summary"]["exit_status"] == 0
     assert data["summary"]["dns"]["source"] == f"zones:{internet.directory}"

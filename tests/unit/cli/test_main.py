@@ -60,7 +60,7 @@ def test_lint_json_shape(capsys: pytest.CaptureFixture[str]) -> None:
                    "--json"])
     data = json.loads(capsys.readouterr().out)
     assert status == 1
-    assert data["schema_version"] == 1
+    assert data["schema_version"] == 2
     assert [f["code"] for f in data["findings"]] == ["spf-ip-literal"]
     assert data["lookups"]["total"] == 1
 

@@ -85,7 +85,7 @@ def test_json_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
                          "--format", "json")
     data = json.loads(out)
     assert status == data["exit_status"] == 2
-    assert data["schema_version"] == 1
+    assert data["schema_version"] == 2
     assert data["stack"] == "dev" and data["changes"] is True and data["errors"] is False
     assert data["summary"]["create"] == 2 and data["summary"]["known-after-apply"] == 3
     org = next(d for d in data["domains"] if d["domain"] == "example.org")

@@ -12,6 +12,7 @@ from mailzone.dns.memory import MemoryResolver
 from mailzone.dns.resolver import Answer, RdType
 from mailzone.dns.zonedir import ZoneDirResolver
 from mailzone.errors import DnsError
+from mailzone.mail.discovery import Discovery
 from mailzone.plan.build import build_plan, plan_offline
 from mailzone.plan.lock import Lock, LockEntry, LockFileError, parse_lock, read_lock, write_lock
 from mailzone.plan.model import (
@@ -303,7 +304,8 @@ def test_the_ses_rule_is_run_over_the_records_after_the_plan() -> None:
                            3600, Action.CREATE,
                            (PlannedValue("v=spf1 include:amazonses.com -all",
                                          ValueStatus.ADD),))]
-    found = [f.code for f in pack_findings(config.domains[0], spf_only, [])]
+    found = [f.code for f in pack_findings(config.domains[0], spf_only,
+                                              Discovery.nothing_published("example.com"))]
     assert "ses-mail-from-mx-missing" in found
     assert "ses-dkim-missing" in found
 

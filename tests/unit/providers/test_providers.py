@@ -6,6 +6,7 @@ import pytest
 
 from mailzone.providers import (
     PROVIDERS,
+    READERS,
     RECORD_TYPES,
     ZONE_TYPES,
     DnsProvider,
@@ -22,13 +23,16 @@ def test_every_config_name_has_its_provider() -> None:
 
 
 def test_providers_are_found_by_their_resource_types() -> None:
-    for module in PROVIDERS.values():
+    assert set(PROVIDERS.values()) <= set(READERS)
+    for module in READERS:
         for token in module.record_types:
             assert for_record_type(token) is module
+        assert module.shapes_from, module.name  # the SDK release its shapes were read from
     assert for_record_type("aws:s3/bucket:Bucket") is None
     assert RECORD_TYPES.isdisjoint(ZONE_TYPES)
-    owners = [m for m in PROVIDERS.values() for _ in m.record_types]
+    owners = [m for m in READERS for _ in m.record_types]
     assert len(owners) == len(RECORD_TYPES)  # no type token claimed twice
+    assert len({r.name for r in READERS}) == len(READERS)
 
 
 def test_an_unknown_name_is_refused() -> None:

@@ -273,7 +273,7 @@ def test_dmarc_problems() -> None:
     }]
     found = dict(problems(raw))
     assert "did you mean 'reject'" in found["domains[0].dmarc.policy"]
-    assert "0 to 100" in found["domains[0].dmarc.pct"]
+    assert "write 'testing: true' (publishes t=y)" in found["domains[0].dmarc.pct"]
     assert "write 'mailto:dmarc@example.net'" in found["domains[0].dmarc.rua[0]"]
     assert "mailbox@domain" in found["domains[0].dmarc.rua[1]"]
     assert "r (relaxed) or s (strict)" in found["domains[0].dmarc.adkim"]
@@ -294,11 +294,11 @@ def test_dmarc_text_and_warnings() -> None:
 
 def test_an_international_report_domain_is_published_as_a_labels() -> None:
     raw = [{**CLOUDFLARE, "dmarc": {"policy": "none", "rua": [
-        "mailto:rapports@bücher.example.net!10m", "mailto:d@example.net"]}}]
+        "mailto:rapports@bücher.example.net", "mailto:d@example.net"]}}]
     [domain] = parse_domains(raw)
     assert domain.dmarc is not None
     assert domain.dmarc.text() == ("v=DMARC1; p=none; rua=mailto:rapports@xn--bcher-kva"
-                                   ".example.net!10m,mailto:d@example.net")
+                                   ".example.net,mailto:d@example.net")
     # The DMARC engine reads what is published back as the same record.
     assert list(parse_dmarc(domain.dmarc.text()).rua) == list(domain.dmarc.rua)
 
@@ -311,6 +311,50 @@ def test_ses_region_comes_from_the_entry_or_the_stack() -> None:
     assert "aws:region" in message
     path, message = only([entry(ses={"region": "Ireland"})])
     assert path == "domains[0].ses.region"
+
+
+def test_ses_in_several_regions() -> None:
+    [domain] = parse_domains([entry(ses={
+        "smtpUser": True,
+        "regions": ["eu-west-1", {"region": "af-south-1", "mailFromSubdomain": "bounce-af",
+                                  "smtpUser": False}]})])
+    first, second = domain.ses_identities
+    assert (first.region, first.mail_from_subdomain, first.smtp_user) == ("eu-west-1", None, True)
+    assert (second.region, second.mail_from_subdomain, second.smtp_user) == (
+        "af-south-1", "bounce-af", False)
+    assert second.dkim_zone == "dkim.af-south-1.amazonses.com"
+    assert domain.mail_from_domains == ("bounce-af.example.org",)
+
+
+@pytest.mark.parametrize(("ses", "where", "fragment"), [
+    ({"regions": ["eu-west-1", "us-east-1"], "mailFromSubdomain": "bounce"}, "domains[0].ses",
+     "both use the MAIL FROM subdomain 'bounce'"),
+    ({"regions": [{"region": "eu-west-1", "mailFromSubdomain": "mf"},
+                  {"region": "us-east-1", "mailFromSubdomain": "MF"}]}, "domains[0].ses",
+     "Give each region its own mailFromSubdomain"),
+    ({"regions": ["eu-west-1", "eu-west-1"]}, "domains[0].ses", "lists 'eu-west-1' twice"),
+    ({"region": "eu-west-1", "regions": ["us-east-1"]}, "domains[0].ses", "not both"),
+    ({"regions": []}, "domains[0].ses", "'regions' is empty"),
+    ({"regions": ["xx-nowhere-1"]}, "domains[0].ses.regions[0].region",
+     "not an SES region in mailzone's Easy DKIM table (as of 2025-12-01)"),
+    ({"region": "xx-nowhere-1"}, "domains[0].ses.region", "as of 2025-12-01"),
+])
+def test_ses_region_problems(ses: dict[str, Any], where: str, fragment: str) -> None:
+    path, message = only([entry(ses=ses)], default_region="eu-west-1")
+    assert path == where and fragment in message
+
+
+def test_dmarc_np_and_testing() -> None:
+    [domain] = parse_domains([entry(dmarc={"policy": "reject", "testing": True,
+                                           "nonexistentSubdomainPolicy": "Reject",
+                                           "rua": ["mailto:d@example.org"]})],
+                             default_region="eu-west-1")
+    assert domain.dmarc is not None
+    assert domain.dmarc.text() == "v=DMARC1; p=reject; np=reject; t=y; rua=mailto:d@example.org"
+    path, message = only([entry(dmarc={"policy": "reject", "nonexistentSubdomainPolicy": "deny"})],
+                         default_region="eu-west-1")
+    assert path == "domains[0].dmarc.nonexistentSubdomainPolicy"
+    assert "unknown DMARC policy" in message
 
 
 @pytest.mark.parametrize("label", ["bounce.mail", "-bounce", "b" * 64, "bo unce", "_dmarc"])

@@ -145,3 +145,26 @@ def test_records_do_not_depend_on_the_dns_provider(provider: str) -> None:
     assert [str(r) for r in desired_records(domain(dns=dns))] == [
         str(r) for r in desired_records(domain())
     ]
+
+
+def test_a_region_with_its_own_easy_dkim_zone() -> None:
+    records = [r for r in desired_records(domain(ses={"region": "af-south-1"}))
+               if r.type == "CNAME"]
+    assert [str(r.values[0]) for r in records] == [
+        f"<dkim_tokens[{i}]>.dkim.af-south-1.amazonses.com" for i in range(3)]
+    assert {r.region for r in records} == {"af-south-1"}
+
+
+def test_two_regions_six_cnames_two_mail_from_domains_and_stable_keys() -> None:
+    config = domain(ses={"regions": [{"region": "eu-west-1", "mailFromSubdomain": "bounce"},
+                                     {"region": "ap-northeast-3", "mailFromSubdomain": "b-jp"}]})
+    ses = [r for r in desired_records(config) if r.owner == "SesDomainIdentity"]
+    assert [r.key for r in ses] == [
+        "dkim-0", "dkim-1", "dkim-2", "mail-from-mx", "mail-from-spf",
+        "dkim-ap-northeast-3-0", "dkim-ap-northeast-3-1", "dkim-ap-northeast-3-2",
+        "mail-from-mx-ap-northeast-3", "mail-from-spf-ap-northeast-3"]
+    mx = {str(r.name): r.values for r in ses if r.type == "MX"}
+    assert mx == {"bounce.example.org": ("10 feedback-smtp.eu-west-1.amazonses.com",),
+                  "b-jp.example.org": ("10 feedback-smtp.ap-northeast-3.amazonses.com",)}
+    zones = {str(r.values[0]).split(".", 1)[1] for r in ses if r.type == "CNAME"}
+    assert zones == {"dkim.amazonses.com", "dkim.ap-northeast-3.amazonses.com"}
