@@ -3,7 +3,7 @@
     .venv/bin/python bench/audit_floor.py NAMESERVER_ADDRESS DOMAIN_LIST OUT.json [RUNS]
 
 First ``mailzone check`` runs in this process, untimed, and the distinct
-questions it asked are read from its ``Audit`` (``Audit.questions``). Then those
+questions it asked are recorded as its ``Audit`` counts them. Then those
 questions go to the same server through the smallest asyncio UDP client that
 still does the work: one socket, a window of 32 in flight (``check``'s
 default concurrency), queries built with ``struct``, answers cut into their
@@ -31,28 +31,28 @@ WINDOW = 32
 
 
 def record_questions(address: str, listing: str) -> list[tuple[str, int]]:
-    """The distinct questions of a ``mailzone check`` run: its ``Audit.questions``."""
+    """The distinct questions of a ``mailzone check`` run: every key its ``Audit``
+    counts as asked (``_Distinct.add``, which keeps only their hashes)."""
     import dns.rdatatype
 
     from mailzone.audit import run as audit_module
     from mailzone.cli.main import main
 
-    audits: list[Any] = []
-    original = audit_module.Audit.__init__
+    asked: set[tuple[str, object]] = set()
+    original = audit_module._Distinct.add
 
-    def recording(self: Any, *args: Any, **kwargs: Any) -> None:
-        original(self, *args, **kwargs)
-        audits.append(self)
+    def recording(self: Any, key: Any) -> None:
+        asked.add(key)
+        original(self, key)
 
-    audit_module.Audit.__init__ = recording  # type: ignore[method-assign]
+    audit_module._Distinct.add = recording  # type: ignore[method-assign]
     try:
         with contextlib.redirect_stdout(io.StringIO()):
             main(["check", "--file", listing, "--nameserver", f"{address}:53",
                   "--format", "jsonl", "--no-progress"])
     finally:
-        audit_module.Audit.__init__ = original  # type: ignore[method-assign]
-    return sorted((name, int(dns.rdatatype.from_text(str(rdtype))))
-                  for audit in audits for name, rdtype in audit.questions)
+        audit_module._Distinct.add = original  # type: ignore[method-assign]
+    return sorted((name, int(dns.rdatatype.from_text(str(rdtype)))) for name, rdtype in asked)
 
 
 def query_wire(qid: int, name: str, rdtype: int) -> bytes:

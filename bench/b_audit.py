@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import socket
+from collections.abc import Sequence
 from contextlib import suppress
 from pathlib import Path
 
@@ -30,6 +31,7 @@ from bench.common import (
     PROJECT_BIN,
     PROJECT_PYTHON,
     BenchError,
+    Child,
     Row,
     Section,
     Settings,
@@ -46,6 +48,10 @@ from tests.nsd import NsdServer
 
 TARGET_RATIO = 20.0
 TARGET_QUERIES = 1.05
+#: mailzone's time at most this many times the floor's.
+TARGET_FLOOR = 2.5
+#: --format jsonl's peak memory at 10x the domains: at most this much more.
+TARGET_JSONL_GROWTH = 0.10
 #: A small list for the warm-up run of each tool (imports, page cache, NSD's first answers).
 WARMUP_DOMAINS = 40
 
@@ -93,6 +99,7 @@ def run(settings: Settings) -> Section:
 
         sent: dict[str, list[int]] = {"ours": [], "peer": []}
         summaries: list[dict[str, object]] = []
+        rss: dict[str, list[int]] = {"ours": [], "peer": []}
 
         def ours(listing: Path = listing, record: bool = True) -> float:
             before = server.query_count()
@@ -102,6 +109,7 @@ def run(settings: Settings) -> Section:
             if record:
                 sent["ours"].append(server.query_count() - before)
                 summaries.append(json.loads(out.read_text())["summary"])
+                rss["ours"].append(child.max_rss_kib)
             return child.seconds
 
         def peer(names: Path = names, record: bool = True) -> float:
@@ -111,6 +119,7 @@ def run(settings: Settings) -> Section:
                               stderr=work / "checkdmarc.err", env=env)
             if record:
                 sent["peer"].append(server.query_count() - before)
+                rss["peer"].append(child.max_rss_kib)
             return child.seconds
 
         for _ in range(settings.warmup):
@@ -121,6 +130,7 @@ def run(settings: Settings) -> Section:
         mine, theirs = interleaved(settings.audit_runs, ours,
                                    peer if peer_argv is not None else None)
         _check_reports(work / "mailzone.json", domains)
+        small_jsonl = _jsonl_run(mailzone, listing, work, env)
         floor_out = work / "floor.json"
         run_child([PROJECT_PYTHON, BENCH / "audit_floor.py", address, listing, floor_out,
                    str(settings.audit_runs)], stderr=work / "floor.err", env=env, ok=(0,))
@@ -167,12 +177,22 @@ def run(settings: Settings) -> Section:
                             "peer_questions": peer_questions})
     section.rows.append(q_row)
     floor_seconds = Stat.of(floor["seconds"])
+    over_floor = Stat.of(mine).median / floor_seconds.median
     section.rows.append(Row(
         "1. Live audit", f"floor: the {floor['questions']} distinct questions through a "
         "minimal asyncio UDP client (s); mailzone's run over it",
-        f"{floor_seconds.show(' s')}; mailzone {Stat.of(mine).median / floor_seconds.median:.1f}x"
-        " the floor"))
+        f"{floor_seconds.show(' s')}; mailzone {over_floor:.1f}x the floor",
+        target=f"≤ {TARGET_FLOOR:g}x the floor", status=verdict(over_floor <= TARGET_FLOOR)))
     section.raw["floor"] = floor
+    ours_rss = Stat.of([kib / 1024 for kib in rss["ours"]])
+    rss_row = Row("1. Live audit", f"peak memory, {domains} domains: --format json; "
+                  "--format jsonl", f"{ours_rss.show(' MiB')}; jsonl "
+                  f"{small_jsonl.max_rss_kib / 1024:.0f} MiB")
+    if rss["peer"]:
+        rss_row.peer = Stat.of([kib / 1024 for kib in rss["peer"]]).show(" MiB")
+    section.rows.append(rss_row)
+    _large(settings, section, mailzone,
+           Stat.of([domains / s for s in theirs]).median if theirs else None, small_jsonl)
     section.notes.append(
         f"Live audit: NSD 4 on {address}:53, {len(internet.zones)} zones. mailzone check "
         f"(concurrency 32, its default) checked SPF with the include tree, DMARC, MX, the "
@@ -185,6 +205,67 @@ def run(settings: Settings) -> Section:
            f"{peer_questions['distinct']} distinct questions "
            f"({peer_questions['repeated']} questions sent more than once)."))
     return section
+
+
+def _jsonl_run(mailzone: Sequence[str | Path], listing: Path, work: Path,
+               env: dict[str, str]) -> Child:
+    """One ``--format jsonl`` run of ``listing`` (its wall time and peak memory)."""
+    argv = [str(part) for part in mailzone]
+    argv[argv.index("json")] = "jsonl"
+    out = work / f"{listing.stem}.jsonl"
+    child = run_child([*argv, "--file", listing], stdout=out, stderr=work / "jsonl.err",
+                      env=env, ok=(0, 1))
+    last = out.read_text().splitlines()[-1]
+    if json.loads(last).get("type") != "summary":
+        raise BenchError(f"mailzone check --format jsonl did not end with its summary: {last}")
+    return child
+
+
+def _large(settings: Settings, section: Section, mailzone: Sequence[str | Path],
+           peer_rate: float | None, small_jsonl: Child) -> None:
+    """The row at ten times the domains: mailzone alone, json and jsonl, their memory."""
+    domains = settings.audit_domains * 10
+    work = settings.work / "audit-large"
+    log(f"audit: generating {domains} domains")
+    internet = generate(work / "zones", domains)
+    listing = internet.write_list(work / "domains.txt")
+    address = free_loopback_53()
+    env = child_env()
+    with NsdServer(work / "zones", work / "nsd", address=address, port=53,
+                   verbosity=0) as server:
+        argv = [str(part) for part in mailzone]
+        argv[argv.index("--nameserver") + 1] = f"{address}:53"
+        log(f"audit: {domains} domains, --format json and --format jsonl")
+        before = server.query_count()
+        large = run_child([*argv, "--file", listing], stdout=work / "mailzone.json",
+                          stderr=work / "mailzone.err", env=env, ok=(0, 1))
+        sent = server.query_count() - before
+        _check_reports(work / "mailzone.json", domains)
+        summary = json.loads((work / "mailzone.json").read_text())["summary"]
+        large_jsonl = _jsonl_run(argv, listing, work, env)
+    distinct = int(summary["dns"]["distinct_questions"])
+    peer = "" if peer_rate is None else (
+        f"checkdmarc at its {settings.audit_domains} rate: {domains / peer_rate:.0f} s "
+        f"({peer_rate:.3g} domains/s)")
+    rate = domains / large.seconds
+    section.rows.append(Row(
+        "1. Live audit", f"{domains} domains over NSD, --format json (mailzone alone): "
+        "domains/s; queries sent / distinct", f"{rate:.3g} domains/s ({large.seconds:.1f} s); "
+        f"{sent} / {distinct} = {sent / distinct:.3f}", peer=peer,
+        ratio="" if peer_rate is None else f"{rate / peer_rate:.2f}x"))
+    growth = large_jsonl.max_rss_kib / small_jsonl.max_rss_kib - 1
+    section.rows.append(Row(
+        "1. Live audit", f"peak memory, {domains} domains: --format json; --format jsonl "
+        f"(against {settings.audit_domains} domains)",
+        f"{large.max_rss_kib / 1024:.0f} MiB; jsonl {large_jsonl.max_rss_kib / 1024:.0f} MiB "
+        f"against {small_jsonl.max_rss_kib / 1024:.0f} MiB ({growth:+.1%})",
+        target=f"jsonl within {TARGET_JSONL_GROWTH:.0%}",
+        status=verdict(growth <= TARGET_JSONL_GROWTH)))
+    section.raw["large"] = {"domains": domains, "seconds": large.seconds,
+                            "max_rss_kib": large.max_rss_kib, "queries": sent,
+                            "distinct": distinct, "jsonl_seconds": large_jsonl.seconds,
+                            "jsonl_max_rss_kib": large_jsonl.max_rss_kib,
+                            "small_jsonl_max_rss_kib": small_jsonl.max_rss_kib}
 
 
 def _check_reports(path: Path, domains: int) -> None:

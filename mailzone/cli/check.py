@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from mailzone.cli import contract
@@ -137,11 +138,15 @@ def _checked_selector(selector: str, where: str) -> str:
 
 def read_domain_list(text: str, source: str) -> list[Target]:
     """The targets of a ``--file`` list (see ``--help``); ``UsageError`` names the line."""
+    return list(_domain_list(text, source))
+
+
+def _domain_list(text: str, source: str) -> Iterator[Target]:
+    """``read_domain_list``, one target at a time."""
     from mailzone.audit.model import Target
     from mailzone.errors import UsageError
 
-    targets: list[Target] = []
-    for number, raw in enumerate(text.splitlines(), start=1):
+    for number, raw in enumerate(_lines(text), start=1):
         line = raw.split("#", 1)[0].strip()
         if not line:
             continue
@@ -160,11 +165,36 @@ def read_domain_list(text: str, source: str) -> list[Target]:
                 raise UsageError(
                     f"{where}{item!r} is not understood: a line is 'DOMAIN "
                     "[mail-from=NAME] [dkim=SEL[,SEL...]]'")
-        targets.append(Target(domain, mail_from, tuple(selectors), origin=f"{source}:{number}"))
-    return targets
+        yield Target(domain, mail_from, tuple(selectors), origin=f"{source}:{number}")
 
 
-def _targets(args: argparse.Namespace) -> list[Target]:
+#: A line and its end, where ``str.splitlines`` ends lines (the last may be empty).
+_LINE = re.compile(r".*?(?:\r\n|[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]|\Z)", re.DOTALL)
+
+
+def _lines(text: str) -> Iterator[str]:
+    """The lines of ``text`` as ``splitlines`` numbers them, one at a time (a list of
+    all 10,000 lines of a list would be a second copy of it); each keeps its end."""
+    for match in _LINE.finditer(text):
+        yield match.group()
+
+
+class _Targets:
+    """A run's targets, made again one at a time as the run takes them: 10,000 domains
+    keep the text of their list, not 10,000 targets (the list was checked whole first)."""
+
+    def __init__(self, make: Callable[[], Iterator[Target]], count: int) -> None:
+        self.make = make
+        self.count = count
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __iter__(self) -> Iterator[Target]:
+        return self.make()
+
+
+def _targets(args: argparse.Namespace) -> _Targets:
     from dataclasses import replace
 
     from mailzone.audit.model import Target
@@ -175,7 +205,7 @@ def _targets(args: argparse.Namespace) -> list[Target]:
         raise UsageError("--file and --stack exclude each other: pick one list of domains")
     if args.file is not None and args.domains:
         raise UsageError("give domains as arguments or with --file, not both")
-    targets: list[Target]
+    listed: Callable[[], Iterator[Target]]
     if args.file is not None:
         if args.file == "-":
             text, source = sys.stdin.read().removeprefix(BOM), "<stdin>"
@@ -187,34 +217,68 @@ def _targets(args: argparse.Namespace) -> list[Target]:
             except FileProblem as exc:
                 raise UsageError(str(exc)) from None
             source = args.file
-        targets = read_domain_list(text, source)
-    elif args.stack is not None:
-        targets = _stack_targets(args)
+
+        def listed() -> Iterator[Target]:
+            return _domain_list(text, source)
     else:
-        targets = [Target(_checked_domain(d, ""), origin="argument") for d in args.domains]
-    if not targets:
+        given = _stack_targets(args) if args.stack is not None else [
+            Target(_checked_domain(d, ""), origin="argument") for d in args.domains]
+
+        def listed() -> Iterator[Target]:
+            return iter(given)
+    # The whole list is checked before anything runs; then only its repeats are kept
+    # (by position: the first one's origin is looked up again when there are repeats).
+    first: dict[str, int] = {}
+    repeats: dict[int, int] = {}  # position of a repeat -> position of the first
+    for position, target in enumerate(listed()):
+        if target.domain in first:
+            repeats[position] = first[target.domain]
+        else:
+            first[target.domain] = position
+    if not first:
         raise UsageError("no domains to check: give DOMAIN arguments, --file FILE or "
                          "--stack NAME")
+    count = len(first)
+    del first
+    repeated: list[str] = []
+    if repeats:
+        wanted = set(repeats.values())
+        named: dict[int, Target] = {position: target for position, target in enumerate(listed())
+                                    if position in wanted or position in repeats}
+        repeated = [f"mailzone check: {named[position].domain} is listed twice "
+                    f"({named[first_at].origin} and {named[position].origin}); checked once\n"
+                    for position, first_at in repeats.items()]
     from mailzone.names import is_host_label
 
     extra = tuple(_checked_selector(s, "--dkim-selector ") for s in args.dkim_selectors)
     label = args.mail_from_subdomain
     if label is not None and not is_host_label(label):
         raise UsageError(f"--mail-from-subdomain {label!r}: give one label, such as 'mail'")
-    seen: dict[str, Target] = {}
-    for target in targets:
-        if target.domain in seen:
-            first = seen[target.domain]
-            sys.stderr.write(f"mailzone check: {target.domain} is listed twice "
-                             f"({first.origin} and {target.origin}); checked once\n")
-            continue
+
+    def completed(target: Target) -> Target:
         mail_from = target.mail_from
         if mail_from is None and label:
             mail_from = _checked_domain(f"{label.strip('.')}.{target.domain}",
                                         "--mail-from-subdomain: ")
         selectors = tuple(dict.fromkeys((*target.dkim_selectors, *extra)))
-        seen[target.domain] = replace(target, mail_from=mail_from, dkim_selectors=selectors)
-    return list(seen.values())
+        return replace(target, mail_from=mail_from, dkim_selectors=selectors)
+
+    messages = iter(repeated)
+    if label:  # the MAIL FROM names it makes are checked before the run, in order
+        for position, target in enumerate(listed()):
+            if position in repeats:
+                sys.stderr.write(next(messages))
+            else:
+                completed(target)
+    for message in messages:
+        sys.stderr.write(message)
+
+    def targets() -> Iterator[Target]:
+        for position, target in enumerate(listed()):
+            if position not in repeats:
+                yield completed(target)
+
+    return _Targets(targets, count)
 
 
 def _stack_targets(args: argparse.Namespace) -> list[Target]:
@@ -284,25 +348,57 @@ def run_check(args: argparse.Namespace) -> int:
     targets = _targets(args)
     resolver = _resolver(args)
     audit = Audit(resolver, options)
+    tally = _Tally()
     started = time.perf_counter()
-    reports = asyncio.run(_run(audit, targets, args))
+    kept = asyncio.run(_run(audit, targets, args, tally))
+    del targets
     elapsed = time.perf_counter() - started
-    reports.sort(key=lambda r: r.index)
-    summary = _summary(audit, reports, elapsed, args)
+    summary = _summary(audit, tally, elapsed, args)
     if args.format == "json":
-        from mailzone.cli.output import print_json
-
-        print_json({"domains": [r.to_json() for r in reports], "summary": summary})
+        _print_json_document([text for _, text in sorted(kept.json)], summary)
     elif args.format == "jsonl":
         _jsonl({"type": "summary", **summary})
     else:
-        _render_text(reports, summary, args)
-    return EXIT_ERRORS if any(r.has_errors for r in reports) else EXIT_OK
+        _render_text(sorted(kept.reports, key=lambda r: r.index), summary, args)
+    return EXIT_ERRORS if tally.with_errors else EXIT_OK
 
 
-async def _run(audit: Audit, targets: list[Target], args: argparse.Namespace
-               ) -> list[DomainReport]:
-    reports: list[DomainReport] = []
+class _Tally:
+    """What the summary says of the domains, counted as their reports come in: a run
+    streamed as JSON lines keeps no report once it is written."""
+
+    def __init__(self) -> None:
+        self.domains = 0
+        self.with_errors = 0
+        self.with_warnings_only = 0
+        self.timed_out = 0
+        self.codes: dict[str, int] = {}
+
+    def add(self, report: DomainReport) -> None:
+        self.domains += 1
+        if report.has_errors:
+            self.with_errors += 1
+        elif report.findings:
+            self.with_warnings_only += 1
+        self.timed_out += report.timed_out
+        codes = self.codes
+        for code in dict.fromkeys(f.code for f in report.findings):
+            codes[code] = codes.get(code, 0) + 1
+
+
+class _Kept:
+    """What a run keeps for its output: the reports (text), their JSON (json), or none."""
+
+    def __init__(self) -> None:
+        self.reports: list[DomainReport] = []
+        self.json: list[tuple[int, str]] = []
+
+
+async def _run(audit: Audit, targets: _Targets, args: argparse.Namespace,
+               tally: _Tally) -> _Kept:
+    import json
+
+    kept = _Kept()
     show = (not args.no_progress and len(targets) >= PROGRESS_FROM and sys.stderr.isatty())
     progress: Any = None
     task: Any = None
@@ -312,23 +408,40 @@ async def _run(audit: Audit, targets: list[Target], args: argparse.Namespace
         progress = progress_bar("checking")
         progress.start()
         task = progress.add_task("", total=len(targets), errors=0)
-    errors = 0
     try:
         async for report in audit.run(targets, concurrency=args.concurrency):
-            reports.append(report)
+            tally.add(report)
             if args.format == "jsonl":
                 _jsonl({"type": "domain", **report.to_json()})
-                # Streamed: keep only what the summary needs, not the include trees.
-                report.spf.budget = None
-                if report.mail_from_spf is not None:
-                    report.mail_from_spf.budget = None
+            elif args.format == "json":
+                # The document's text, not the report and its include trees: compact.
+                kept.json.append((report.index, json.dumps(report.to_json())))
+            else:
+                kept.reports.append(report)
             if progress is not None:
-                errors += report.has_errors
-                progress.update(task, advance=1, description=report.domain, errors=errors)
+                progress.update(task, advance=1, description=report.domain,
+                                errors=tally.with_errors)
     finally:
         if progress is not None:
             progress.stop()
-    return reports
+    return kept
+
+
+def _print_json_document(domains: list[str], summary: dict[str, Any]) -> None:
+    """``print_json({"domains": [...], "summary": summary})`` with the domains already
+    encoded (``json.dumps`` of each): the same text, piped, without the reports."""
+    import json
+
+    from mailzone.cli.output import SCHEMA_VERSION, print_json
+
+    if sys.stdout.isatty():  # indented, for people: read back and printed as a whole
+        print_json({"domains": [json.loads(text) for text in domains], "summary": summary})
+        return
+    write = sys.stdout.write  # piece by piece: the document is never held whole
+    write(f'{{"schema_version": {json.dumps(SCHEMA_VERSION)}, "domains": [')
+    for index, text in enumerate(domains):
+        write(f", {text}" if index else text)
+    write(f'], "summary": {json.dumps(summary)}}}\n')
 
 
 def _jsonl(data: dict[str, Any]) -> None:
@@ -341,18 +454,12 @@ def _jsonl(data: dict[str, Any]) -> None:
     sys.stdout.flush()
 
 
-def _summary(audit: Audit, reports: list[DomainReport], elapsed: float,
+def _summary(audit: Audit, tally: _Tally, elapsed: float,
              args: argparse.Namespace) -> dict[str, Any]:
-    errors = sum(1 for r in reports if r.has_errors)
-    warnings = sum(1 for r in reports if not r.has_errors and r.findings)
-    codes: dict[str, int] = {}
-    for report in reports:
-        for code in dict.fromkeys(f.code for f in report.findings):
-            codes[code] = codes.get(code, 0) + 1
     dns: dict[str, Any] = {
         "source": f"zones:{args.zones}" if args.zones is not None else
         f"live:{args.nameserver or 'system resolvers'}",
-        "distinct_questions": len(audit.questions),
+        "distinct_questions": audit.distinct_questions,
         "questions_by_domains": audit.asked,
     }
     stats = getattr(audit.resolver, "stats", None)
@@ -364,19 +471,19 @@ def _summary(audit: Audit, reports: list[DomainReport], elapsed: float,
             "questions_sent": stats.questions,
             "cache_hits": stats.cache_hits,
             "failed_questions": stats.failures,
-            "queries_per_distinct_question": round(stats.queries / len(audit.questions), 3)
-            if audit.questions else None,
+            "queries_per_distinct_question": round(
+                stats.queries / audit.distinct_questions, 3) if audit.distinct_questions else None,
         })
     return {
-        "domains": len(reports),
-        "with_errors": errors,
-        "with_warnings_only": warnings,
-        "clean": len(reports) - errors - warnings,
-        "timed_out": sum(1 for r in reports if r.timed_out),
-        "domains_with_code": dict(sorted(codes.items())),
+        "domains": tally.domains,
+        "with_errors": tally.with_errors,
+        "with_warnings_only": tally.with_warnings_only,
+        "clean": tally.domains - tally.with_errors - tally.with_warnings_only,
+        "timed_out": tally.timed_out,
+        "domains_with_code": dict(sorted(tally.codes.items())),
         "elapsed_s": round(elapsed, 3),
         "dns": dns,
-        "exit_status": EXIT_ERRORS if errors else EXIT_OK,
+        "exit_status": EXIT_ERRORS if tally.with_errors else EXIT_OK,
     }
 
 

@@ -11,7 +11,8 @@ error where it is needed.
 Two drivers run an engine, one per resolver face: ``run`` answers through a
 ``SyncResolver`` (memory, zone files) with no event loop and no coroutine per
 question; ``run_async`` answers through a ``Resolver`` (live DNS), a batch at a
-time, concurrently. The engine is the same either way, as dnspython's
+time, concurrently. The audit drives its engines itself, through the callback face
+(``callback_face``), many domains at once. The engine is the same either way, as dnspython's
 ``_Resolution`` serves its sync and async resolvers and h11's ``Connection``
 serves any socket.
 
@@ -26,10 +27,10 @@ a question reaches the resolver differs.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Generator, Sequence
+from collections.abc import Callable, Generator, Sequence
 from typing import TypeAlias, TypeVar
 
-from mailzone.dns.resolver import Answer, RdType, Resolver, SyncResolver
+from mailzone.dns.resolver import Answer, CallbackResolver, RdType, Resolver, SyncResolver
 from mailzone.errors import DnsError
 
 T = TypeVar("T")
@@ -107,3 +108,35 @@ async def run_async(engine: Exchange[T], resolver: Resolver) -> T:
         return result
     finally:
         engine.close()
+
+
+class _TaskFace:
+    """Any ``Resolver`` through the callback face: a task per question."""
+
+    def __init__(self, resolver: Resolver) -> None:
+        self.resolver = resolver
+
+    def submit(self, name: str, rdtype: RdType,
+               done: Callable[[Answer | Exception], None]) -> Answer | DnsError | None:
+        def finished(task: asyncio.Task[Answer]) -> None:
+            if task.cancelled():
+                done(DnsError(name, rdtype, "cancelled"))
+                return
+            failure = task.exception()
+            if failure is None:
+                done(task.result())
+            elif isinstance(failure, Exception):
+                done(failure)
+            else:
+                raise failure
+
+        asyncio.ensure_future(self.resolver.resolve(name, rdtype)).add_done_callback(finished)
+        return None
+
+
+def callback_face(resolver: Resolver) -> CallbackResolver:
+    """``resolver``'s callback face: its own when it has one (live DNS), else a task
+    per question through its async face."""
+    if isinstance(resolver, CallbackResolver):
+        return resolver
+    return _TaskFace(resolver)

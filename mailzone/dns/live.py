@@ -1,10 +1,16 @@
-"""A resolver that asks DNS servers, with dnspython's async query functions.
+"""A resolver that asks DNS servers: UDP on one socket per server, TCP after truncation.
 
 ``LiveResolver`` sends each question to a name server over UDP (TCP when the
 answer comes back truncated) and keeps what it learns for the rest of the run:
 
 - each (name, type) is sent once: answers *and failures* are cached, and
-  concurrent askers of the same question share the one query in flight;
+  concurrent askers of the same question share the one query in flight. The
+  cache keeps the ``cache_size`` responses used last (4,096 by default): the
+  records many domains share (providers' includes) are used all the time and
+  stay, a domain's own are asked by that domain alone (which keeps its answers
+  while it is checked), and a run over a million domains does not hold a
+  million domains' answers. A question asked again after its response left the
+  cache is sent again;
 - each query waits ``timeout`` seconds and is sent ``retries`` more times to
   every server before the question fails with ``DnsError``;
 - at most ``concurrency`` queries are in flight at once;
@@ -21,6 +27,10 @@ the servers serve. Chains are bounded and loops are errors, as in
 ``MemoryResolver``. A referral (a server that neither recurses nor serves the
 name) is an error, not an empty answer.
 
+Queries and UDP responses are encoded and read by ``mailzone.dns.wire`` (dnspython
+for anything unusual); TCP is dnspython's. A question in flight is a few small
+objects with callbacks (``submit``); ``resolve`` awaits one future on top of that.
+
 The server is ``nameserver="HOST[:PORT]"`` (see ``parse_nameserver``), else the
 servers of ``/etc/resolv.conf``. ``stats`` counts what was sent.
 """
@@ -29,24 +39,25 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import os
 import re
-import secrets
 import socket
+from array import array
+from collections import OrderedDict, deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Final, cast
 
 import dns.asyncquery
 import dns.exception
 import dns.flags
 import dns.message
-import dns.name
 import dns.rcode
-import dns.rdataclass
 import dns.rdatatype
 import dns.resolver
-import dns.rrset
 
+from mailzone.dns import wire
 from mailzone.dns.memory import MAX_CNAME_CHAIN
 from mailzone.dns.resolver import (
     DEFAULT_RETRIES,
@@ -55,10 +66,11 @@ from mailzone.dns.resolver import (
     RdType,
     normalize_name,
 )
-from mailzone.dns.zonedir import rdata_text
 from mailzone.errors import DnsError, UsageError
 
 DEFAULT_PORT = 53
+#: Responses a resolver keeps (see the module's docstring).
+DEFAULT_CACHE_SIZE = 4096
 _NAMESERVER_FORMS = (
     "expected HOST[:PORT] with an IP address or a host name as HOST: "
     "192.0.2.53, 192.0.2.53:5353, 2001:db8::53, [2001:db8::53]:5353 or ns1.example.net"
@@ -184,7 +196,13 @@ class LiveStats:
 
 
 class LiveResolver:
-    """Answers questions by asking DNS servers (see the module's docstring)."""
+    """Answers questions by asking DNS servers (see the module's docstring).
+
+    Two faces: ``resolve`` (async, the ``Resolver`` protocol) and ``submit`` (the
+    ``CallbackResolver`` protocol), on which ``resolve`` is built: a question is a
+    few small objects and callbacks, not a chain of coroutines and futures, which
+    is what lets ``mailzone check`` ask thousands of them at the speed of the wire.
+    """
 
     def __init__(
         self,
@@ -195,9 +213,11 @@ class LiveResolver:
         concurrency: int = 32,
         udp_payload: int | None = 1232,
         resolv_conf: Path | str = "/etc/resolv.conf",
+        cache_size: int = DEFAULT_CACHE_SIZE,
     ) -> None:
         """``udp_payload`` is the EDNS buffer size offered; ``None`` sends no EDNS
-        (answers over 512 octets are then truncated and asked again over TCP)."""
+        (answers over 512 octets are then truncated and asked again over TCP).
+        ``cache_size``: responses kept (see the module's docstring)."""
         if timeout <= 0:
             raise UsageError(f"bad timeout {timeout!r}: give a number of seconds above 0")
         if retries < 0:
@@ -206,6 +226,8 @@ class LiveResolver:
             raise UsageError(f"bad concurrency {concurrency!r}: give 1 or more")
         if udp_payload is not None and not 512 <= udp_payload <= 65535:
             raise UsageError(f"bad udp_payload {udp_payload!r}: give 512 to 65535, or None")
+        if cache_size < 1:
+            raise UsageError(f"bad cache_size {cache_size!r}: give 1 or more")
         self._servers = (
             [parse_nameserver(nameserver)]
             if nameserver is not None
@@ -215,12 +237,16 @@ class LiveResolver:
         self.retries = retries
         self.concurrency = concurrency
         self.udp_payload = udp_payload
+        self.cache_size = cache_size
         self.stats = LiveStats()
-        self._done: dict[_Key, dns.message.Message | DnsError] = {}
-        self._inflight: dict[_Key, asyncio.Task[dns.message.Message]] = {}
-        self._semaphore: asyncio.Semaphore | None = None
-        self._semaphore_loop: asyncio.AbstractEventLoop | None = None
+        # Responses (and failures) by question, least recently used first.
+        self._done: OrderedDict[_Key, wire.Reply | DnsError] = OrderedDict()
+        # Questions in flight: what to call back when their response is in.
+        self._waiting: dict[_Key, list[Callable[[wire.Reply | DnsError], None]]] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._channels: dict[tuple[str, int], _UdpChannel] = {}
+        self._active = 0  # queries in flight, at most ``concurrency``
+        self._backlog: deque[tuple[_Query, tuple[str, int]]] = deque()
 
     @property
     def nameservers(self) -> tuple[tuple[str, int], ...]:
@@ -228,175 +254,314 @@ class LiveResolver:
         return tuple(self._servers)
 
     async def resolve(self, name: str, rdtype: RdType) -> Answer:
-        asked = normalize_name(name)
-        rdtype = RdType(rdtype)
-        wanted = dns.rdatatype.from_text(rdtype.value)
-        current = asked
-        seen = {asked}
-        hops = 0
-        while True:
-            try:
-                response = await self._message(current, rdtype)
-            except DnsError as error:
-                if current == asked:
-                    raise
-                raise DnsError(asked, rdtype, f"CNAME target {current}: {error.reason}") from None
-            if response is None:  # not a name DNS can carry: it does not exist
-                return Answer(asked, rdtype, (), nxdomain=True)
-            asked_here = current
-            found = _answer_rrsets(response)
-            while True:
-                rrset = found.get((current, wanted))
-                if rrset is not None:
-                    records = tuple(sorted({rdata_text(rdata) for rdata in rrset}))
-                    return Answer(asked, rdtype, records)
-                cname = (
-                    None if rdtype is RdType.CNAME else found.get((current, dns.rdatatype.CNAME))
-                )
-                if cname is None:
-                    break
-                target = normalize_name(cname[0].target.to_text())
-                hops += 1
-                if hops >= MAX_CNAME_CHAIN or target in seen:
-                    raise DnsError(asked, rdtype, _CNAME_LOOP)
-                seen.add(target)
-                current = target
-            if response.rcode() == dns.rcode.NXDOMAIN:
-                return Answer(asked, rdtype, (), nxdomain=True)
-            if current == asked_here or _soa_covers(response, current):
-                return Answer(asked, rdtype, ())
-            # The chain left the server's zone without an answer: ask for the target.
+        future: asyncio.Future[Answer | DnsError] = asyncio.get_running_loop().create_future()
 
-    async def _message(self, name: str, rdtype: RdType) -> dns.message.Message | None:
-        """The server's response to one question: sent once, shared, cached."""
-        key = (name, rdtype)
+        def done(outcome: Answer | DnsError) -> None:
+            if not future.done():
+                future.set_result(outcome)
+
+        outcome = self.submit(name, rdtype, done)
+        if outcome is None:
+            outcome = await future
+        if isinstance(outcome, DnsError):
+            raise outcome
+        return outcome
+
+    def submit(self, name: str, rdtype: RdType,
+               done: Callable[[Answer | DnsError], None]) -> Answer | DnsError | None:
+        """The outcome now when it is known; else None, and ``done`` gets it later, from
+        the event loop (never from inside this call). A ``DnsError`` is the outcome's own
+        object, fresh for each question asked."""
+        self._bind()
+        return _Resolution(self, normalize_name(name), RdType(rdtype), done).start()
+
+    # -- responses: the cache, the questions in flight -----------------------------------
+
+    def _bind(self) -> None:
+        loop = asyncio.get_running_loop()
+        if self._loop is not loop:
+            # Sockets, timers and waiting callbacks belong to the loop that made them.
+            self._loop = loop
+            self._channels = {}
+            self._waiting = {}
+            self._active = 0
+            self._backlog.clear()
+
+    def _message(self, key: _Key, then: Callable[[wire.Reply | DnsError], None]
+                 ) -> wire.Reply | DnsError | _NoName | None:
+        """The server's response to one question, now (cached) or later (``then``)."""
         done = self._done.get(key)
         if done is not None:
             self.stats.cache_hits += 1
-            if isinstance(done, DnsError):
-                raise DnsError(done.name, done.rdtype, done.reason)
+            self._done.move_to_end(key)
             return done
-        task = self._inflight.get(key)
-        if task is not None:
+        waiting = self._waiting.get(key)
+        if waiting is not None:
             self.stats.cache_hits += 1
-        else:
-            try:
-                qname = dns.name.from_text(name + "." if name else ".")
-                qname.to_wire()
-            except dns.exception.DNSException:
-                return None
-            self.stats.questions += 1
-            task = asyncio.ensure_future(self._ask(key, qname))
-            task.add_done_callback(_retrieve)
-            self._inflight[key] = task
-        return await asyncio.shield(task)
+            waiting.append(then)
+            return None
+        name, rdtype = key
+        question = wire.encode_question(name, _TYPE_CODES[rdtype], self.udp_payload)
+        if question is None:
+            return _NO_NAME
+        self.stats.questions += 1
+        self._waiting[key] = [then]
+        _Query(self, key, question).next()
+        return None
 
-    async def _ask(self, key: _Key, qname: dns.name.Name) -> dns.message.Message:
-        try:
-            result: dns.message.Message | DnsError = await self._query(key, qname)
-        except DnsError as error:
-            result = error
+    def _answered(self, key: _Key, outcome: wire.Reply | DnsError) -> None:
+        if isinstance(outcome, DnsError):
             self.stats.failures += 1
-        finally:
-            self._inflight.pop(key, None)
-        self._done[key] = result
-        if isinstance(result, DnsError):
-            raise result
-        return result
+        self._done[key] = outcome
+        if len(self._done) > self.cache_size:
+            self._done.popitem(last=False)
+        for then in self._waiting.pop(key, ()):
+            try:
+                then(outcome)
+            except Exception as exc:  # a bug in one asker must not starve the others
+                assert self._loop is not None
+                self._loop.call_exception_handler({
+                    "message": f"mailzone: callback for {key[0]} {key[1]} failed",
+                    "exception": exc})
 
-    def _bound(self) -> asyncio.Semaphore:
-        loop = asyncio.get_running_loop()
-        if self._semaphore is None or self._semaphore_loop is not loop:
-            self._semaphore = asyncio.Semaphore(self.concurrency)
-            self._semaphore_loop = loop
-            self._channels = {}  # sockets belong to the loop that opened them
-        return self._semaphore
+    # -- queries: the concurrency bound, the sockets ---------------------------------------
+
+    def _dispatch(self, query: _Query, server: tuple[str, int]) -> None:
+        if self._active >= self.concurrency:
+            self._backlog.append((query, server))
+            return
+        self._active += 1
+        query.send(server)
+
+    def _release(self) -> None:
+        self._active -= 1
+        while self._backlog and self._active < self.concurrency:
+            query, server = self._backlog.popleft()
+            self._active += 1
+            query.send(server)
 
     def _channel(self, server: tuple[str, int]) -> _UdpChannel:
         channel = self._channels.get(server)
         if channel is None:
-            channel = self._channels[server] = _UdpChannel(server)
+            assert self._loop is not None
+            channel = self._channels[server] = _UdpChannel(server, self._loop)
         return channel
 
-    async def _query(self, key: _Key, qname: dns.name.Name) -> dns.message.Message:
-        name, rdtype = key
-        failures: dict[tuple[str, int], str] = {}
-        refused: set[tuple[str, int]] = set()
-        for attempt in range(self.retries + 1):
-            for server in self._servers:
-                if server in refused:
-                    continue
-                response = await self._send(qname, rdtype, server, attempt, failures)
-                if response is None:
-                    continue
-                rcode = response.rcode()
-                if rcode == dns.rcode.NXDOMAIN or (
-                    rcode == dns.rcode.NOERROR and not _is_referral(response)
-                ):
-                    return response
-                # The server answered, and will answer the same again: try the others.
-                if rcode == dns.rcode.NOERROR:
-                    failures[server] = (
-                        f"referral from {_where(server)}: it neither recurses nor serves "
-                        f"{name or '.'}; ask a recursive resolver or the zone's own server"
-                    )
-                else:
-                    failures[server] = f"{dns.rcode.to_text(rcode)} from {_where(server)}"
-                refused.add(server)
-            if len(refused) == len(self._servers):
-                break
-        reasons = list(dict.fromkeys(failures.values()))
-        raise DnsError(name, rdtype, "; ".join(reasons) or "no name server to ask")
 
-    async def _send(
-        self,
-        qname: dns.name.Name,
-        rdtype: RdType,
-        server: tuple[str, int],
-        attempt: int,
-        failures: dict[tuple[str, int], str],
-    ) -> dns.message.Message | None:
-        """One UDP query (and its TCP retry when truncated), or None with the failure noted."""
-        host, port = server
-        query = dns.message.make_query(
-            qname,
-            rdtype.value,
-            use_edns=0 if self.udp_payload is not None else False,
-            payload=self.udp_payload,
-        )
-        tries = attempt + 1
-        async with self._bound():
-            self.stats.queries += 1
-            if attempt:
-                self.stats.retries += 1
-            try:
-                response = await self._channel(server).ask(query, self.timeout)
-            except TimeoutError:
-                tried = "1 try" if tries == 1 else f"{tries} tries"
-                failures[server] = (
-                    f"no answer from {_where(server)} (timed out after {self.timeout:g} s, {tried})"
-                )
+class _NoName:
+    """The response to a name DNS cannot carry: there is none, the name does not exist."""
+
+
+_NO_NAME: Final = _NoName()
+_TYPE_CODES: Final = {rdtype: int(dns.rdatatype.from_text(rdtype.value)) for rdtype in RdType}
+
+
+class _Resolution:
+    """One question's answer, read from its response and those of CNAME targets."""
+
+    __slots__ = ("asked", "current", "done", "hops", "rdtype", "resolver", "seen", "wanted")
+
+    def __init__(self, resolver: LiveResolver, asked: str, rdtype: RdType,
+                 done: Callable[[Answer | DnsError], None]) -> None:
+        self.resolver = resolver
+        self.asked = asked
+        self.rdtype = rdtype
+        self.wanted = _TYPE_CODES[rdtype]
+        self.current = asked
+        self.seen = {asked}
+        self.hops = 0
+        self.done = done
+
+    def start(self) -> Answer | DnsError | None:
+        response = self.resolver._message((self.asked, self.rdtype), self.arrived)
+        return None if response is None else self.read(response)
+
+    def arrived(self, response: wire.Reply | DnsError) -> None:
+        outcome = self.read(response)
+        if outcome is not None:
+            self.done(outcome)
+
+    def read(self, response: wire.Reply | DnsError | _NoName) -> Answer | DnsError | None:
+        asked, rdtype = self.asked, self.rdtype
+        while True:
+            current = self.current
+            if isinstance(response, DnsError):
+                if current == asked:
+                    return DnsError(response.name, response.rdtype, response.reason)
+                return DnsError(asked, rdtype, f"CNAME target {current}: {response.reason}")
+            if isinstance(response, _NoName):
+                return Answer(asked, rdtype, (), nxdomain=True)
+            own = response.own if current == asked else None
+            if own is not None:
+                return own
+            asked_here = current
+            found = response.answer
+            answer: Answer | None
+            while True:
+                records = found.get((current, self.wanted))
+                if records is not None:
+                    answer = Answer(asked, rdtype, tuple(sorted(set(records))))
+                    break
+                cname = None if rdtype is RdType.CNAME else found.get((current, wire.CNAME))
+                if cname is None:
+                    answer = None
+                    break
+                target = cname[0]
+                self.hops += 1
+                if self.hops >= MAX_CNAME_CHAIN or target in self.seen:
+                    return DnsError(asked, rdtype, _CNAME_LOOP)
+                self.seen.add(target)
+                current = self.current = target
+            if answer is None:
+                if response.rcode == dns.rcode.NXDOMAIN:
+                    answer = Answer(asked, rdtype, (), nxdomain=True)
+                elif current == asked_here or _soa_covers(response, current):
+                    answer = Answer(asked, rdtype, ())
+            if answer is not None:
+                if asked_here == asked:
+                    response.own = answer  # read from its own response alone: kept with it
+                return answer
+            # The chain left the server's zone without an answer: ask for the target.
+            next_response = self.resolver._message((current, rdtype), self.arrived)
+            if next_response is None:
                 return None
-            except (OSError, dns.exception.DNSException) as error:
-                failures[server] = f"no answer from {_where(server)} ({_describe(error)})"
-                return None
-            if not response.flags & dns.flags.TC:
-                return response
-            self.stats.queries += 1
-            self.stats.tcp_retries += 1
-            try:
-                return await dns.asyncquery.tcp(query, host, timeout=self.timeout, port=port)
-            except dns.exception.Timeout:
-                failures[server] = (
-                    f"truncated UDP answer from {_where(server)}, and TCP timed out "
-                    f"after {self.timeout:g} s"
-                )
-            except (OSError, dns.exception.DNSException) as error:
-                failures[server] = (
-                    f"truncated UDP answer from {_where(server)}, and TCP failed "
-                    f"({_describe(error)})"
-                )
-            return None
+            response = next_response
+
+
+class _Query:
+    """One question on the network: servers in turn, resends, TCP after truncation."""
+
+    __slots__ = (
+        "attempt",
+        "channel",
+        "failures",
+        "index",
+        "key",
+        "qid",
+        "question",
+        "refused",
+        "resolver",
+        "server",
+        "timer",
+    )
+
+    def __init__(self, resolver: LiveResolver, key: _Key, question: wire.Question) -> None:
+        self.resolver = resolver
+        self.key = key
+        self.question = question
+        self.attempt = 0
+        self.index = 0
+        self.failures: dict[tuple[str, int], str] = {}
+        self.refused: set[tuple[str, int]] = set()
+        self.server: tuple[str, int] = ("", 0)
+        self.channel: _UdpChannel | None = None
+        self.qid = 0
+        self.timer: asyncio.TimerHandle | None = None
+
+    def next(self) -> None:
+        """Send to the next server that has not refused, or fail the question."""
+        resolver = self.resolver
+        servers = resolver._servers
+        while self.attempt <= resolver.retries:
+            while self.index < len(servers):
+                server = servers[self.index]
+                self.index += 1
+                if server not in self.refused:
+                    resolver._dispatch(self, server)
+                    return
+            if len(self.refused) == len(servers):
+                break
+            self.attempt += 1
+            self.index = 0
+        name, rdtype = self.key
+        reasons = list(dict.fromkeys(self.failures.values()))
+        resolver._answered(self.key, DnsError(name, rdtype,
+                                              "; ".join(reasons) or "no name server to ask"))
+
+    def send(self, server: tuple[str, int]) -> None:
+        resolver = self.resolver
+        resolver.stats.queries += 1
+        if self.attempt:
+            resolver.stats.retries += 1
+        self.server = server
+        channel = self.channel = resolver._channel(server)
+        self.qid = channel.send(self, self.question)
+        assert resolver._loop is not None
+        self.timer = resolver._loop.call_later(resolver.timeout, self.timed_out)
+
+    def _settled(self) -> None:
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+
+    def timed_out(self) -> None:
+        self.timer = None
+        assert self.channel is not None
+        self.channel.forget(self.qid)
+        tries = self.attempt + 1
+        tried = "1 try" if tries == 1 else f"{tries} tries"
+        self.failures[self.server] = (f"no answer from {_where(self.server)} (timed out after "
+                                      f"{self.resolver.timeout:g} s, {tried})")
+        self.resolver._release()
+        self.next()
+
+    def failed(self, error: BaseException) -> None:
+        """The socket failed (an ICMP error: nothing listens there, say)."""
+        self._settled()
+        self.failures[self.server] = f"no answer from {_where(self.server)} ({_describe(error)})"
+        self.resolver._release()
+        self.next()
+
+    def replied(self, reply: wire.Reply) -> None:
+        self._settled()
+        if reply.flags & dns.flags.TC:
+            self.resolver.stats.queries += 1
+            self.resolver.stats.tcp_retries += 1
+            asyncio.ensure_future(self._over_tcp()).add_done_callback(_retrieve)
+            return
+        self.resolver._release()
+        self.judge(reply)
+
+    async def _over_tcp(self) -> None:
+        """Ask again over TCP, with dnspython (a truncated answer is rare), in the same slot."""
+        host, port = self.server
+        reply: wire.Reply | None = None
+        try:
+            query = dns.message.from_wire(wire.query(self.qid, self.question))
+            response = await dns.asyncquery.tcp(query, host, timeout=self.resolver.timeout,
+                                                port=port)
+            reply = wire.reply_of(response)
+        except dns.exception.Timeout:
+            self.failures[self.server] = (
+                f"truncated UDP answer from {_where(self.server)}, and TCP timed out "
+                f"after {self.resolver.timeout:g} s")
+        except (OSError, ValueError, dns.exception.DNSException) as error:
+            self.failures[self.server] = (
+                f"truncated UDP answer from {_where(self.server)}, and TCP failed "
+                f"({_describe(error)})")
+        self.resolver._release()
+        if reply is None:
+            self.next()
+        else:
+            self.judge(reply)
+
+    def judge(self, reply: wire.Reply) -> None:
+        rcode = reply.rcode
+        if rcode == dns.rcode.NXDOMAIN or (rcode == dns.rcode.NOERROR
+                                           and not _is_referral(reply)):
+            self.resolver._answered(self.key, reply)
+            return
+        # The server answered, and will answer the same again: try the others.
+        server = self.server
+        if rcode == dns.rcode.NOERROR:
+            self.failures[server] = (
+                f"referral from {_where(server)}: it neither recurses nor serves "
+                f"{self.key[0] or '.'}; ask a recursive resolver or the zone's own server")
+        else:
+            text = dns.rcode.to_text(dns.rcode.Rcode.make(rcode))
+            self.failures[server] = f"{text} from {_where(server)}"
+        self.refused.add(server)
+        self.next()
 
 
 class _UdpChannel(asyncio.DatagramProtocol):
@@ -409,100 +574,112 @@ class _UdpChannel(asyncio.DatagramProtocol):
     none open behind it.
     """
 
-    def __init__(self, server: tuple[str, int]) -> None:
+    def __init__(self, server: tuple[str, int], loop: asyncio.AbstractEventLoop) -> None:
         self.server = server
+        self.loop = loop
         self.transport: asyncio.DatagramTransport | None = None
-        self.opening: asyncio.Future[None] | None = None
-        self.pending: dict[int, tuple[dns.message.Message, asyncio.Future[dns.message.Message]]]
-        self.pending = {}
+        self.opening = False
+        self.closing = False
+        self.outbox: list[bytes] = []  # datagrams waiting for the socket to open
+        self.pending: dict[int, _Query] = {}
+        self.ids: list[int] = []
 
-    async def ask(self, query: dns.message.Message, timeout: float) -> dns.message.Message:
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[dns.message.Message] = loop.create_future()
+    def send(self, query: _Query, question: wire.Question) -> int:
+        """Send ``question`` for ``query``; the ID it went with."""
         while True:  # an ID no other query in flight uses
-            query.id = secrets.randbelow(65536)
-            if query.id not in self.pending:
+            if not self.ids:
+                # Unpredictable IDs, drawn from the system's source 512 at a time.
+                self.ids = array("H", os.urandom(1024)).tolist()
+            qid = self.ids.pop()
+            if qid not in self.pending:
                 break
-        self.pending[query.id] = (query, future)
-        try:
-            await self._open()
-            assert self.transport is not None
-            self.transport.sendto(query.to_wire())
-            return await asyncio.wait_for(future, timeout)
-        finally:
-            if self.pending.get(query.id, (None, None))[1] is future:
-                del self.pending[query.id]
-            if not self.pending and self.transport is not None:
-                self.transport.close()
-                self.transport = None
+        self.pending[qid] = query
+        datagram = wire.query(qid, question)
+        if self.transport is not None:
+            self.transport.sendto(datagram)
+        else:
+            self.outbox.append(datagram)
+            if not self.opening:
+                self.opening = True
+                self.loop.create_task(self._open()).add_done_callback(_retrieve)
+        return qid
+
+    def forget(self, qid: int) -> None:
+        self.pending.pop(qid, None)
+        self._idle()
 
     async def _open(self) -> None:
-        if self.transport is not None:
-            return
-        opening = self.opening
-        if opening is None:
-            opening = self.opening = asyncio.ensure_future(self._connect())
-        try:
-            await asyncio.shield(opening)
-        finally:
-            if opening.done() and self.opening is opening:
-                self.opening = None
-
-    async def _connect(self) -> None:
         host, port = self.server
-        transport, _ = await asyncio.get_running_loop().create_datagram_endpoint(
-            lambda: self, remote_addr=(host, port))
-        self.transport = transport
+        try:
+            await self.loop.create_datagram_endpoint(lambda: self, remote_addr=(host, port))
+        except OSError as error:
+            self.opening = False
+            self.outbox.clear()
+            self.error_received(error)
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = datagrams = cast(asyncio.DatagramTransport, transport)
+        self.opening = False
+        outbox, self.outbox = self.outbox, []
+        for datagram in outbox:
+            datagrams.sendto(datagram)
 
     def datagram_received(self, data: bytes, addr: tuple[str | Any, int]) -> None:
         if len(data) < 12:
             return
-        entry = self.pending.get(int.from_bytes(data[:2], "big"))
-        if entry is None:
+        qid = (data[0] << 8) | data[1]
+        query = self.pending.get(qid)
+        if query is None:
             return  # late, or not ours
-        query, future = entry
-        try:
-            response = dns.message.from_wire(data)
-        except dns.exception.DNSException:
+        reply = wire.decode(data)
+        if reply is None or not reply.answers(query.question, qid):
             return
-        if query.is_response(response) and not future.done():
-            future.set_result(response)
+        del self.pending[qid]
+        self._idle()
+        query.replied(reply)
 
     def error_received(self, exc: Exception) -> None:
         # An ICMP error (port unreachable: nothing listens) fails what waits on this socket.
-        for _, future in list(self.pending.values()):
-            if not future.done():
-                future.set_exception(exc)
+        # asyncio may call this from inside sendto(), that is from inside an asker's
+        # submit(): the failures are handed over from the loop, as answers are.
+        failed = list(self.pending.values())
+        self.pending.clear()
+        self._idle()
+        if failed:
+            self.loop.call_soon(_fail_all, failed, exc)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.transport = None
 
+    def _idle(self) -> None:
+        if not self.pending and not self.closing and self.transport is not None:
+            self.closing = True
+            self.loop.call_soon(self._close_if_idle)
 
-def _answer_rrsets(response: dns.message.Message) -> dict[tuple[str, int], dns.rrset.RRset]:
-    return {
-        (normalize_name(rrset.name.to_text()), rrset.rdtype): rrset
-        for rrset in response.answer
-        if rrset.rdclass == dns.rdataclass.IN
-    }
+    def _close_if_idle(self) -> None:
+        # Checked once the current callbacks are done: they often send the next query.
+        self.closing = False
+        if not self.pending and self.transport is not None:
+            self.transport.close()
+            self.transport = None
 
 
-def _is_referral(response: dns.message.Message) -> bool:
+def _fail_all(queries: list[_Query], error: Exception) -> None:
+    for query in queries:
+        query.failed(error)
+
+
+def _is_referral(reply: wire.Reply) -> bool:
     """A NOERROR answer that only points elsewhere (NS, no SOA, not authoritative)."""
-    if response.answer or response.flags & dns.flags.AA:
+    if reply.has_answer or reply.flags & dns.flags.AA:
         return False
-    types = {rrset.rdtype for rrset in response.authority}
-    return dns.rdatatype.NS in types and dns.rdatatype.SOA not in types
+    return reply.authority_ns and not reply.soa_zones
 
 
-def _soa_covers(response: dns.message.Message, name: str) -> bool:
+def _soa_covers(reply: wire.Reply, name: str) -> bool:
     """Whether the response's authority holds the SOA of a zone that ``name`` is in."""
-    for rrset in response.authority:
-        if rrset.rdtype != dns.rdatatype.SOA:
-            continue
-        zone = normalize_name(rrset.name.to_text())
-        if not zone or name == zone or name.endswith("." + zone):
-            return True
-    return False
+    return any(not zone or name == zone or name.endswith("." + zone)
+               for zone in reply.soa_zones)
 
 
 def _where(server: tuple[str, int]) -> str:
@@ -518,7 +695,7 @@ def _describe(error: BaseException) -> str:
     return str(error) or type(error).__name__
 
 
-def _retrieve(task: asyncio.Task[dns.message.Message]) -> None:
-    """Mark a task's failure as seen, so a question no one awaits any more logs nothing."""
+def _retrieve(task: asyncio.Future[Any]) -> None:
+    """Mark a task's failure as seen (it was reported where it happened)."""
     if not task.cancelled():
         task.exception()

@@ -3,20 +3,26 @@
 Two implementations share it: ``mailzone.dns.zonedir.ZoneDirResolver`` reads a
 directory of BIND zone files (the offline default, and the same files the
 integration tests serve with NSD), and ``mailzone.dns.live.LiveResolver``
-asks DNS servers with dnspython's async resolver.
+asks DNS servers (``mailzone.dns.wire`` on the wire).
 
-Two faces: ``Resolver`` is async, so the live resolver can run thousands of
+Three faces: ``Resolver`` is async, so the live resolver can run thousands of
 questions concurrently; ``SyncResolver`` answers at once (a zone directory, an
-in-memory map). Engines (``check_host()``, the lookup budget, a plan) are written
-once against neither: they yield their questions (``mailzone.dns.exchange``) and
-a driver answers them through whichever face the resolver has.
+in-memory map); ``CallbackResolver`` takes a question and a function to call with
+its answer, which costs no coroutine or future per question (the live resolver
+has it; ``mailzone.dns.exchange.callback_face`` gives it to any resolver).
+Engines (``check_host()``, the lookup budget, a plan) are written once against
+none of them: they yield their questions (``mailzone.dns.exchange``) and a driver
+answers them through whichever face the resolver has.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol, runtime_checkable
+
+from mailzone.errors import DnsError
 
 # One wait per DNS query and one resend for every command (check, plan --live, spf):
 # 2 s is four times a slow transatlantic round trip, and a lost datagram costs one
@@ -92,6 +98,21 @@ class SyncResolver(Protocol):
 
     def answer(self, name: str, rdtype: RdType) -> Answer:
         """Answer ``rdtype`` at ``name`` now. Raises ``DnsError`` like ``resolve``."""
+        ...
+
+
+@runtime_checkable
+class CallbackResolver(Protocol):
+    """The callback face: a question in, its outcome handed to a function.
+
+    The outcome is an ``Answer`` or the ``DnsError`` that stands for one; a resolver
+    that breaks (a bug, not a DNS fault) hands over the exception it raised.
+    """
+
+    def submit(self, name: str, rdtype: RdType,
+               done: Callable[[Answer | Exception], None]) -> Answer | DnsError | None:
+        """The outcome now when it is known; else None, and ``done`` is called with it
+        later from the event loop, never from inside this call."""
         ...
 
 

@@ -330,24 +330,19 @@ def test_failures_are_cached_too(nsd_factory: StartNsd) -> None:
 @pytest.mark.slow
 def test_concurrency_is_bounded(nsd_factory: StartNsd, monkeypatch: pytest.MonkeyPatch) -> None:
     server = nsd_factory(ZONES)
-    in_flight = 0
     most = 0
-    real_ask = _UdpChannel.ask
+    real_send = _UdpChannel.send
 
-    async def counting_ask(*args: Any, **kwargs: Any) -> dns.message.Message:
-        nonlocal in_flight, most
-        in_flight += 1
-        most = max(most, in_flight)
-        try:
-            await asyncio.sleep(0.01)  # let the other askers pile up
-            return await real_ask(*args, **kwargs)
-        finally:
-            in_flight -= 1
+    def counting_send(channel: _UdpChannel, *args: Any) -> int:
+        nonlocal most
+        qid = real_send(channel, *args)
+        most = max(most, len(channel.pending))  # queries sent and not yet answered
+        return qid
 
-    monkeypatch.setattr(_UdpChannel, "ask", counting_ask)
+    monkeypatch.setattr(_UdpChannel, "send", counting_send)
     resolver = LiveResolver(server.nameserver, concurrency=3)
     asked = [(f"absent-{i}.example.com", RdType.A) for i in range(30)]
-    outcomes = run(live_outcomes(resolver, asked))
+    outcomes = run(live_outcomes(resolver, asked))  # all 30 asked at once
     assert all(isinstance(o, Answer) and o.nxdomain for o in outcomes.values())
     assert most == 3
     assert resolver.stats.queries == 30

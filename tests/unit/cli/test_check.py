@@ -13,8 +13,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from mailzone.cli.check import read_domain_list
+from mailzone.cli.check import _lines, read_domain_list
 from mailzone.cli.main import main
 from mailzone.errors import UsageError
 from tests.internet.generate import GOOD_KINDS, Internet, generate
@@ -127,6 +129,16 @@ def test_selectors_and_mail_from_from_the_options_and_the_list(
     assert second["mail_from"]["domain"] == other.mail_from
 
 
+@given(st.text(alphabet=st.sampled_from("ab #\t\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")))
+def test_a_list_is_read_line_by_line_as_splitlines_numbers_it(text: str) -> None:
+    # One line at a time (no list of them all), numbered as splitlines numbers them:
+    # a line number in an error must be the line a user sees in an editor.
+    lines = [line.strip() for line in _lines(text)]
+    expected = [line.strip() for line in text.splitlines()]
+    assert lines[:len(expected)] == expected
+    assert not any(lines[len(expected):])  # at most an empty last one more
+
+
 def test_jsonl_one_line_per_domain_then_the_summary(capsys: pytest.CaptureFixture[str],
                                                     internet: Internet) -> None:
     names = [s.name for s in internet.domains[:6]]
@@ -137,6 +149,29 @@ def test_jsonl_one_line_per_domain_then_the_summary(capsys: pytest.CaptureFixtur
     assert [line["type"] for line in lines] == ["domain"] * 6 + ["summary"]
     assert sorted(line["domain"] for line in lines[:-1]) == sorted(names)
     assert lines[-1]["with_errors"] == sum(1 for line in lines[:-1] if line["errors"])
+
+
+def test_json_is_one_document_as_json_dumps_writes_it(capsys: pytest.CaptureFixture[str],
+                                                     internet: Internet) -> None:
+    # The reports are encoded as they finish and the document is put together from them:
+    # the text must be what json.dumps gives for the whole, domains in the input's order.
+    names = [s.name for s in internet.domains[:6]]
+    status, out, _ = check(capsys, *names, "--zones", str(internet.directory),
+                           "--format", "json", "--concurrency", "3")
+    assert status == 1
+    document = json.loads(out)
+    assert out == json.dumps(document) + "\n"
+    assert list(document) == ["schema_version", "domains", "summary"]
+    assert [d["domain"] for d in document["domains"]] == names
+    summary = document["summary"]
+    assert summary["domains"] == 6
+    assert summary["with_errors"] == sum(1 for d in document["domains"] if d["errors"])
+    assert summary["clean"] == sum(1 for d in document["domains"] if d["status"] == "ok")
+    codes: dict[str, int] = {}
+    for domain in document["domains"]:
+        for code in dict.fromkeys(f["code"] for f in domain["findings"]):
+            codes[code] = codes.get(code, 0) + 1
+    assert summary["domains_with_code"] == dict(sorted(codes.items()))
 
 
 def test_text_for_many_domains_is_a_table_and_the_findings(

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from mailzone.dns.exchange import Exchange, Outcome, ask, ask_all, run, run_async
+from mailzone.dns.exchange import Exchange, Outcome, ask, ask_all, callback_face, run, run_async
 from mailzone.dns.memory import MemoryResolver
 from mailzone.dns.resolver import Answer, RdType
 from mailzone.errors import DnsError
@@ -152,3 +152,43 @@ def test_a_bug_in_a_batch_cancels_the_rest_of_the_batch() -> None:
 
     asyncio.run(go())
     assert finished == []  # the siblings were cancelled, not left running
+
+
+def test_the_callback_face_of_any_resolver_calls_back_from_the_loop() -> None:
+    """A resolver without a callback face of its own gets one (a task per question):
+    the outcome comes later, never inside submit; a DNS fault is an outcome, a bug
+    is handed over as the exception it is."""
+
+    class Broken(MemoryResolver):
+        def answer(self, name: str, rdtype: RdType) -> Answer:
+            if name == "bug.example":
+                raise RuntimeError("a bug")
+            return super().answer(name, rdtype)
+
+    async def ask_each() -> list[object]:
+        face = callback_face(Broken({"a.example": {TXT: ["one"]}}, timeouts=["slow.example"]))
+        got: list[object] = []
+        done = asyncio.get_running_loop().create_future()
+
+        def back(outcome: Answer | Exception) -> None:
+            got.append(outcome)
+            if len(got) == 3:
+                done.set_result(None)
+
+        for name in ("a.example", "slow.example", "bug.example"):
+            assert face.submit(name, TXT, back) is None
+            assert len(got) == 0  # not from inside submit
+        await done
+        return got
+
+    answer, fault, bug = asyncio.run(ask_each())
+    assert answer == Answer("a.example", TXT, ("one",))
+    assert isinstance(fault, DnsError) and "timed out" in fault.reason
+    assert isinstance(bug, RuntimeError) and str(bug) == "a bug"
+
+
+def test_a_resolver_with_a_callback_face_is_its_own() -> None:
+    from mailzone.dns.live import LiveResolver
+
+    live = LiveResolver("192.0.2.53")
+    assert callback_face(live) is live
