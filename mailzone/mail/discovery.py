@@ -33,7 +33,8 @@ keeps what happened.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from mailzone.dns.exchange import Exchange, ask_all
 from mailzone.dns.resolver import Answer, RdType
@@ -73,6 +74,8 @@ class Level:
     domain: str
     values: tuple[str, ...] = ()
     error: DnsError | None = None
+    # What was worked out from the values, once: every face asks a walk many times.
+    _memo: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def name(self) -> str:
@@ -81,14 +84,20 @@ class Level:
     def records(self) -> tuple[list[str], list[Finding]]:
         """The DMARC records here, and ``dmarc-syntax`` for values meant as records that
         receivers discard (``mailzone.mail.dmarc.published_records``)."""
-        return published_records(self.values, self.domain)
+        if "records" not in self._memo:
+            self._memo["records"] = published_records(self.values, self.domain)
+        found: tuple[list[str], list[Finding]] = self._memo["records"]
+        return list(found[0]), list(found[1])
 
     @property
     def record(self) -> DmarcRecord | None:
         """The one record here, parsed, when there is exactly one (else receivers use none)."""
-        records, _ = self.records()
-        # is_dmarc_record admits only values that parse (a property test holds it).
-        return parse_dmarc(records[0]) if len(records) == 1 else None
+        if "record" not in self._memo:
+            records, _ = self.records()
+            # is_dmarc_record admits only values that parse (a property test holds it).
+            self._memo["record"] = parse_dmarc(records[0]) if len(records) == 1 else None
+        record: DmarcRecord | None = self._memo["record"]
+        return record
 
     @property
     def top(self) -> bool:
@@ -102,6 +111,7 @@ class Discovery:
 
     domain: str
     levels: tuple[Level, ...]
+    _memo: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def over(cls, domain: str, published: Mapping[str, Sequence[str]]) -> Discovery:
@@ -157,9 +167,11 @@ class Discovery:
     def policy_level(self) -> Level | None:
         """The level whose record applies to ``domain``, if the walk found one: the
         domain's own, else its organisational domain's, else its public suffix's."""
-        if self.unknown is not None:
-            return None
-        return next((level for level in self._read() if level.record is not None), None)
+        if "policy_level" not in self._memo:
+            self._memo["policy_level"] = None if self.unknown is not None else next(
+                (level for level in self._read() if level.record is not None), None)
+        level: Level | None = self._memo["policy_level"]
+        return level
 
     @property
     def record(self) -> DmarcRecord | None:
@@ -210,6 +222,12 @@ class Discovery:
     @property
     def organisation(self) -> str:
         """The organisational domain of ``domain`` (RFC 9989; see the module)."""
+        if "organisation" not in self._memo:
+            self._memo["organisation"] = self._organisation()
+        organisation: str = self._memo["organisation"]
+        return organisation
+
+    def _organisation(self) -> str:
         fewest: str | None = None
         for level in self.levels:
             record = level.record
