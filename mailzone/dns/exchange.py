@@ -16,12 +16,12 @@ time, concurrently. The audit drives its engines itself, through the callback fa
 ``_Resolution`` serves its sync and async resolvers and h11's ``Connection``
 serves any socket.
 
-One deliberate exception: ``check_host_sync`` hands ``check_host()``'s engine the
-synchronous resolver's ``answer`` as well, which the engine calls for its hot path
-(the record and term lookups) instead of yielding. A question yielded from deep in
-an include tree travels up and down every generator of the chain, which cost 14%
-of the SPF benchmark; a call costs a call. The engine's logic is the same; only how
-a question reaches the resolver differs.
+One deliberate exception: ``check_host()`` is plain functions over the answers it
+has (``mailzone.spf.check``). ``check_host_sync`` hands it the synchronous
+resolver's ``answer`` and runs it once, straight through; as an engine
+(``evaluate``) it yields the first question it lacks and runs again once answered.
+A chain of generators, one per record and per term, cost more than the evaluation
+itself; the logic is the same either way.
 """
 
 from __future__ import annotations
