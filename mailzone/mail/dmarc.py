@@ -94,6 +94,9 @@ HISTORIC_TAGS = {
 }
 
 
+DISCARDED = "receivers discard that tag and keep the rest of the record (RFC 9989)"
+
+
 @dataclass(frozen=True, slots=True)
 class TagProblem:
     """A tag receivers discard for a syntax error: which, why, and where (0-based)."""
@@ -101,7 +104,7 @@ class TagProblem:
     tag: str
     message: str
     position: int
-    consequence: str = "receivers discard that tag and keep the rest of the record (RFC 9989)"
+    consequence: str = DISCARDED
     discarded: bool = True  # False for a repeated tag, whose first value stays
 
     def describe(self, text: str) -> str:
@@ -315,30 +318,45 @@ def _psd(value: str, tag: str, at: int) -> Psd:
         raise _BadTag(f"{tag}={value!r} is not y, n or u", at) from None
 
 
-def _uris(value: str, tag: str, at: int) -> tuple[str, ...]:
+def _uri(item: str, tag: str, at: int) -> str:
+    """One report URI, or ``_BadTag`` naming what is wrong with it."""
+    match = _URI.match(item)
+    if not item or match is None:
+        raise _BadTag(
+            f"{tag} has {item!r}, which is not a report URI: write "
+            f"'mailto:reports@<domain>' (separate several with commas)",
+            at,
+        )
+    uri = match.group("uri")
+    if uri.lower().startswith("mailto:"):
+        address = uri[len("mailto:"):]
+        local, at_sign, domain = address.rpartition("@")
+        if (not at_sign or not local or not _LOCAL.match(local)
+                or domain_problem(domain) is not None):
+            raise _BadTag(f"{tag} has {uri!r}, whose address is not 'mailbox@domain'", at)
+    return item
+
+
+def _uris(value: str, tag: str, at: int) -> tuple[tuple[str, ...], list[TagProblem]]:
+    """The valid URIs of a rua/ruf list, and a problem for each one that is not: each
+    URI is judged on its own (RFC 9989 asks for "at least one syntactically valid
+    reporting URI"), so one bad URI does not take the others with it."""
     uris: list[str] = []
+    problems: list[TagProblem] = []
     offset = at
     for raw in value.split(","):
         item = raw.strip(" \t")
         item_at = offset + (len(raw) - len(raw.lstrip(" \t")))
         offset += len(raw) + 1
-        match = _URI.match(item)
-        if not item or match is None:
-            raise _BadTag(
-                f"{tag} has {item!r}, which is not a report URI: write "
-                f"'mailto:reports@<domain>' (separate several with commas)",
-                item_at,
-            )
-        uri = match.group("uri")
-        if uri.lower().startswith("mailto:"):
-            address = uri[len("mailto:"):]
-            local, at_sign, domain = address.rpartition("@")
-            if (not at_sign or not local or not _LOCAL.match(local)
-                    or domain_problem(domain) is not None):
-                raise _BadTag(f"{tag} has {uri!r}, whose address is not 'mailbox@domain'",
-                              item_at)
-        uris.append(item)
-    return tuple(uris)
+        try:
+            uris.append(_uri(item, tag, item_at))
+        except _BadTag as bad:
+            problems.append(TagProblem(
+                tag, bad.message, bad.position,
+                "receivers skip that URI and send reports to the others", discarded=False))
+    if not uris:  # no valid URI at all: the tag is gone
+        problems = [TagProblem(p.tag, p.message, p.position) for p in problems]
+    return tuple(uris), problems
 
 
 def _failure_options(value: str, tag: str, at: int) -> tuple[str, ...]:
@@ -413,6 +431,12 @@ def parse_dmarc(text: str) -> DmarcRecord:
         if tag in HISTORIC_TAGS:
             historic.append((tag, value))
             continue
+        if tag in ("rua", "ruf"):
+            uris, bad_uris = _uris(value, tag, value_at)
+            if uris:
+                values[tag] = uris
+            problems += bad_uris
+            continue
         parser = _TAG_PARSERS.get(tag)
         if parser is None:
             unknown.append((name, value))
@@ -447,7 +471,6 @@ _TAG_PARSERS: dict[str, Callable[[str, str, int], object]] = {
     "p": _policy, "sp": _policy, "np": _policy,
     "t": _testing, "psd": _psd,
     "adkim": _alignment, "aspf": _alignment,
-    "rua": _uris, "ruf": _uris,
     "fo": _failure_options,
 }
 

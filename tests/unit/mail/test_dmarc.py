@@ -371,3 +371,17 @@ def test_parse_keeps_every_tag_or_says_why_it_dropped_it(text: str) -> None:
 def test_validate_never_raises(text: str) -> None:
     for finding in validate_dmarc("v=DMARC1; " + text, "example.org"):
         assert finding.code.startswith("dmarc-")
+
+
+def test_each_report_uri_is_judged_on_its_own() -> None:
+    record = parse_dmarc("v=DMARC1; p=none; rua=mailto:a@example.org, mailto:nobody, ,"
+                         "mailto:b@example.org")
+    assert record.rua == ("mailto:a@example.org", "mailto:b@example.org")
+    assert [p.tag for p in record.problems] == ["rua", "rua"]
+    assert all("send reports to the others" in p.consequence for p in record.problems)
+    codes_ = [f.code for f in validate_dmarc(
+        "v=DMARC1; p=none; rua=mailto:a@example.org, mailto:nobody", "example.org")]
+    assert "dmarc-syntax" in codes_ and "dmarc-no-rua" not in codes_
+    # With no valid URI the tag is gone, and with it the reports.
+    alone = parse_dmarc("v=DMARC1; p=none; rua=mailto:nobody")
+    assert alone.rua == () and alone.problems[0].discarded
