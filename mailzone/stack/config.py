@@ -526,30 +526,51 @@ _PARKED_CONFLICTS = {
 
 
 def _parked(data: Mapping[str, Any]) -> Mapping[str, Any]:
-    """A parked entry made whole: ``v=spf1 -all``, DMARC reject with ``np=reject`` (keeping
-    the report destinations given), refused beside anything that sends."""
+    """A parked entry made whole: ``v=spf1 -all`` and DMARC reject with ``np=reject``
+    (keeping the report destinations given) where the entry does not say otherwise.
+    What it says against the lockdown set is refused, at its own path, by
+    ``_parked_problems``."""
     parked = data.get("parked")
     if parked is None or parked is False:
         return {k: v for k, v in data.items() if k != "parked"}
-    given = [key for key in _PARKED_CONFLICTS if data.get(key)]
-    if given:
-        raise _fail(f"a parked domain declares no {given[0]}: {_PARKED_CONFLICTS[given[0]]}. "
-                    "Remove it, or drop 'parked'")
-    if data.get("spfAll", "-all") != "-all":
-        raise _fail("a parked domain publishes 'v=spf1 -all': remove spfAll (or set -all)")
+    filled = {**data, "parked": {} if parked is True else parked}
+    filled.setdefault("spfAll", "-all")
     dmarc = data.get("dmarc")
-    if dmarc is not None and not isinstance(dmarc, Mapping):
-        return data  # the DMARC model says what is wrong with it
-    reports = {k: v for k, v in (dmarc or {}).items() if k in ("rua", "ruf")}
-    other = sorted(set(dmarc or {}) - {"rua", "ruf", "policy", "subdomainPolicy",
-                                       "nonexistentSubdomainPolicy"})
-    weaker = [k for k, v in (dmarc or {}).items() if k in PARKED_DMARC
-              and str(v).lower() != "reject"]
-    if other or weaker:
-        raise _fail("a parked domain's DMARC is p=reject; sp=reject; np=reject: give only "
-                    f"rua and ruf under dmarc (not {', '.join(other + weaker)})")
-    return {**data, "parked": {} if parked is True else parked, "spfAll": "-all",
-            "dmarc": {**PARKED_DMARC, **reports}}
+    if dmarc is None:
+        filled["dmarc"] = dict(PARKED_DMARC)
+    elif isinstance(dmarc, Mapping) and "policy" not in dmarc:
+        filled["dmarc"] = {**PARKED_DMARC, **dmarc}
+    return filled
+
+
+def _parked_problems(domain: DomainConfig, prefix: str) -> list[tuple[str, str]]:
+    """What a parked entry declares against the lockdown set, each at its path."""
+    if domain.parked is None:
+        return []
+    problems = [(f"{prefix}.{key}", f"a parked domain declares no {key}: {why}. Remove it, "
+                 "or drop 'parked'")
+                for key, why in _PARKED_CONFLICTS.items()
+                if getattr(domain, _PARKED_FIELDS[key])]
+    if domain.spf_all != "-all":
+        problems.append((f"{prefix}.spfAll", "a parked domain publishes 'v=spf1 -all': "
+                         "remove spfAll (or set -all)"))
+    dmarc = domain.dmarc
+    if dmarc is not None:
+        for key, field_name in (("policy", "policy"), ("subdomainPolicy", "subdomain_policy"),
+                                ("nonexistentSubdomainPolicy",
+                                 "nonexistent_subdomain_policy")):
+            value = getattr(dmarc, field_name)
+            if value is not None and value != "reject":
+                problems.append((f"{prefix}.dmarc.{key}", "a parked domain's DMARC is "
+                                 f"p=reject; sp=reject; np=reject, not {value}: give only rua "
+                                 "and ruf under dmarc"))
+        if dmarc.testing:
+            problems.append((f"{prefix}.dmarc.testing", "a parked domain's policy is "
+                             "enforced: t=y would ask receivers not to apply it"))
+    return problems
+
+
+_PARKED_FIELDS = {"senders": "senders", "ses": "ses", "senderAddresses": "sender_addresses"}
 
 
 class DomainConfig(_Model):
@@ -776,6 +797,7 @@ def _problem(prefix: str, err: Mapping[str, Any]) -> tuple[str, str]:
 def _domain_problems(domain: DomainConfig, prefix: str) -> list[tuple[str, str]]:
     """Checks that need the whole validated entry."""
     problems = [(f"{prefix}.senders", message) for message in _spf_lint(domain)]
+    problems += _parked_problems(domain, prefix)
     if domain.dmarc is not None:
         for finding in check_record(domain.dmarc.record(), domain.domain):
             if finding.is_error:

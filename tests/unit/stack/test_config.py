@@ -498,3 +498,20 @@ def test_an_international_domain_is_configured_as_its_a_label() -> None:
         parse_domains([{"domain": "bücher.example", "dns": {"provider": "route53"}},
                        {"domain": "xn--bcher-kva.example", "dns": {"provider": "route53"}}])
     assert any("already configured" in m for _, m in twice.value.problems)
+
+
+def test_a_parked_domain_is_the_lockdown_set_and_nothing_that_sends() -> None:
+    parked = {"domain": "example.org", "dns": {"provider": "route53"}, "parked": True}
+    [domain] = parse_domains([{**parked, "dmarc": {"rua": ["mailto:d@example.org"]}}])
+    assert domain.spf_record == "v=spf1 -all"
+    assert domain.dmarc is not None and domain.dmarc.text() == (
+        "v=DMARC1; p=reject; sp=reject; np=reject; rua=mailto:d@example.org")
+    assert domain.parked is not None and not domain.parked.wildcard_dkim
+    found = dict(problems([{**parked, "senders": ["mailgun"], "spfAll": "~all",
+                            "senderAddresses": ["app@example.org"],
+                            "dmarc": {"policy": "none", "testing": True}}],
+                          default_region="eu-west-1"))
+    assert set(found) == {"domains[0].senders", "domains[0].spfAll",
+                          "domains[0].senderAddresses", "domains[0].dmarc.policy",
+                          "domains[0].dmarc.testing"}
+    assert "Remove it, or drop 'parked'" in found["domains[0].senders"]
