@@ -590,9 +590,12 @@ _SES_OMITTED = {Face.COMPONENTS: WRITTEN + " (the component declares them)",
                 Face.CHECK: "check judges the published records: dkim-*, mx-mail-from-*",
                 Face.SPF: ONE_RECORD}
 SES_DKIM_MISSING = _rule(Rule(
-    "ses-dkim-missing", E, "an SES domain identity without its three DKIM CNAMEs in the stack",
-    "seed rule: SES identity with DKIM", frozenset({Face.PACK, Face.PLAN}),
-    omitted=_SES_OMITTED, policy="ses-identity-complete"))
+    "ses-dkim-missing", E, "an SES domain identity without its three DKIM CNAMEs into its "
+    "region's Easy DKIM zone (check: a given token's CNAME into another zone)",
+    "seed rule: SES identity with DKIM; AWS Easy DKIM domains",
+    frozenset({Face.PACK, Face.PLAN, Face.CHECK}),
+    omitted={k: v for k, v in _SES_OMITTED.items() if k is not Face.CHECK},
+    policy="ses-identity-complete"))
 SES_MAIL_FROM_MX_MISSING = _rule(Rule(
     "ses-mail-from-mx-missing", E, "a MAIL FROM domain without its MX record in the stack",
     "seed rule: custom MAIL FROM domain", frozenset({Face.PACK, Face.PLAN}),

@@ -27,6 +27,7 @@ from mailzone.registry import (
     DKIM_SYNTAX,
     DKIM_TESTING,
     DKIM_WEAK_KEY,
+    SES_DKIM_MISSING,
 )
 
 
@@ -141,3 +142,21 @@ def dkim_area(facts: DkimFacts, findings: list[Finding]) -> Exchange[None]:
                                     "verifiers cannot check signatures: temperror"))
         return
     findings.extend(judge_key(facts, answer))
+
+
+def dkim_zone_area(name: str, zones: tuple[str, ...], findings: list[Finding]) -> Exchange[None]:
+    """Whether the SES CNAME at ``name`` points into one of ``zones`` (the Easy DKIM zones
+    of the stack's SES regions): SES publishes each region's keys in that region's zone,
+    so a CNAME to another never verifies (``ses-dkim-missing``)."""
+    try:
+        answer = yield from ask(name, RdType.CNAME)
+    except DnsError:
+        return  # the key's own area reports what is wrong with the name
+    for target in answer.records:
+        if target.endswith(".amazonses.com") and not any(
+                target.endswith("." + zone) for zone in zones):
+            findings.append(SES_DKIM_MISSING.error(
+                f"{name} points at {target}, outside the Easy DKIM zone of the stack's SES "
+                f"region{'s' if len(zones) > 1 else ''} ({', '.join(zones)}): SES publishes "
+                "each region's keys in that region's zone, so this CNAME never verifies. "
+                f"Point it at <token>.{zones[0]}", name))

@@ -80,6 +80,10 @@ class Target:
     ``ses_identity``: an SES identity signs for it with Easy DKIM (from a
     stack); without selectors that is said in a ``dkim-not-checked`` warning.
     ``origin``: where the target came from (``domains.txt:12``), for messages.
+    ``more_mail_from``: the other MAIL FROM domains it uses (an SES identity per
+    region, each with its own), checked as the first is. ``dkim_zones``: the Easy
+    DKIM zones its SES identities' CNAMEs must point into (one per region, from a
+    stack); a selector whose CNAME points elsewhere under amazonses.com never verifies.
     """
 
     domain: str
@@ -87,6 +91,8 @@ class Target:
     dkim_selectors: tuple[str, ...] = ()
     ses_identity: bool = False
     origin: str = ""
+    more_mail_from: tuple[str, ...] = ()
+    dkim_zones: tuple[str, ...] = ()
 
 
 class Profile(StrEnum):
@@ -242,6 +248,8 @@ class DomainReport:
     mail_from: str | None = None
     mail_from_spf: SpfFacts | None = None
     mail_from_mx: MxFacts | None = None
+    # The other MAIL FROM domains (SES in several regions): (spf, mx) by domain.
+    more_mail_from: dict[str, tuple[SpfFacts, MxFacts]] = field(default_factory=dict)
     dkim: list[DkimFacts] = field(default_factory=list)
     ip: str | None = None
     ip_results: list[IpResult] = field(default_factory=list)
@@ -276,6 +284,8 @@ class DomainReport:
                 "spf": self.mail_from_spf.to_json() if self.mail_from_spf else None,
                 "mx": self.mail_from_mx.to_json() if self.mail_from_mx else None,
             }
+        more = [{"domain": name, "spf": spf.to_json(), "mx": mx.to_json()}
+                for name, (spf, mx) in self.more_mail_from.items()]
         return {
             "domain": self.domain,
             "status": self.status,
@@ -290,6 +300,7 @@ class DomainReport:
             "dmarc": self.dmarc.to_json(),
             "mx": self.mx.to_json(),
             "mail_from": mail_from,
+            **({"more_mail_from": more} if more else {}),
             "dkim": [d.to_json() for d in self.dkim],
             "ip": None if self.ip is None else {
                 "address": self.ip, "results": [r.to_json() for r in self.ip_results]},

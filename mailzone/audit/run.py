@@ -60,7 +60,7 @@ from functools import partial
 
 from mailzone.audit.bulk import bulk_area, judge_bulk, senders_of
 from mailzone.audit.cross import judge_domain
-from mailzone.audit.dkim import dkim_area
+from mailzone.audit.dkim import dkim_area, dkim_zone_area
 from mailzone.audit.dmarc import dmarc_area
 from mailzone.audit.model import (
     AuditOptions,
@@ -195,10 +195,19 @@ class _DomainCheck:
             mf_spf, mf_mx = report.mail_from_spf, report.mail_from_mx
             self._add("mail-from spf", lambda f: spf_area(mf_spf, f, mail_from=True))
             self._add("mail-from mx", lambda f: mx_area(mf_mx, f, mail_from=True))
+        for other in dict.fromkeys(normalize_name(m) for m in target.more_mail_from):
+            if other == report.mail_from:
+                continue
+            more = report.more_mail_from[other] = (SpfFacts(other), MxFacts(other))
+            self._add(f"mail-from spf {other}", partial(spf_area, more[0], mail_from=True))
+            self._add(f"mail-from mx {other}", partial(mx_area, more[1], mail_from=True))
         for selector in target.dkim_selectors:
             facts = DkimFacts(selector, dkim_name(selector, domain))
             report.dkim.append(facts)
             self._add(f"dkim {selector}", partial(dkim_area, facts))
+            if target.dkim_zones:
+                self._add(f"dkim zone {selector}",
+                          partial(dkim_zone_area, facts.name, target.dkim_zones))
         if audit.options.ip is not None:
             self._add("ip", lambda f: ip_area(report, f))
         self.open = len(self.areas)
@@ -447,6 +456,11 @@ class Audit:
             report.mx.status = MxStatus.TIMEOUT
         if report.mail_from_mx is not None and "mail-from mx" in unfinished:
             report.mail_from_mx.status = MxStatus.TIMEOUT
+        for other, (spf, mx) in report.more_mail_from.items():
+            if f"mail-from spf {other}" in unfinished:
+                spf.status, spf.reason = SpfStatus.TEMPERROR, late
+            if f"mail-from mx {other}" in unfinished:
+                mx.status = MxStatus.TIMEOUT
         for dkim in report.dkim:
             if f"dkim {dkim.selector}" in unfinished:
                 dkim.status = DkimStatus.TIMEOUT

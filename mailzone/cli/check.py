@@ -290,7 +290,9 @@ def _stack_targets(args: argparse.Namespace) -> list[Target]:
     stack = load_stack_config(path)
     targets = [
         Target(d.domain.rstrip(".").lower(), d.mail_from_domain, (),
-               ses_identity=d.ses is not None, origin=f"{path}:domains[{i}]")
+               ses_identity=d.ses is not None, origin=f"{path}:domains[{i}]",
+               more_mail_from=d.mail_from_domains[1:],
+               dkim_zones=tuple(dict.fromkeys(s.dkim_zone for s in d.ses_identities)))
         for i, d in enumerate(stack.domains)
     ]
     if args.domains:
@@ -591,6 +593,11 @@ def _detail_lines(tree: Any, report: DomainReport) -> None:
             mf = report.mail_from_spf
             node.add(Text.assemble("SPF ", (mf.status, _SPF_STYLE.get(mf.status, "")),
                                    f"  {printable(mf.record or mf.reason)}"))
+    for other, (spf, mx) in report.more_mail_from.items():
+        node = tree.add(Text.assemble("MAIL FROM ", (other, "bold")))
+        node.add(_mx_line("MX", mx))
+        node.add(Text.assemble("SPF ", (spf.status, _SPF_STYLE.get(spf.status, "")),
+                               f"  {printable(spf.record or spf.reason)}"))
     for dkim in report.dkim:
         style = "green" if dkim.status is DkimStatus.OK else "red"
         key = f"  {dkim.key_type} {dkim.key_bits} bits" if dkim.key_bits else ""
