@@ -26,6 +26,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 from typing import TypeVar
 
 from mailzone.errors import DmarcSyntaxError as DmarcSyntaxError  # callers may catch it here
@@ -401,6 +402,11 @@ def parse_dmarc(text: str) -> DmarcRecord:
     """
     if not isinstance(text, str):
         raise DmarcSyntaxError(f"a DMARC record is text, not {type(text).__name__}")
+    return _parse_dmarc(text)
+
+
+@lru_cache(maxsize=4096)  # every face asks again of the same text; the record is immutable
+def _parse_dmarc(text: str) -> DmarcRecord:
     seen: set[str] = {"v"}
     values: dict[str, object] = {}
     historic: list[tuple[str, str]] = []

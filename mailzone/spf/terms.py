@@ -135,18 +135,26 @@ class Mechanism:
         return _network(self.address, prefix)
 
     def __str__(self) -> str:
-        qualifier = self.qualifier.value if (self.explicit_qualifier or
-                                             self.qualifier is not Qualifier.PASS) else ""
-        text = f"{qualifier}{self.kind.value}"
-        if self.address is not None:
-            text += f":{self.address}"
-        elif self.domain is not None:
-            text += f":{self.domain}"
-        if self.ip4_cidr is not None:
-            text += f"/{self.ip4_cidr}"
-        if self.ip6_cidr is not None:
-            text += f"//{self.ip6_cidr}" if self.kind in (Kind.A, Kind.MX) else f"/{self.ip6_cidr}"
-        return text
+        return _mechanism_text(self)
+
+
+@lru_cache(maxsize=16384)
+def _mechanism_text(mechanism: Mechanism) -> str:
+    """A mechanism as written; cached: the budget's walk writes every term of every tree,
+    and the records (and so their terms) recur across domains."""
+    qualifier = mechanism.qualifier.value if (
+        mechanism.explicit_qualifier or mechanism.qualifier is not Qualifier.PASS) else ""
+    text = f"{qualifier}{mechanism.kind.value}"
+    if mechanism.address is not None:
+        text += f":{mechanism.address}"
+    elif mechanism.domain is not None:
+        text += f":{mechanism.domain}"
+    if mechanism.ip4_cidr is not None:
+        text += f"/{mechanism.ip4_cidr}"
+    if mechanism.ip6_cidr is not None:
+        text += (f"//{mechanism.ip6_cidr}" if mechanism.kind in (Kind.A, Kind.MX)
+                 else f"/{mechanism.ip6_cidr}")
+    return text
 
 
 @dataclass(frozen=True, slots=True)
