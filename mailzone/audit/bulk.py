@@ -16,8 +16,9 @@ bar.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
+from mailzone.audit.cross import is_parked
 from mailzone.audit.dkim import judge_key
 from mailzone.audit.model import (
     DkimFacts,
@@ -108,16 +109,20 @@ def _spf(report: DomainReport, sender: Sender) -> tuple[Verdict, str | None]:
 
 
 def _selectors(report: DomainReport, sender: Sender) -> list[str]:
-    """The selectors a sender may sign with: the catalogue's documented ones, and those
-    given on the command line, SES's tokens to SES only (an Easy DKIM token is 32
-    base32 characters), the others to the other senders."""
+    """The selectors a sender may sign with: for SES, every selector given on the command
+    line (its identity's tokens); for the others, the catalogue's documented ones and the
+    given ones that are not Easy DKIM tokens (32 base32 characters)."""
     given = [f.selector for f in report.dkim]
-    mine = [s for s in given if (_SES_TOKEN.fullmatch(s) is not None) == (sender.key == SES)]
+    if sender.key == SES:  # SES's keys are its identity's tokens: whatever is given
+        return given
+    mine = [s for s in given if _SES_TOKEN.fullmatch(s) is None]
     return list(dict.fromkeys([*sender.dkim_selectors, *mine]))
 
 
-def _dkim(report: DomainReport, sender: Sender, probes: Sequence[DkimFacts]) -> Verdict:
-    selectors = _selectors(report, sender)
+def _dkim(report: DomainReport, sender: Sender, probes: Sequence[DkimFacts],
+          wrong_zone: Collection[str] = ()) -> Verdict:
+    selectors = [s for s in _selectors(report, sender)
+                 if dkim_name(s, report.domain) not in wrong_zone]
     if not selectors:
         how = ("the identity's three tokens ('pulumi stack output')" if sender.key == SES
                else "the selector it signs with")
@@ -160,16 +165,21 @@ def _alignment(report: DomainReport, spf: Verdict, spf_at: str | None, dkim: Ver
     return alignment(report.domain, spf, spf_at, dkim, same_organisation=same, strict=strict)
 
 
-def judge_bulk(report: DomainReport, probes: Sequence[DkimFacts]) -> tuple[list[SenderBar],
-                                                                          list[Finding]]:
-    """Every sender of ``report`` against the bar, and a finding per sender short of it."""
+def judge_bulk(report: DomainReport, probes: Sequence[DkimFacts],
+               wrong_zone: Collection[str] = ()) -> tuple[list[SenderBar], list[Finding]]:
+    """Every sender of ``report`` against the bar, and a finding per sender short of it.
+
+    ``wrong_zone``: key names whose SES CNAME points outside the stack's regions' zones
+    (``ses-dkim-missing``): their keys never verify, so they satisfy nothing here.
+    """
+    report.parked = is_parked(report)
     bars: list[SenderBar] = []
     findings: list[Finding] = []
     senders = senders_of(report)
     dmarc = _dmarc(report)
     for sender in senders:
         spf, spf_at = _spf(report, sender)
-        dkim = _dkim(report, sender, probes)
+        dkim = _dkim(report, sender, probes, wrong_zone)
         bar = SenderBar(sender.key, sender.name,
                         [spf, dkim, dmarc, _alignment(report, spf, spf_at, dkim)])
         bars.append(bar)

@@ -15,13 +15,20 @@ def _applied_record(report: DomainReport) -> DmarcRecord | None:
     return None if text is None else parse_dmarc(text)
 
 
+def is_parked(report: DomainReport) -> bool:
+    """A null MX alone and an SPF record that authorises nobody: it sends and takes no
+    mail (RFC 7505)."""
+    return (report.mx.status is MxStatus.NULL and not report.mx.hosts
+            and spf_sends(report.spf.record) is False)
+
+
 def judge_domain(report: DomainReport) -> list[Finding]:
     """Judgements that need several areas: a null or missing MX beside what SPF says."""
     findings: list[Finding] = []
     spf = report.spf
     mx = report.mx
     sends = spf_sends(spf.record)
-    report.parked = mx.status is MxStatus.NULL and sends is False
+    report.parked = is_parked(report)
     if report.parked and report.dmarc.status not in (DmarcStatus.DNS_ERROR,
                                                      DmarcStatus.TIMEOUT):
         findings += check_parked(

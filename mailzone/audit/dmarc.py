@@ -15,10 +15,10 @@ from collections.abc import Sequence
 from mailzone.audit.faults import dns_finding
 from mailzone.audit.model import DmarcFacts, DmarcStatus
 from mailzone.dns.exchange import Exchange, Outcome, ask_all
-from mailzone.dns.resolver import RdType, normalize_name
+from mailzone.dns.resolver import Answer, RdType, normalize_name
 from mailzone.errors import DnsError
 from mailzone.findings import Finding
-from mailzone.mail.discovery import Discovery, discover_all
+from mailzone.mail.discovery import Discovery, discovery_from, walk_targets
 from mailzone.mail.dmarc import (
     Alignment,
     DmarcRecord,
@@ -38,10 +38,13 @@ from mailzone.registry import (
 )
 
 
-def judge_discovery(facts: DmarcFacts, walk: Discovery) -> tuple[DmarcRecord | None, list[Finding]]:
+def judge_discovery(facts: DmarcFacts, walk: Discovery, *, exists: bool = True
+                    ) -> tuple[DmarcRecord | None, list[Finding]]:
     """The record that applies to the walk's domain, and what is wrong with it.
 
-    Sets ``facts``; returns the parsed record when the walk found one.
+    ``exists``: whether the domain itself exists (its own TXT question was not
+    NXDOMAIN); an ancestor's ``np=`` applies to one that does not. Sets ``facts``;
+    returns the parsed record when the walk found one.
     """
     facts.walk = [level.domain for level in walk.levels]
     facts.organisational_domain = walk.organisation
@@ -70,14 +73,17 @@ def judge_discovery(facts: DmarcFacts, walk: Discovery) -> tuple[DmarcRecord | N
     record = level.record
     assert record is not None  # policy_level has exactly one record
     facts.record, facts.source = text, level.name
-    facts.status = DmarcStatus.SYNTAX if record.problems else DmarcStatus.OK
+    facts.status = (DmarcStatus.NOT_APPLIED if not record.applies else
+                    DmarcStatus.SYNTAX if record.problems else DmarcStatus.OK)
+    # As receivers read them: an invalid p=, sp= or np= makes the whole record p=none.
     facts.policy = record.effective_policy.value
-    facts.subdomain_policy = (record.subdomain_policy.value if record.subdomain_policy
-                              else None)
+    valid = record.policy_valid
+    facts.subdomain_policy = (record.subdomain_policy.value
+                              if record.subdomain_policy and valid else None)
     facts.nonexistent_policy = (record.nonexistent_policy.value
-                                if record.nonexistent_policy else None)
+                                if record.nonexistent_policy and valid else None)
     facts.testing = record.in_testing
-    applied = walk.policy()
+    applied = walk.policy(exists=exists)
     facts.applied_policy = applied.value if applied is not None else None
     # A subdomain without a record of its own gets its ancestor's sp=. Whether outside
     # destinations authorise reports is known live (judge_authorisations), so check
@@ -135,11 +141,21 @@ def dmarc_area(
     facts: DmarcFacts, findings: list[Finding], *, domain: str, mail_from: str | None
 ) -> Exchange[None]:
     """Fetch and judge the DMARC policy that applies to ``domain``."""
-    walks = yield from discover_all([domain] if mail_from is None else [domain, mail_from])
+    names = [domain] if mail_from is None else [domain, mail_from]
+    # The walks, and the domain's own TXT question (the SPF area's too, so asked once),
+    # which says whether the domain exists: np= is for names that do not.
+    targets = [walk_targets(name) for name in names]
+    answers = iter((yield from ask_all(
+        [(record_name(t), RdType.TXT) for walk in targets for t in walk]
+        + [(domain, RdType.TXT)])))
+    walks = [discovery_from(name, [next(answers) for _ in walk])
+             for name, walk in zip(names, targets, strict=True)]
+    own = next(answers)
+    exists = not (isinstance(own, Answer) and own.nxdomain)
     walk = walks[0]
     if mail_from is not None:
         facts.mail_from_organisational_domain = walks[1].organisation
-    record, judged = judge_discovery(facts, walk)
+    record, judged = judge_discovery(facts, walk, exists=exists)
     findings.extend(judged)
     if record is None:
         return

@@ -30,6 +30,7 @@ class SpfStatus(StrEnum):
 
 class DmarcStatus(StrEnum):
     OK = "ok"
+    NOT_APPLIED = "not-applied"  # no valid p= and no rua=: receivers apply no DMARC
     MISSING = "missing"
     MULTIPLE = "multiple"
     SYNTAX = "syntax"

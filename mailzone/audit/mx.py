@@ -53,6 +53,9 @@ def judge_mx(facts: MxFacts, answer: Answer, *, mail_from: bool) -> list[Finding
     findings: list[Finding] = []
     if any(is_null_mx(record) for record in answer.records):
         facts.status = MxStatus.NULL
+        # What a null MX wrongly stands beside (mx-null-mixed): not a parked domain.
+        facts.hosts = [record.partition(" ")[2] for record in answer.records
+                       if not is_null_mx(record) and record.partition(" ")[2]]
         findings += check_null_mx(name, answer.records, [])
         if mail_from:
             findings.append(MX_MAIL_FROM_NULL.error(
@@ -62,7 +65,13 @@ def judge_mx(facts: MxFacts, answer: Answer, *, mail_from: bool) -> list[Finding
             ))
         return findings
     facts.status = MxStatus.OK
-    facts.hosts = answer.mx_hosts()
+    hosts = answer.mx_hosts()
+    facts.hosts = [host for host in hosts if host]
+    if len(facts.hosts) < len(hosts):
+        findings.append(MX_HOST_VOID.error(
+            f"{name} has an MX that names the root ('.') with a preference other than 0: a "
+            "null MX (RFC 7505) is '0 .', alone. This one names no host, so mail to it "
+            "cannot be delivered", name))
     return findings
 
 

@@ -83,7 +83,12 @@ from mailzone.dns.resolver import Answer, CallbackResolver, RdType, Resolver, no
 from mailzone.errors import DnsError, QueryCapReached
 from mailzone.findings import Finding, unique
 from mailzone.mail.dkim import dkim_name
-from mailzone.registry import CHECK_INTERNAL_ERROR, CHECK_TIMEOUT, DKIM_NOT_CHECKED
+from mailzone.registry import (
+    CHECK_INTERNAL_ERROR,
+    CHECK_TIMEOUT,
+    DKIM_NOT_CHECKED,
+    SES_DKIM_MISSING,
+)
 
 __all__ = ["Audit", "audit"]
 
@@ -352,7 +357,9 @@ class _DomainCheck:
                 if self.open:
                     return
             if not any(area.name == "bulk-sender" and area.findings for area in self.areas):
-                report.bulk, self.bulk_findings = judge_bulk(report, self.bulk_probes)
+                wrong = {f.where for area in self.areas for f in area.findings
+                         if f.code == SES_DKIM_MISSING.code}
+                report.bulk, self.bulk_findings = judge_bulk(report, self.bulk_probes, wrong)
         self._finish([])
 
     def _finish(self, unfinished: list[str]) -> None:

@@ -667,7 +667,9 @@ def _summary_table(reports: list[DomainReport]) -> Any:
             escape(display(report.domain)),
             f"[{_SPF_STYLE.get(spf.status, '')}]{spf.status}[/]",
             lookups,
-            escape(dmarc.policy or dmarc.status),
+            # What receivers apply to the domain's own mail (t=y: under test).
+            escape((dmarc.applied_policy + (" (t=y)" if dmarc.testing else ""))
+                   if dmarc.applied_policy else dmarc.status),
             escape(f"{len(mx.hosts)} host" + ("s" if len(mx.hosts) != 1 else "")
                    if mx.status is MxStatus.OK else mx.status),
             escape(_mail_from_cell(report)),

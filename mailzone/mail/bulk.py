@@ -134,6 +134,9 @@ def dmarc_verdict(record: DmarcRecord | None, source: str, *, inherited: bool = 
     why there is none)."""
     if record is None:
         return Verdict(Requirement.DMARC, False, f"no DMARC record applies ({source})")
+    if not record.applies:
+        return Verdict(Requirement.DMARC, False, f"the record at {source} has no valid p= "
+                       "and no rua=: receivers apply no DMARC")
     policy = record.policy_for(subdomain=inherited).value
     if not record.rua:
         return Verdict(Requirement.DMARC, False,

@@ -90,8 +90,8 @@ HISTORIC_TAGS = {
            "mail; to trial a policy, publish t=y instead",
     "rf": "receivers following RFC 9989 ignore it: failure reports have one format "
           "(RFC 9991)",
-    "ri": "receivers following RFC 9989 ignore it and send aggregate reports daily "
-          "(RFC 9990)",
+    "ri": "receivers following RFC 9989 ignore it and choose the aggregate reporting "
+          "interval themselves (RFC 9990)",
 }
 
 

@@ -324,15 +324,22 @@ class DmarcConfig(_Model):
     ruf: list[ReportUri] = Field(default_factory=list)
     adkim: str | None = None
     aspf: str | None = None
-    # RFC 9989 removed pct: the key is known only to say what to write instead.
+    # RFC 9989 removed pct, rf and ri: the keys are known only to say what to do instead.
     pct: None = Field(default=None, exclude=True)
+    rf: None = Field(default=None, exclude=True)
+    ri: None = Field(default=None, exclude=True)
 
-    @field_validator("pct", mode="before")
+    @field_validator("pct", "rf", "ri", mode="before")
     @classmethod
-    def _historic_pct(cls, value: object) -> None:
-        raise _fail(
-            "pct is historic: RFC 9989 removed it and receivers ignore it. To trial a "
-            "policy, write 'testing: true' (publishes t=y), then remove it to enforce")
+    def _historic(cls, value: object, info: ValidationInfo) -> None:
+        instead = {
+            "pct": "To trial a policy, write 'testing: true' (publishes t=y), then remove it "
+                   "to enforce",
+            "rf": "Failure reports have one format (RFC 9991): remove it",
+            "ri": "Receivers choose the aggregate reporting interval (RFC 9990): remove it",
+        }[info.field_name or "pct"]
+        raise _fail(f"{info.field_name} is historic: RFC 9989 removed it and receivers "
+                    f"ignore it. {instead}")
 
     @field_validator("policy", "subdomain_policy", "nonexistent_subdomain_policy")
     @classmethod
@@ -482,7 +489,7 @@ class SesConfig(_Model):
             label = identity.mail_from_subdomain
             if label is not None and label in mail_froms:
                 raise _fail(
-                    f"{identity.region} and {mail_froms[label]} both use the MAIL FROM "
+                    f"{mail_froms[label]} and {identity.region} both use the MAIL FROM "
                     f"subdomain {label!r}: its MX can point at one region's feedback endpoint "
                     f"only (feedback-smtp.<region>.amazonses.com). Give each region its own "
                     "mailFromSubdomain (for example 'bounce-eu', 'bounce-us')")

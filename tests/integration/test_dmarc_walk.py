@@ -137,13 +137,15 @@ def test_check_gets_the_policy_the_dmarc_module_reads(server: NsdServer, tmp_pat
         except DmarcSyntaxError:
             expected: dict[str, Any] = {"status": "missing", "applied_policy": None}
         else:
-            expected = {"status": "syntax" if record.problems else "ok",
+            expected = {"status": "not-applied" if not record.applies
+                        else "syntax" if record.problems else "ok",
                         # RFC 9989: no valid p= and no rua= is no DMARC at all.
                         "applied_policy": (record.policy_for(subdomain=False).value
                                            if record.applies else None),
                         "testing": record.in_testing,
                         "nonexistent_policy": (record.nonexistent_policy.value
-                                               if record.nonexistent_policy else None)}
+                                               if record.nonexistent_policy
+                                               and record.policy_valid else None)}
             if record.historic and "dmarc-historic-tag" not in codes:
                 mismatches.append((value, "no dmarc-historic-tag"))
             if record.problems and "dmarc-syntax" not in codes:

@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from mailzone.audit.bulk import _selectors, judge_bulk, senders_of
-from mailzone.audit.model import DkimFacts, DkimStatus, DmarcStatus, DomainReport, SpfStatus
+from mailzone.audit.model import (
+    DkimFacts,
+    DkimStatus,
+    DmarcStatus,
+    DomainReport,
+    MxStatus,
+    SpfStatus,
+)
 from mailzone.mail import catalogue
 from mailzone.spf.budget import Budget, Node
 
@@ -34,7 +41,7 @@ def test_given_selectors_go_to_the_senders_they_belong_to() -> None:
                   includes={"amazonses.com": 1, "mailgun.org": 1}, dmarc=None,
                   selectors=(TOKEN, "k1"))
     ses, mailgun = catalogue.lookup("amazon-ses"), catalogue.lookup("mailgun")
-    assert _selectors(both, ses) == [TOKEN]
+    assert _selectors(both, ses) == [TOKEN, "k1"]  # SES's keys are whatever is given
     assert _selectors(both, mailgun) == ["k1"]
     google = catalogue.lookup("google-workspace")
     assert _selectors(both, google) == ["google", "k1"]  # the catalogue's, then the given
@@ -61,5 +68,5 @@ def test_a_parked_domain_is_not_judged_and_no_sender_is_a_warning() -> None:
     bars, findings = judge_bulk(quiet, [])
     assert bars == [] and [(f.code, f.severity.value) for f in findings] == [
         ("bulk-sender-unmet", "warning")]
-    quiet.parked = True
-    assert judge_bulk(quiet, []) == ([], [])
+    quiet.mx.status = MxStatus.NULL  # a null MX and v=spf1 -all: parked, not judged
+    assert judge_bulk(quiet, []) == ([], []) and quiet.parked

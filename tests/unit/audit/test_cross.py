@@ -69,3 +69,10 @@ def test_only_preference_0_with_the_root_is_a_null_mx() -> None:
     assert is_null_mx("0 .") and is_null_mx("0 ") and is_null_mx(".")
     assert not is_null_mx("10 .") and not is_null_mx("10 mx.example.com")
     assert not is_null_mx("mx.example.com")
+
+
+def test_a_null_mx_beside_real_ones_is_not_a_parked_domain() -> None:
+    result = report("v=spf1 -all", MxStatus.NULL)
+    result.mx.hosts = ["mx.example.com"]
+    judge_domain(result)
+    assert not result.parked

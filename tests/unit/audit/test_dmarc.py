@@ -127,3 +127,24 @@ def test_the_engine_asks_the_authorisations_in_one_batch() -> None:
     run(dmarc_area(facts, findings, domain="example.com", mail_from=None), resolver)
     assert facts.destinations == {"one.example.net": True, "two.example.net": False}
     assert [f.code for f in findings] == ["dmarc-rua-unauthorised"]
+
+
+def test_np_applies_to_a_name_that_does_not_exist() -> None:
+    resolver = MemoryResolver({
+        "_dmarc.example.com": {TXT: [
+            "v=DMARC1; p=reject; sp=quarantine; np=none; rua=mailto:d@example.com"]},
+        "exists.example.com": {TXT: ["v=spf1 -all"]},
+    })
+    for name, applied in (("exists.example.com", "quarantine"), ("gone.example.com", "none")):
+        facts, findings = DmarcFacts(f"_dmarc.{name}"), []
+        run(dmarc_area(facts, findings, domain=name, mail_from=None), resolver)
+        assert facts.applied_policy == applied, name
+
+
+def test_a_record_receivers_do_not_apply_says_so() -> None:
+    facts = DmarcFacts("_dmarc.example.com")
+    _, found = judge_discovery(facts, walk("example.com", {
+        "example.com": ["v=DMARC1; p=block; sp=reject"]}))
+    assert facts.status is DmarcStatus.NOT_APPLIED and facts.applied_policy is None
+    assert facts.subdomain_policy is None  # as receivers read it: not at all
+    assert "dmarc-not-applied" in [f.code for f in found]

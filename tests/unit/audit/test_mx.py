@@ -22,6 +22,11 @@ def test_missing_null_and_hosts() -> None:
     null = MxFacts("example.com")
     found = judge_mx(null, Answer("x", MX, ("0 .", "10 mx.example.com")), mail_from=False)
     assert null.status is MxStatus.NULL and [f.code for f in found] == ["mx-null-mixed"]
+    assert null.hosts == ["mx.example.com"]  # what the null MX wrongly stands beside
+    root = MxFacts("example.com")
+    (finding,) = judge_mx(root, Answer("x", MX, ("10 ",)), mail_from=False)
+    assert root.status is MxStatus.OK and root.hosts == []
+    assert finding.code == "mx-host-void" and "'0 .'" in finding.message
     ok = MxFacts("example.com")
     judge_mx(ok, Answer("x", MX, ("20 b.example.com", "10 a.example.com")), mail_from=False)
     assert ok.status is MxStatus.OK and ok.hosts == ["a.example.com", "b.example.com"]

@@ -274,6 +274,10 @@ def test_dmarc_problems() -> None:
     found = dict(problems(raw))
     assert "did you mean 'reject'" in found["domains[0].dmarc.policy"]
     assert "write 'testing: true' (publishes t=y)" in found["domains[0].dmarc.pct"]
+    for tag in ("rf", "ri"):
+        path, message = only([entry(dmarc={"policy": "none", tag: "x"})],
+                             default_region="eu-west-1")
+        assert path == f"domains[0].dmarc.{tag}" and "historic" in message
     assert "write 'mailto:dmarc@example.net'" in found["domains[0].dmarc.rua[0]"]
     assert "mailbox@domain" in found["domains[0].dmarc.rua[1]"]
     assert "r (relaxed) or s (strict)" in found["domains[0].dmarc.adkim"]
