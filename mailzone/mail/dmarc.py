@@ -96,6 +96,8 @@ HISTORIC_TAGS = {
 
 
 DISCARDED = "receivers discard that tag and keep the rest of the record (RFC 9989)"
+POLICY_DISCARDED = ("receivers discard it, and with it the record's policy: RFC 9989 applies "
+                    "the record as p=none when it has a valid rua=, and not at all otherwise")
 
 
 @dataclass(frozen=True, slots=True)
@@ -450,7 +452,9 @@ def _parse_dmarc(text: str) -> DmarcRecord:
         try:
             values[tag] = parser(value, tag, value_at)
         except _BadTag as bad:
-            problems.append(TagProblem(tag, bad.message, bad.position))
+            problems.append(TagProblem(tag, bad.message, bad.position, POLICY_DISCARDED)
+                            if tag in ("p", "sp", "np") else
+                            TagProblem(tag, bad.message, bad.position))
     return DmarcRecord(
         policy=_get(values, "p", Policy),
         subdomain_policy=_get(values, "sp", Policy),

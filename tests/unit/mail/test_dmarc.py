@@ -253,7 +253,9 @@ def test_a_tag_in_error_is_discarded_not_the_record(
 def test_validate_reports_syntax_as_a_finding() -> None:
     findings = validate_dmarc("v=DMARC1; p=maybe", "example.org")
     assert findings[0].code == "dmarc-syntax"
-    assert "receivers discard that tag and keep the rest" in findings[0].message
+    assert "applies the record as p=none when it has a valid rua=" in findings[0].message
+    other = validate_dmarc("v=DMARC1; p=none; adkim=x", "example.org")[0]
+    assert "receivers discard that tag and keep the rest" in other.message
     assert findings[0].severity is Severity.ERROR
     assert findings[0].where == "_dmarc.example.org"
     assert [f.code for f in validate_dmarc("p=none", "example.org")] == ["dmarc-syntax"]
