@@ -27,7 +27,7 @@ from mailzone.rules.sender import (
     check_sender_domain,
     extract_address,
 )
-from mailzone.rules.ses import check_ses_identities
+from mailzone.rules.ses import MailFromDomain, SesIdentity, check_ses_identities
 from mailzone.rules.settings import SettingKind
 from policies import resources as rs
 from policies.base import (
@@ -91,12 +91,24 @@ def _masked(message: str, address: str) -> str:
     return message
 
 
-def _ses_identity_complete(args: StackValidationArgs, report: ReportViolation) -> None:
-    external = config_strings(args.get_config(), "ses-identity-complete", "externalDomains")
-    resources = stack_of(args)
+def _external(description: str) -> dict[str, Any]:
+    """The ``externalDomains`` key of a stack policy's config schema."""
+    return {**STRINGS, "default": [], "description": description}
+
+
+def _ses_declarations(resources: list[rs.Resource]
+                      ) -> tuple[list[SesIdentity], list[MailFromDomain]]:
+    """The stack's SES domain identities (with the tokens its DomainDkim resources give)
+    and MAIL FROM domains, as the SES and bulk-sender policies judge them."""
     dkim = dict(filter(None, (rs.ses_domain_dkim(r) for r in resources)))
     identities = [i for i in (rs.ses_identity(r, dkim) for r in resources) if i is not None]
     mail_froms = [m for m in (rs.mail_from(r) for r in resources) if m is not None]
+    return identities, mail_froms
+
+
+def _ses_identity_complete(args: StackValidationArgs, report: ReportViolation) -> None:
+    external = config_strings(args.get_config(), "ses-identity-complete", "externalDomains")
+    identities, mail_froms = _ses_declarations(stack_of(args))
     findings = check_ses_identities(identities, mail_froms, stack_records(args),
                                     external_domains=external)
     report_findings(findings, report, stack=True)
@@ -141,10 +153,7 @@ def _dmarc_missing(args: StackValidationArgs, report: ReportViolation) -> None:
 
 def _bulk_sender(args: StackValidationArgs, report: ReportViolation) -> None:
     external = config_strings(args.get_config(), "bulk-sender", "externalDomains")
-    resources = stack_of(args)
-    dkim = dict(filter(None, (rs.ses_domain_dkim(r) for r in resources)))
-    identities = [i for i in (rs.ses_identity(r, dkim) for r in resources) if i is not None]
-    mail_froms = [m for m in (rs.mail_from(r) for r in resources) if m is not None]
+    identities, mail_froms = _ses_declarations(stack_of(args))
     findings = check_bulk_sender(stack_records(args), identities, mail_froms,
                                  external_domains=external)
     report_findings(findings, report, stack=True)
@@ -177,8 +186,7 @@ POLICIES: list[Policy] = [
         **declared("ses-identity-complete"),
         validate=_ses_identity_complete,
         config_schema=PolicyConfigSchema(properties={
-            "externalDomains": {**STRINGS, "default": [],
-                                "description": "domains whose DNS is managed elsewhere"},
+            "externalDomains": _external("domains whose DNS is managed elsewhere"),
         }),
     ),
     ResourceValidationPolicy(
@@ -193,24 +201,21 @@ POLICIES: list[Policy] = [
         **declared("bulk-sender"),
         validate=_bulk_sender,
         config_schema=PolicyConfigSchema(properties={
-            "externalDomains": {**STRINGS, "default": [],
-                                "description": "domains whose DNS is managed elsewhere"},
+            "externalDomains": _external("domains whose DNS is managed elsewhere"),
         }),
     ),
     StackValidationPolicy(
         **declared("parked-domain"),
         validate=_parked_domain,
         config_schema=PolicyConfigSchema(properties={
-            "externalDomains": {**STRINGS, "default": [],
-                                "description": "domains whose DMARC is published elsewhere"},
+            "externalDomains": _external("domains whose DMARC is published elsewhere"),
         }),
     ),
     StackValidationPolicy(
         **declared("dmarc-missing"),
         validate=_dmarc_missing,
         config_schema=PolicyConfigSchema(properties={
-            "externalDomains": {**STRINGS, "default": [],
-                                "description": "domains whose DMARC is published elsewhere"},
+            "externalDomains": _external("domains whose DMARC is published elsewhere"),
         }),
     ),
 ]

@@ -35,6 +35,7 @@ from mailzone.findings import Finding
 from mailzone.mail import catalogue
 from mailzone.mail.bulk import (
     BAR,
+    SES,
     Requirement,
     SenderBar,
     Verdict,
@@ -48,7 +49,6 @@ from mailzone.mail.dkim import dkim_name
 from mailzone.mail.dmarc import Alignment, parse_dmarc
 from mailzone.registry import BULK_SENDER_UNMET
 
-SES = "amazon-ses"
 _SES_TOKEN = re.compile(r"[a-z2-7]{32}")
 
 

@@ -18,7 +18,7 @@ from mailzone.dns.exchange import Exchange, Outcome, ask_all
 from mailzone.dns.resolver import Answer, RdType, normalize_name
 from mailzone.errors import DnsError
 from mailzone.findings import Finding
-from mailzone.mail.discovery import Discovery, discovery_from, walk_targets
+from mailzone.mail.discovery import Discovery, discover_all
 from mailzone.mail.dmarc import (
     Alignment,
     DmarcRecord,
@@ -141,16 +141,10 @@ def dmarc_area(
     facts: DmarcFacts, findings: list[Finding], *, domain: str, mail_from: str | None
 ) -> Exchange[None]:
     """Fetch and judge the DMARC policy that applies to ``domain``."""
-    names = [domain] if mail_from is None else [domain, mail_from]
     # The walks, and the domain's own TXT question (the SPF area's too, so asked once),
     # which says whether the domain exists: np= is for names that do not.
-    targets = [walk_targets(name) for name in names]
-    answers = iter((yield from ask_all(
-        [(record_name(t), RdType.TXT) for walk in targets for t in walk]
-        + [(domain, RdType.TXT)])))
-    walks = [discovery_from(name, [next(answers) for _ in walk])
-             for name, walk in zip(names, targets, strict=True)]
-    own = next(answers)
+    walks, (own,) = yield from discover_all(
+        [domain] if mail_from is None else [domain, mail_from], also=[(domain, RdType.TXT)])
     exists = not (isinstance(own, Answer) and own.nxdomain)
     walk = walks[0]
     if mail_from is not None:

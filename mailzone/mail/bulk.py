@@ -119,10 +119,14 @@ def unmet_findings(bar: SenderBar, domain: str, where: str = "") -> list[Finding
         where or domain)]
 
 
+#: The catalogue key of Amazon SES, whose MAIL FROM and DKIM keys are per identity.
+SES = "amazon-ses"
+
+
 def own_mail_from(sender: Sender, domain: str) -> Verdict:
     """SPF for a service that sends with its own MAIL FROM domain: it passes there, and
     does not align with ``domain``."""
-    own = "a custom MAIL FROM domain" if sender.key == "amazon-ses" else "a custom return path"
+    own = "a custom MAIL FROM domain" if sender.key == SES else "a custom return path"
     return Verdict(Requirement.SPF, True,
                    f"{sender.name} sends with its own MAIL FROM domain, where its SPF passes; "
                    f"it does not align with {domain} without {own}")

@@ -36,7 +36,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from mailzone.dns.exchange import Exchange, ask_all
+from mailzone.dns.exchange import Exchange, Outcome, Question, ask_all
 from mailzone.dns.resolver import Answer, RdType
 from mailzone.errors import DnsError
 from mailzone.findings import Finding
@@ -254,16 +254,19 @@ def discovery_from(domain: str, outcomes: Sequence[Answer | DnsError]) -> Discov
     return Discovery(domain.rstrip(".").lower(), tuple(levels))
 
 
-def discover_all(domains: Sequence[str]) -> Exchange[list[Discovery]]:
-    """Walk from each of ``domains``, every name of every walk asked in one batch."""
+def discover_all(domains: Sequence[str], *, also: Sequence[Question] = ()
+                 ) -> Exchange[tuple[list[Discovery], list[Outcome]]]:
+    """Walk from each of ``domains``, every name of every walk asked in one batch with
+    the caller's own questions ``also``; the walks, and the outcomes of ``also``."""
     targets = [walk_targets(domain) for domain in domains]
-    outcomes = iter((yield from ask_all([(record_name(name), RdType.TXT)
-                                         for walk in targets for name in walk])))
-    return [discovery_from(domain, [next(outcomes) for _ in walk])
-            for domain, walk in zip(domains, targets, strict=True)]
+    outcomes = iter((yield from ask_all([*((record_name(name), RdType.TXT)
+                                           for walk in targets for name in walk), *also])))
+    walks = [discovery_from(domain, [next(outcomes) for _ in walk])
+             for domain, walk in zip(domains, targets, strict=True)]
+    return walks, list(outcomes)
 
 
 def discover(domain: str) -> Exchange[Discovery]:
     """Walk from ``domain`` (all of its names in one batch)."""
-    (discovery,) = yield from discover_all([domain])
+    (discovery,), _ = yield from discover_all([domain])
     return discovery

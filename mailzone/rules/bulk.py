@@ -13,12 +13,14 @@ it needs is unknown.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Collection, Mapping, Sequence
 
 from mailzone.errors import SpfSyntaxError
 from mailzone.findings import Finding
 from mailzone.mail import catalogue
 from mailzone.mail.bulk import (
+    SES,
     Requirement,
     SenderBar,
     Verdict,
@@ -31,18 +33,21 @@ from mailzone.mail.catalogue import Sender
 from mailzone.mail.discovery import Discovery, walk_targets
 from mailzone.mail.dkim import dkim_name
 from mailzone.mail.dmarc import record_name
-from mailzone.rules.records import DnsRecord, under
+from mailzone.rules.records import DnsRecord, spf_values, under
 from mailzone.rules.ses import MailFromDomain, SesIdentity, check_ses_identities
 from mailzone.spf.budget import static_cost
 from mailzone.spf.parser import parse as parse_spf
 
-SES = "amazon-ses"
 LOOKUP_LIMIT = 10
 
 
 def _includes(texts: Sequence[str]) -> set[str]:
-    return {term.split(":", 1)[1].rstrip(".").lower() for text in texts
-            for term in text.split() if term.lower().lstrip("+").startswith("include:")}
+    """The include targets of the SPF records among ``texts`` (the parser's reading)."""
+    targets: set[str] = set()
+    for text in texts:
+        with contextlib.suppress(SpfSyntaxError):
+            targets.update(t.rstrip(".") for t in parse_spf(text).include_targets)
+    return targets
 
 
 def _spf(sender: Sender, domain: str, at_domain: Sequence[str],
@@ -105,12 +110,12 @@ def check_bulk_sender(records: Sequence[DnsRecord], identities: Sequence[SesIden
         return []
     unknown_names = {r.fqdn for r in records if r.fqdn is not None and r.has_unknown_values}
     txt: dict[str, list[str]] = {}
+    spf: dict[str, list[str]] = {}
     names = {r.fqdn for r in records if r.fqdn is not None}
     for record in records:
         if record.type_upper == "TXT" and record.fqdn is not None:
             txt.setdefault(record.fqdn, []).extend(record.known_values())
-    spf = {name: [t for t in texts if t.lower().startswith("v=spf1")]
-           for name, texts in txt.items()}
+            spf.setdefault(record.fqdn, []).extend(spf_values(record))
     if any(i.domain is None for i in identities):
         return []  # an identity whose domain is not known yet may be any domain's
     ses = {i.domain.rstrip(".").lower(): i for i in identities if i.domain is not None}

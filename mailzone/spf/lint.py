@@ -173,9 +173,7 @@ def lint_duplicate_includes(text: str, *, domain: str | None = None) -> list[Fin
         record = parse(text)
     except SpfSyntaxError:
         return []
-    includes = Counter(
-        str(m.domain).lower() for m in record.mechanisms if m.kind is Kind.INCLUDE
-    )
+    includes = Counter(record.include_targets)
     return [
         SPF_DUPLICATE_INCLUDE.warning(
             f"include:{target} appears {count} times; each costs lookups again. Keep one.",

@@ -201,6 +201,12 @@ class Record:
         return None
 
     @property
+    def include_targets(self) -> tuple[str, ...]:
+        """The domain-specs of the record's ``include`` terms, lower case, in order."""
+        return tuple(str(m.domain).lower() for m in self.mechanisms
+                     if m.kind is Kind.INCLUDE and m.domain is not None)
+
+    @property
     def redirect(self) -> Modifier | None:
         return self.modifier("redirect")
 

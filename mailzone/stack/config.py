@@ -478,7 +478,7 @@ class SesConfig(_Model):
         if self.region is None and self.regions is None:
             raise _fail("no region: add 'region: <aws region>' (such as eu-west-1), set "
                         "aws:region in the stack config, or list 'regions'")
-        if not self.regions and self.region is None:
+        if self.regions == []:
             raise _fail("'regions' is empty: list at least one region, or give 'region'")
         seen: set[str] = set()
         mail_froms: dict[str, str] = {}
@@ -525,10 +525,12 @@ class ParkedConfig(_Model):
 #: The DMARC record of a parked domain: reject everything, names that do not exist too.
 PARKED_DMARC = {"policy": "reject", "subdomainPolicy": "reject",
                 "nonexistentSubdomainPolicy": "reject"}
+# The keys a parked entry may not have: (its field, why).
 _PARKED_CONFLICTS = {
-    "senders": "it sends no mail, so its SPF record authorises nobody ('v=spf1 -all')",
-    "ses": "it sends no mail, so it has no SES identity",
-    "senderAddresses": "it sends no mail, so it has no sender addresses",
+    "senders": ("senders",
+                "it sends no mail, so its SPF record authorises nobody ('v=spf1 -all')"),
+    "ses": ("ses", "it sends no mail, so it has no SES identity"),
+    "senderAddresses": ("sender_addresses", "it sends no mail, so it has no sender addresses"),
 }
 
 
@@ -556,8 +558,8 @@ def _parked_problems(domain: DomainConfig, prefix: str) -> list[tuple[str, str]]
         return []
     problems = [(f"{prefix}.{key}", f"a parked domain declares no {key}: {why}. Remove it, "
                  "or drop 'parked'")
-                for key, why in _PARKED_CONFLICTS.items()
-                if getattr(domain, _PARKED_FIELDS[key])]
+                for key, (field_name, why) in _PARKED_CONFLICTS.items()
+                if getattr(domain, field_name)]
     if domain.spf_all != "-all":
         problems.append((f"{prefix}.spfAll", "a parked domain publishes 'v=spf1 -all': "
                          "remove spfAll (or set -all)"))
@@ -575,9 +577,6 @@ def _parked_problems(domain: DomainConfig, prefix: str) -> list[tuple[str, str]]
             problems.append((f"{prefix}.dmarc.testing", "a parked domain's policy is "
                              "enforced: t=y would ask receivers not to apply it"))
     return problems
-
-
-_PARKED_FIELDS = {"senders": "senders", "ses": "ses", "senderAddresses": "sender_addresses"}
 
 
 class DomainConfig(_Model):

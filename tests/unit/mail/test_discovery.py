@@ -155,7 +155,7 @@ def test_the_engine_asks_every_name_of_every_walk_in_one_batch() -> None:
             return super().answer(name, rdtype)
 
     resolver = Counting({"_dmarc.example.com": {TXT: ["v=DMARC1; p=reject"]}})
-    walks = run(discover_all(["mail.example.com", "example.com"]), resolver)
+    walks, _ = run(discover_all(["mail.example.com", "example.com"]), resolver)
     assert [w.source for w in walks] == ["example.com", "example.com"]
     assert asked == [("_dmarc.mail.example.com", TXT), ("_dmarc.example.com", TXT),
                               ("_dmarc.com", TXT), ("_dmarc.example.com", TXT),
