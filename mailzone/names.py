@@ -68,11 +68,7 @@ def domain_problem(name: str, *, underscores: bool = False) -> str | None:
     except ValueError as exc:
         return str(exc)
     text = name[:-1] if name.endswith(".") else name
-    try:
-        ipaddress.ip_address(text)
-    except ValueError:
-        pass
-    else:
+    if parse_address(text) is not None:
         return "an IP address, not a domain name"
     if not text:
         return "an empty name"
@@ -103,6 +99,18 @@ def ip_literal(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | Non
         text = text[1:-1]
     if text[:5].lower() == "ipv6:":
         text = text[5:]
+    return parse_address(text)
+
+
+# What an address's text can hold, a zone index ('%eth0') aside: a host name almost
+# always has some other letter, and is told apart without ipaddress's exceptions.
+_ADDRESS_CHARACTERS = re.compile(r"[0-9a-fA-F.:]+")
+
+
+def parse_address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """``text`` as an IP address (``ipaddress.ip_address``), else None."""
+    if "%" not in text and _ADDRESS_CHARACTERS.fullmatch(text) is None:
+        return None
     try:
         return ipaddress.ip_address(text)
     except ValueError:

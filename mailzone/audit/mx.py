@@ -8,7 +8,6 @@ I/O): they fill the area's facts and return the findings.
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Mapping, Sequence
 
 from mailzone.audit.faults import dns_finding
@@ -17,6 +16,7 @@ from mailzone.dns.exchange import Exchange, Outcome, ask, ask_all
 from mailzone.dns.resolver import Answer, RdType
 from mailzone.errors import DnsError
 from mailzone.findings import Finding
+from mailzone.names import parse_address
 from mailzone.registry import (
     CHECK_DNS_ERROR,
     MX_HOST_VOID,
@@ -30,11 +30,7 @@ MAX_MX_HOSTS = 10
 
 
 def is_address(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host.strip("[]"))
-    except ValueError:
-        return False
-    return True
+    return parse_address(host.strip("[]")) is not None
 
 
 def judge_mx(facts: MxFacts, answer: Answer, *, mail_from: bool) -> list[Finding]:

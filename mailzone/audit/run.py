@@ -260,7 +260,8 @@ class _DomainCheck:
         missing = 0
         known = self.known
         for index, (name, rdtype) in enumerate(questions):
-            key = (normalize_name(name), RdType(rdtype))
+            # Engines yield RdType members: converting one again costs an enum call.
+            key = (normalize_name(name), rdtype if rdtype.__class__ is RdType else RdType(rdtype))
             if key not in area.keys:
                 if len(area.keys) >= self.cap:
                     slots[index] = QueryCapReached(key[0], key[1].value, self.cap)

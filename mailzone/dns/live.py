@@ -49,13 +49,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, cast
 
-import dns.asyncquery
 import dns.exception
 import dns.flags
-import dns.message
 import dns.rcode
-import dns.rdatatype
-import dns.resolver
 
 from mailzone.dns import wire
 from mailzone.dns.memory import MAX_CNAME_CHAIN
@@ -158,6 +154,8 @@ def system_nameservers(resolv_conf: Path | str = "/etc/resolv.conf") -> list[tup
 
     Raises ``UsageError`` when there are none.
     """
+    import dns.resolver  # here: with --nameserver, a run never loads it
+
     fix = "give one with nameserver=HOST[:PORT] (--nameserver on the command line)"
     try:
         config = dns.resolver.Resolver(filename=str(resolv_conf), configure=True)
@@ -273,7 +271,9 @@ class LiveResolver:
         the event loop (never from inside this call). A ``DnsError`` is the outcome's own
         object, fresh for each question asked."""
         self._bind()
-        return _Resolution(self, normalize_name(name), RdType(rdtype), done).start()
+        if rdtype.__class__ is not RdType:
+            rdtype = RdType(rdtype)
+        return _Resolution(self, normalize_name(name), rdtype, done).start()
 
     # -- responses: the cache, the questions in flight -----------------------------------
 
@@ -353,7 +353,14 @@ class _NoName:
 
 
 _NO_NAME: Final = _NoName()
-_TYPE_CODES: Final = {rdtype: int(dns.rdatatype.from_text(rdtype.value)) for rdtype in RdType}
+# Plain ints: an int masked with dnspython's IntFlag members makes a new enum member.
+_TC: Final = int(dns.flags.TC)
+_AA: Final = int(dns.flags.AA)
+_NXDOMAIN: Final = int(dns.rcode.NXDOMAIN)
+_NOERROR: Final = int(dns.rcode.NOERROR)
+_TYPE_CODES: Final = {RdType.A: wire.A, RdType.AAAA: wire.AAAA, RdType.MX: wire.MX,
+                      RdType.TXT: wire.TXT, RdType.PTR: wire.PTR, RdType.CNAME: wire.CNAME,
+                      RdType.NS: wire.NS}
 
 
 class _Resolution:
@@ -413,7 +420,7 @@ class _Resolution:
                 self.seen.add(target)
                 current = self.current = target
             if answer is None:
-                if response.rcode == dns.rcode.NXDOMAIN:
+                if response.rcode == _NXDOMAIN:
                     answer = Answer(asked, rdtype, (), nxdomain=True)
                 elif current == asked_here or _soa_covers(response, current):
                     answer = Answer(asked, rdtype, ())
@@ -514,7 +521,7 @@ class _Query:
 
     def replied(self, reply: wire.Reply) -> None:
         self._settled()
-        if reply.flags & dns.flags.TC:
+        if reply.flags & _TC:
             self.resolver.stats.queries += 1
             self.resolver.stats.tcp_retries += 1
             asyncio.ensure_future(self._over_tcp()).add_done_callback(_retrieve)
@@ -524,6 +531,9 @@ class _Query:
 
     async def _over_tcp(self) -> None:
         """Ask again over TCP, with dnspython (a truncated answer is rare), in the same slot."""
+        import dns.asyncquery  # here: most runs never meet a truncated answer
+        import dns.message
+
         host, port = self.server
         reply: wire.Reply | None = None
         try:
@@ -547,13 +557,12 @@ class _Query:
 
     def judge(self, reply: wire.Reply) -> None:
         rcode = reply.rcode
-        if rcode == dns.rcode.NXDOMAIN or (rcode == dns.rcode.NOERROR
-                                           and not _is_referral(reply)):
+        if rcode == _NXDOMAIN or (rcode == _NOERROR and not _is_referral(reply)):
             self.resolver._answered(self.key, reply)
             return
         # The server answered, and will answer the same again: try the others.
         server = self.server
-        if rcode == dns.rcode.NOERROR:
+        if rcode == _NOERROR:
             self.failures[server] = (
                 f"referral from {_where(server)}: it neither recurses nor serves "
                 f"{self.key[0] or '.'}; ask a recursive resolver or the zone's own server")
@@ -671,7 +680,7 @@ def _fail_all(queries: list[_Query], error: Exception) -> None:
 
 def _is_referral(reply: wire.Reply) -> bool:
     """A NOERROR answer that only points elsewhere (NS, no SOA, not authoritative)."""
-    if reply.has_answer or reply.flags & dns.flags.AA:
+    if reply.has_answer or reply.flags & _AA:
         return False
     return reply.authority_ns and not reply.soa_zones
 

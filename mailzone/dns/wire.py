@@ -24,18 +24,19 @@ from __future__ import annotations
 import re
 import socket
 from dataclasses import dataclass, field
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import dns.exception
 import dns.flags
 import dns.ipv6
-import dns.message
-import dns.name
-import dns.rdataclass
-import dns.rdatatype
 
 from mailzone.dns.resolver import Answer, normalize_name
-from mailzone.dns.zonedir import rdata_text
+
+if TYPE_CHECKING:
+    import dns.message
+
+# dnspython's message, name and zone modules are imported where the unusual case is
+# met: ``mailzone check`` reads every usual answer without them, and starts sooner.
 
 A: Final = 1
 NS: Final = 2
@@ -49,6 +50,7 @@ OPT: Final = 41
 CLASS_IN: Final = 1
 #: Types whose records become ``Answer.records`` texts (``RdType``'s).
 TEXT_TYPES: Final = frozenset({A, NS, CNAME, PTR, MX, TXT, AAAA})
+_QR: Final = int(dns.flags.QR)  # a plain int: masking with an IntFlag makes a member
 #: Rcodes whose responses need not repeat the question (as dnspython's ``is_response``).
 _NO_QUESTION_NEEDED: Final = frozenset({1, 2, 4, 5})  # FORMERR SERVFAIL NOTIMP REFUSED
 #: As dnspython: at most this many compression pointers in one name.
@@ -88,6 +90,8 @@ def encode_question(name: str, rdtype: int, payload: int | None) -> Question | N
                          for label in name.encode("ascii").split(b".")) + b"\0"
         text = name + "."
     else:
+        import dns.name
+
         try:
             encoded = dns.name.from_text(name + "." if name else ".").to_wire()
         except dns.exception.DNSException:
@@ -125,7 +129,7 @@ class Reply:
     def answers(self, question: Question, qid: int) -> bool:
         """Whether this is the response to ``question`` sent with ``qid`` (as dnspython's
         ``Message.is_response``)."""
-        if not self.flags & dns.flags.QR or self.id != qid or self.flags & 0x7800:
+        if not self.flags & _QR or self.id != qid or self.flags & 0x7800:
             return False
         if not self.question:
             return self.rcode in _NO_QUESTION_NEEDED
@@ -139,6 +143,8 @@ def decode(data: bytes) -> Reply | None:
         return _decode(data)
     except (_Unusual, IndexError):
         pass
+    import dns.message
+
     try:
         message = dns.message.from_wire(data)
     except (dns.exception.DNSException, ValueError):
@@ -148,9 +154,11 @@ def decode(data: bytes) -> Reply | None:
 
 def reply_of(message: dns.message.Message) -> Reply:
     """The ``Reply`` of a message dnspython read (TCP answers, unusual datagrams)."""
+    from mailzone.dns.zonedir import rdata_text
+
     answer: dict[tuple[str, int], list[str]] = {}
     for rrset in message.answer:
-        if rrset.rdclass == dns.rdataclass.IN and rrset.rdtype in TEXT_TYPES:
+        if rrset.rdclass == CLASS_IN and rrset.rdtype in TEXT_TYPES:
             key = (normalize_name(rrset.name.to_text()), int(rrset.rdtype))
             texts = []
             for rdata in rrset:
@@ -165,9 +173,9 @@ def reply_of(message: dns.message.Message) -> Reply:
     return Reply(
         id=message.id, flags=int(message.flags), rcode=int(message.rcode()),
         question=question, has_answer=bool(message.answer), answer=answer,
-        authority_ns=any(rrset.rdtype == dns.rdatatype.NS for rrset in authority),
+        authority_ns=any(rrset.rdtype == NS for rrset in authority),
         soa_zones=tuple(normalize_name(rrset.name.to_text()) for rrset in authority
-                        if rrset.rdtype == dns.rdatatype.SOA),
+                        if rrset.rdtype == SOA),
     )
 
 
