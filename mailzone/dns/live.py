@@ -640,7 +640,7 @@ class _UdpChannel(asyncio.DatagramProtocol):
         query = self.pending.get(qid)
         if query is None:
             return  # late, or not ours
-        reply = wire.decode(data)
+        reply = wire.decode(data, query.question)
         if reply is None or not reply.answers(query.question, qid):
             return
         del self.pending[qid]

@@ -77,6 +77,8 @@ class Question:
     text: str  # the name as dnspython writes it, lower case (for matching the response)
     rdtype: int
     wire: bytes  # the query after its ID
+    #: The question section (name, type, class) in lower case, as a response repeats it.
+    section: bytes = b""
 
 
 def encode_question(name: str, rdtype: int, payload: int | None) -> Question | None:
@@ -101,8 +103,8 @@ def encode_question(name: str, rdtype: int, payload: int | None) -> Question | N
         text = _read_name(qname, 0, len(qname), {})[0] + "."
     opt = b"" if payload is None else b"\0\0\x29" + payload.to_bytes(2, "big") + bytes(6)
     header = _HEADER_EDNS if opt else _HEADER
-    return Question(text.lower(), rdtype,
-                    header + qname + rdtype.to_bytes(2, "big") + b"\0\x01" + opt)
+    section = qname + rdtype.to_bytes(2, "big") + b"\0\x01"
+    return Question(text.lower(), rdtype, header + section + opt, section.lower())
 
 
 def query(qid: int, question: Question) -> bytes:
@@ -137,10 +139,14 @@ class Reply:
         return all(asked == wanted for asked in self.question)
 
 
-def decode(data: bytes) -> Reply | None:
-    """The ``Reply`` in a datagram, or None when dnspython would refuse it."""
+def decode(data: bytes, asked: Question | None = None) -> Reply | None:
+    """The ``Reply`` in a datagram, or None when dnspython would refuse it.
+
+    ``asked``, the question the datagram should answer, only saves work: when the
+    response repeats it (case aside), its name is not read again, and the names that
+    point back to it are known. What is read is the same either way."""
     try:
-        return _decode(data)
+        return _decode(data, asked)
     except (_Unusual, IndexError):
         pass
     import dns.message
@@ -261,7 +267,7 @@ def _read_name(data: bytes, pos: int, end: int, seen: dict[int, _Read],
     return joined, after
 
 
-def _decode(data: bytes) -> Reply:
+def _decode(data: bytes, asked: Question | None = None) -> Reply:
     size = len(data)
     if size < 12:
         raise _Unusual
@@ -278,7 +284,12 @@ def _decode(data: bytes) -> Reply:
     question: tuple[tuple[str, int, int], ...] = ()
     seen_names: dict[int, _Read] = {}
     pos = 12
-    if qdcount:
+    if qdcount and asked is not None and data[12:12 + len(asked.section)].lower() == asked.section:
+        # The question as sent: a name of labels alone (no pointer), ``asked.text``.
+        pos = 12 + len(asked.section)
+        seen_names[12] = (asked.text[:-1], pos - 16, pos - 4, 0)
+        question = ((asked.text, asked.rdtype, CLASS_IN),)
+    elif qdcount:
         text, pos = _read_name(data, pos, size, seen_names)
         if pos + 4 > size:
             raise _Unusual

@@ -15,9 +15,11 @@ from pathlib import Path
 
 import dns.exception
 import dns.message
+import dns.name
 import dns.rdatatype
+import dns.rrset
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from mailzone.dns import wire
@@ -198,6 +200,62 @@ def test_every_datagram_reads_as_dnspython_reads_it(data: bytes) -> None:
     assert lean == expected  # what the lean reader accepts, dnspython reads the same
 
 
+@settings(max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(messages(), NAMES, TYPES, st.sampled_from([1232, None]))
+def test_the_question_sent_changes_nothing_of_what_is_read(
+        data: bytes, labels: tuple[bytes, ...], rdtype: int, payload: int | None) -> None:
+    try:
+        name = dns.name.Name((*labels, b"")).to_text().rstrip(".").lower()
+    except dns.exception.DNSException:
+        name = "example.com"
+    question = wire.encode_question(name, rdtype, payload)
+    assume(question is not None)
+    assert question is not None
+    assert wire.decode(data, question) == dnspython_reply(data)
+    # The datagram with the question sent in place of its own (in upper case): the rest
+    # is read after it, and names pointing to offset 12 now point to it.
+    end = _question_end(data)
+    if end is not None:
+        own = question.section.upper()
+        changed = data[:12] + own + data[end:]
+        assert wire.decode(changed, question) == dnspython_reply(changed)
+
+
+def _question_end(data: bytes) -> int | None:
+    """Where the one question of a datagram ends, if it has one made of labels."""
+    if data[4:6] != b"\0\1":
+        return None
+    pos = 12
+    while pos < len(data) and 0 < data[pos] < 64:
+        pos += data[pos] + 1
+    return pos + 5 if pos < len(data) and data[pos] == 0 else None
+
+
+def test_a_known_question_is_not_read_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    question = wire.encode_question("example.com", 16, 1232)
+    assert question is not None
+    response = dns.message.make_response(dns.message.from_wire(wire.query(7, question)))
+    response.answer.append(dns.rrset.from_text("EXAMPLE.com.", 300, "IN", "TXT", '"v=spf1 -all"'))
+    data = response.to_wire()
+    reads: list[int] = []
+    original = wire._read_name
+
+    def counted(data: bytes, pos: int, *args: object, **kwargs: object) -> tuple[str, int]:
+        reads.append(pos)
+        return original(data, pos, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(wire, "_read_name", counted)
+    assert wire.decode(data, question) == wire.decode(data)
+    reply = wire.decode(data, question)
+    assert reply is not None and reply.answer == {("example.com", 16): ["v=spf1 -all"]}
+    reads.clear()
+    wire.decode(data, question)
+    assert 12 not in reads  # the question's name was not read: it is the one sent
+    reads.clear()
+    wire.decode(data)
+    assert 12 in reads
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.integers(0, 65535), st.sampled_from(list(RdType)),
        st.sampled_from(["example.com", "Example.COM", "other.example", ""]))
@@ -219,12 +277,13 @@ def test_a_reply_answers_the_question_as_dnspython_says(
 # -- responses captured from NSD ---------------------------------------------------------------
 
 
-def captured(server: NsdServer, zones: ZoneDirResolver) -> list[bytes]:
-    """NSD's response to every type at every name of the test zones, and absent names."""
+def captured(server: NsdServer, zones: ZoneDirResolver) -> list[tuple[wire.Question, bytes]]:
+    """NSD's response to every type at every name of the test zones, and absent names,
+    each with the question it answers."""
     names = {f"absent.{zone}" for zone in zones.zones}
     for zone in zones.zones:
         names.update(zones.names_in(zone))
-    out: list[bytes] = []
+    out: list[tuple[wire.Question, bytes]] = []
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
         sock.settimeout(2.0)
         sock.connect((server.address, server.port))
@@ -235,20 +294,21 @@ def captured(server: NsdServer, zones: ZoneDirResolver) -> list[bytes]:
                     name, int(dns.rdatatype.from_text(rdtype.value)), payload)
                 assert question is not None
                 sock.send(wire.query(qid, question))
-                out.append(sock.recv(65535))
+                out.append((question, sock.recv(65535)))
     return out
 
 
 @pytest.mark.slow
 def test_nsd_responses_read_as_dnspython_reads_them_and_need_no_fallback(
         nsd: NsdServer) -> None:
-    responses = captured(nsd, ZoneDirResolver(ZONES))
-    assert len(responses) > 500
-    for data in responses:
+    asked = captured(nsd, ZoneDirResolver(ZONES))
+    assert len(asked) > 500
+    for question, data in asked:
         expected = dnspython_reply(data)
         assert expected is not None
         assert lean_only(data) == expected  # read by the lean reader, and the same
-    kinds = [lean_only(data) for data in responses]
+        assert wire._decode(data, question) == expected  # and so with the question known
+    kinds = [lean_only(data) for _, data in asked]
     assert any(reply.flags & 0x0200 for reply in kinds)  # truncated ones too (no EDNS)
     assert any(reply.soa_zones for reply in kinds) and any(reply.answer for reply in kinds)
     assert any(reply.rcode == 3 for reply in kinds)
