@@ -398,7 +398,6 @@ class _Kept:
 
 async def _run(audit: Audit, targets: _Targets, args: argparse.Namespace,
                tally: _Tally) -> _Kept:
-    import json
 
     kept = _Kept()
     show = (not args.no_progress and len(targets) >= PROGRESS_FROM and sys.stderr.isatty())
@@ -410,6 +409,8 @@ async def _run(audit: Audit, targets: _Targets, args: argparse.Namespace,
         progress = progress_bar("checking")
         progress.start()
         task = progress.add_task("", total=len(targets), errors=0)
+    from mailzone.cli.output import encode_json
+
     try:
         async for report in audit.run(targets, concurrency=args.concurrency):
             tally.add(report)
@@ -417,7 +418,7 @@ async def _run(audit: Audit, targets: _Targets, args: argparse.Namespace,
                 _jsonl({"type": "domain", **report.to_json()})
             elif args.format == "json":
                 # The document's text, not the report and its include trees: compact.
-                kept.json.append((report.index, json.dumps(report.to_json())))
+                kept.json.append((report.index, encode_json(report.to_json())))
             else:
                 kept.reports.append(report)
             if progress is not None:
@@ -447,12 +448,9 @@ def _print_json_document(domains: list[str], summary: dict[str, Any]) -> None:
 
 
 def _jsonl(data: dict[str, Any]) -> None:
-    import json
+    from mailzone.cli.output import SCHEMA_VERSION, encode_json_line
 
-    from mailzone.cli.output import SCHEMA_VERSION
-
-    sys.stdout.write(json.dumps({"schema_version": SCHEMA_VERSION, **data},
-                                separators=(",", ":")) + "\n")
+    sys.stdout.write(encode_json_line({"schema_version": SCHEMA_VERSION, **data}) + "\n")
     sys.stdout.flush()
 
 

@@ -573,6 +573,11 @@ class _Query:
         self.next()
 
 
+#: Datagrams read in one turn of the loop at most, so that timers and other sockets are
+#: not kept waiting behind a busy server.
+_DRAIN: Final = 64
+
+
 class _UdpChannel(asyncio.DatagramProtocol):
     """One UDP socket to one server, shared by every query in flight to it.
 
@@ -581,20 +586,30 @@ class _UdpChannel(asyncio.DatagramProtocol):
     their queries by ID and question instead, and anything else that arrives
     is ignored. The socket closes when no query is waiting, so a run leaves
     none open behind it.
+
+    The socket is the channel's own, watched by the loop (``add_reader``): when it
+    is readable every datagram waiting is read in one go, and the queries the
+    answers lead to go out together once they are read, so that the server wakes
+    once for a burst instead of once per query (on a loop without readers, as
+    Windows' proactor, asyncio's datagram transport carries the same calls).
     """
 
     def __init__(self, server: tuple[str, int], loop: asyncio.AbstractEventLoop) -> None:
         self.server = server
         self.loop = loop
-        self.transport: asyncio.DatagramTransport | None = None
-        self.opening = False
+        self.sock: socket.socket | None = None  # the socket the loop watches
+        self.transport: asyncio.DatagramTransport | None = None  # or asyncio's transport
+        self.opening = False  # asyncio's transport is being made
         self.closing = False
-        self.outbox: list[bytes] = []  # datagrams waiting for the socket to open
+        self.outbox: list[bytes] = []  # datagrams to send once the current callbacks end
+        self.flush_due = False
+        self.blocked = False  # the socket's buffer is full: waiting for room
         self.pending: dict[int, _Query] = {}
         self.ids: list[int] = []
 
     def send(self, query: _Query, question: wire.Question) -> int:
-        """Send ``question`` for ``query``; the ID it went with."""
+        """Send ``question`` for ``query`` (as soon as the current callbacks are done);
+        the ID it goes with."""
         while True:  # an ID no other query in flight uses
             if not self.ids:
                 # Unpredictable IDs, drawn from the system's source 512 at a time.
@@ -603,35 +618,125 @@ class _UdpChannel(asyncio.DatagramProtocol):
             if qid not in self.pending:
                 break
         self.pending[qid] = query
-        datagram = wire.query(qid, question)
-        if self.transport is not None:
-            self.transport.sendto(datagram)
-        else:
-            self.outbox.append(datagram)
-            if not self.opening:
-                self.opening = True
-                self.loop.create_task(self._open()).add_done_callback(_retrieve)
+        self.outbox.append(wire.query(qid, question))
+        if not self.flush_due:
+            self.flush_due = True
+            self.loop.call_soon(self._flush)
         return qid
 
     def forget(self, qid: int) -> None:
         self.pending.pop(qid, None)
         self._idle()
 
-    async def _open(self) -> None:
+    # -- the socket ---------------------------------------------------------------------------
+
+    def _flush(self) -> None:
+        self.flush_due = False
+        if not self.outbox or self.blocked or self.opening:
+            return
+        if self.transport is not None:
+            outbox, self.outbox = self.outbox, []
+            for datagram in outbox:
+                self.transport.sendto(datagram)
+            return
+        sock = self.sock if self.sock is not None else self._open()
+        if sock is None:
+            return
+        outbox = self.outbox
+        sent = 0
+        try:
+            for datagram in outbox:
+                sock.send(datagram)
+                sent += 1
+        except BlockingIOError:  # the buffer is full: the rest when there is room
+            del outbox[:sent]
+            self.blocked = True
+            self.loop.add_writer(sock.fileno(), self._writable)
+            return
+        except OSError as error:
+            # An earlier datagram's ICMP error, reported here (port unreachable: nothing
+            # listens); the queries waiting are failed and go on to their next try.
+            outbox.clear()
+            self.error_received(error)
+            return
+        outbox.clear()
+
+    def _writable(self) -> None:
+        self.blocked = False
+        if self.sock is not None:
+            self.loop.remove_writer(self.sock.fileno())
+        self._flush()
+
+    def _open(self) -> socket.socket | None:
+        """The socket, now; None when it failed (and the queries with it) or when
+        asyncio's transport is being made for it instead."""
         host, port = self.server
         try:
-            await self.loop.create_datagram_endpoint(lambda: self, remote_addr=(host, port))
+            sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET,
+                                 socket.SOCK_DGRAM)
         except OSError as error:
+            self.outbox.clear()
+            self.error_received(error)
+            return None
+        try:
+            sock.setblocking(False)
+            sock.connect((host, port))  # connected: the kernel's ICMP errors are heard
+            self.loop.add_reader(sock.fileno(), self._readable)
+        except NotImplementedError:  # a loop without readers
+            self.opening = True
+            self.loop.create_task(self._open_transport(sock)).add_done_callback(_retrieve)
+            return None
+        except OSError as error:
+            sock.close()
+            self.outbox.clear()
+            self.error_received(error)
+            return None
+        self.sock = sock
+        return sock
+
+    async def _open_transport(self, sock: socket.socket) -> None:
+        try:
+            await self.loop.create_datagram_endpoint(lambda: self, sock=sock)
+        except OSError as error:
+            sock.close()
             self.opening = False
             self.outbox.clear()
             self.error_received(error)
 
+    def _readable(self) -> None:
+        sock = self.sock
+        if sock is None:
+            return
+        for _ in range(_DRAIN):
+            try:
+                data = sock.recv(65535)
+            except (BlockingIOError, InterruptedError):
+                break
+            except OSError as error:
+                self.error_received(error)
+                break
+            self.datagram_received(data, self.server)
+        self._flush()  # what the answers asked for goes out now, together
+
+    def _close(self) -> None:
+        sock, self.sock = self.sock, None
+        if sock is not None:
+            self.loop.remove_reader(sock.fileno())
+            if self.blocked:
+                self.loop.remove_writer(sock.fileno())
+            sock.close()
+        self.blocked = False
+        self.outbox.clear()
+        if self.transport is not None:
+            self.transport.close()
+            self.transport = None
+
+    # -- what arrives ---------------------------------------------------------------------
+
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = datagrams = cast(asyncio.DatagramTransport, transport)
+        self.transport = cast(asyncio.DatagramTransport, transport)
         self.opening = False
-        outbox, self.outbox = self.outbox, []
-        for datagram in outbox:
-            datagrams.sendto(datagram)
+        self._flush()
 
     def datagram_received(self, data: bytes, addr: tuple[str | Any, int]) -> None:
         if len(data) < 12:
@@ -649,8 +754,7 @@ class _UdpChannel(asyncio.DatagramProtocol):
 
     def error_received(self, exc: Exception) -> None:
         # An ICMP error (port unreachable: nothing listens) fails what waits on this socket.
-        # asyncio may call this from inside sendto(), that is from inside an asker's
-        # submit(): the failures are handed over from the loop, as answers are.
+        # The failures are handed over from the loop, as answers are.
         failed = list(self.pending.values())
         self.pending.clear()
         self._idle()
@@ -661,16 +765,16 @@ class _UdpChannel(asyncio.DatagramProtocol):
         self.transport = None
 
     def _idle(self) -> None:
-        if not self.pending and not self.closing and self.transport is not None:
+        if (not self.pending and not self.closing
+                and (self.sock is not None or self.transport is not None)):
             self.closing = True
             self.loop.call_soon(self._close_if_idle)
 
     def _close_if_idle(self) -> None:
         # Checked once the current callbacks are done: they often send the next query.
         self.closing = False
-        if not self.pending and self.transport is not None:
-            self.transport.close()
-            self.transport = None
+        if not self.pending:
+            self._close()
 
 
 def _fail_all(queries: list[_Query], error: Exception) -> None:

@@ -125,6 +125,42 @@ def test_live_answers_equal_zone_directory_answers(nsd: NsdServer, zones: ZoneDi
     assert resolver.stats.failures == 0  # loops are found in answers, not by failing queries
 
 
+class _LoopWithoutReaders(asyncio.SelectorEventLoop):
+    """An event loop that cannot watch a socket, as Windows' proactor."""
+
+    def add_reader(self, *args: Any) -> None:  # type: ignore[override]
+        raise NotImplementedError
+
+
+@pytest.mark.slow
+def test_a_loop_without_readers_gets_the_same_answers_through_asyncio_transports(
+        nsd: NsdServer, zones: ZoneDirResolver) -> None:
+    asked = questions(zones)[:200]
+    resolver = LiveResolver(nsd.nameserver, timeout=2.0)
+    with asyncio.Runner(loop_factory=_LoopWithoutReaders) as runner:
+        live = runner.run(live_outcomes(resolver, asked))
+        channels = list(resolver._channels.values())
+        # Every socket is closed once no query waits (checked after the loop's callbacks).
+        runner.run(asyncio.sleep(0))
+    assert live == {question: zonedir_outcome(zones, *question) for question in asked}
+    assert channels and all(c.sock is None and c.transport is None for c in channels)
+
+
+@pytest.mark.slow
+def test_the_socket_is_closed_once_no_query_waits(nsd: NsdServer) -> None:
+    resolver = LiveResolver(nsd.nameserver, timeout=2.0)
+
+    async def ask() -> tuple[Answer, _UdpChannel]:
+        answer = await resolver.resolve("example.net", RdType.NS)
+        (channel,) = resolver._channels.values()
+        await asyncio.sleep(0)
+        return answer, channel
+
+    answer, channel = run(ask())
+    assert answer.records and resolver.stats.queries == 1
+    assert channel.sock is None and channel.transport is None and not channel.pending
+
+
 @pytest.mark.slow
 def test_nsd_chases_cnames_into_its_other_zones_and_loops_are_found(
     nsd: NsdServer, zones: ZoneDirResolver
