@@ -27,9 +27,10 @@ the servers serve. Chains are bounded and loops are errors, as in
 ``MemoryResolver``. A referral (a server that neither recurses nor serves the
 name) is an error, not an empty answer.
 
-Queries and UDP responses are encoded and read by ``mailzone.dns.wire`` (dnspython
-for anything unusual); TCP is dnspython's. A question in flight is a few small
-objects with callbacks (``submit``); ``resolve`` awaits one future on top of that.
+Queries and responses, over UDP and TCP, are encoded and read by ``mailzone.dns.wire``
+(dnspython for anything unusual). A question in flight is a few small objects with
+callbacks (``submit``) and a place in one queue of deadlines; ``resolve`` awaits one
+future on top of that.
 
 The server is ``nameserver="HOST[:PORT]"`` (see ``parse_nameserver``), else the
 servers of ``/etc/resolv.conf``. ``stats`` counts what was sent.
@@ -245,6 +246,7 @@ class LiveResolver:
         self._channels: dict[tuple[str, int], _UdpChannel] = {}
         self._active = 0  # queries in flight, at most ``concurrency``
         self._backlog: deque[tuple[_Query, tuple[str, int]]] = deque()
+        self._deadlines: _Deadlines | None = None
 
     @property
     def nameservers(self) -> tuple[tuple[str, int], ...]:
@@ -286,6 +288,7 @@ class LiveResolver:
             self._waiting = {}
             self._active = 0
             self._backlog.clear()
+            self._deadlines = _Deadlines(loop, self.timeout)
 
     def _message(self, key: _Key, then: Callable[[wire.Reply | DnsError], None]
                  ) -> wire.Reply | DnsError | _NoName | None:
@@ -448,8 +451,9 @@ class _Query:
         "question",
         "refused",
         "resolver",
+        "sends",
         "server",
-        "timer",
+        "waiting",
     )
 
     def __init__(self, resolver: LiveResolver, key: _Key, question: wire.Question) -> None:
@@ -463,7 +467,8 @@ class _Query:
         self.server: tuple[str, int] = ("", 0)
         self.channel: _UdpChannel | None = None
         self.qid = 0
-        self.timer: asyncio.TimerHandle | None = None
+        self.sends = 0  # which send a deadline is for
+        self.waiting = False  # for an answer to the last send
 
     def next(self) -> None:
         """Send to the next server that has not refused, or fail the question."""
@@ -493,16 +498,16 @@ class _Query:
         self.server = server
         channel = self.channel = resolver._channel(server)
         self.qid = channel.send(self, self.question)
-        assert resolver._loop is not None
-        self.timer = resolver._loop.call_later(resolver.timeout, self.timed_out)
+        self.sends += 1
+        self.waiting = True
+        assert resolver._deadlines is not None
+        resolver._deadlines.add(self)
 
     def _settled(self) -> None:
-        if self.timer is not None:
-            self.timer.cancel()
-            self.timer = None
+        self.waiting = False
 
     def timed_out(self) -> None:
-        self.timer = None
+        self.waiting = False
         assert self.channel is not None
         self.channel.forget(self.qid)
         tries = self.attempt + 1
@@ -530,22 +535,16 @@ class _Query:
         self.judge(reply)
 
     async def _over_tcp(self) -> None:
-        """Ask again over TCP, with dnspython (a truncated answer is rare), in the same slot."""
-        import dns.asyncquery  # here: most runs never meet a truncated answer
-        import dns.message
-
-        host, port = self.server
+        """Ask again over TCP (a truncated answer is rare), in the same slot."""
         reply: wire.Reply | None = None
         try:
-            query = dns.message.from_wire(wire.query(self.qid, self.question))
-            response = await dns.asyncquery.tcp(query, host, timeout=self.resolver.timeout,
-                                                port=port)
-            reply = wire.reply_of(response)
-        except dns.exception.Timeout:
+            reply = await asyncio.wait_for(_tcp_exchange(self.server, self.qid, self.question),
+                                           self.resolver.timeout)
+        except TimeoutError:
             self.failures[self.server] = (
                 f"truncated UDP answer from {_where(self.server)}, and TCP timed out "
                 f"after {self.resolver.timeout:g} s")
-        except (OSError, ValueError, dns.exception.DNSException) as error:
+        except (OSError, EOFError, ValueError) as error:
             self.failures[self.server] = (
                 f"truncated UDP answer from {_where(self.server)}, and TCP failed "
                 f"({_describe(error)})")
@@ -576,6 +575,45 @@ class _Query:
 #: Datagrams read in one turn of the loop at most, so that timers and other sockets are
 #: not kept waiting behind a busy server.
 _DRAIN: Final = 64
+
+
+class _Deadlines:
+    """When each query sent stops waiting: one timer for all of them.
+
+    Every query waits the same ``timeout``, so their deadlines come in the order they
+    were sent: a queue, and a timer for the earliest still waiting, instead of a timer
+    of the loop's per query, made and cancelled again for nearly every one.
+    """
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, timeout: float) -> None:
+        self.loop = loop
+        self.timeout = timeout
+        self.queue: deque[tuple[float, _Query, int]] = deque()
+        self.timer: asyncio.TimerHandle | None = None
+
+    def add(self, query: _Query) -> None:
+        self.queue.append((self.loop.time() + self.timeout, query, query.sends))
+        if self.timer is None:
+            self._arm()
+
+    def _arm(self) -> None:
+        queue = self.queue
+        while queue and not _still_waiting(queue[0]):
+            queue.popleft()
+        self.timer = self.loop.call_at(queue[0][0], self._expire) if queue else None
+
+    def _expire(self) -> None:
+        queue, now = self.queue, self.loop.time()
+        while queue and queue[0][0] <= now:
+            entry = queue.popleft()
+            if _still_waiting(entry):
+                entry[1].timed_out()
+        self._arm()
+
+
+def _still_waiting(entry: tuple[float, _Query, int]) -> bool:
+    _, query, sends = entry
+    return query.waiting and query.sends == sends
 
 
 class _UdpChannel(asyncio.DatagramProtocol):
@@ -777,6 +815,26 @@ class _UdpChannel(asyncio.DatagramProtocol):
             self._close()
 
 
+async def _tcp_exchange(server: tuple[str, int], qid: int, question: wire.Question
+                        ) -> wire.Reply:
+    """The response to ``question`` over TCP (RFC 7766: each message after its length in
+    two octets), read as UDP responses are; ``ValueError`` when it is not one."""
+    host, port = server
+    reader, writer = await asyncio.open_connection(host, port)
+    try:
+        datagram = wire.query(qid, question)
+        writer.write(len(datagram).to_bytes(2, "big") + datagram)
+        while True:  # anything else the server sends first is skipped, as over UDP
+            length = int.from_bytes(await reader.readexactly(2), "big")
+            reply = wire.decode(await reader.readexactly(length), question)
+            if reply is not None and reply.answers(question, qid):
+                return reply
+            if reply is None:
+                raise ValueError("a malformed answer")
+    finally:
+        writer.close()
+
+
 def _fail_all(queries: list[_Query], error: Exception) -> None:
     for query in queries:
         query.failed(error)
@@ -803,6 +861,8 @@ def _where(server: tuple[str, int]) -> str:
 def _describe(error: BaseException) -> str:
     if isinstance(error, ConnectionRefusedError):
         return "connection refused"
+    if isinstance(error, asyncio.IncompleteReadError):
+        return "the server closed the connection before the whole answer"
     if isinstance(error, OSError) and error.strerror:
         return error.strerror.lower()
     return str(error) or type(error).__name__

@@ -12,9 +12,10 @@ with SOA in the authority section for negative answers) are read straight from
 the bytes, compression pointers included.
 
 Anything else goes to dnspython (``dns.message.from_wire``, then ``reply_of``):
-EDNS options, classes other than IN, other record types, TSIG, more than one
-question, an opcode other than QUERY, and anything malformed, so that what is
-accepted, what is refused and what is read is dnspython's in every case.
+EDNS options other than Extended DNS Errors, classes other than IN, other record
+types, TSIG, more than one question, an opcode other than QUERY, and anything
+malformed, so that what is accepted, what is refused and what is read is
+dnspython's in every case.
 ``tests/unit/dns/test_wire.py`` holds the two to each other over generated and
 captured messages.
 """
@@ -47,6 +48,7 @@ MX: Final = 15
 TXT: Final = 16
 AAAA: Final = 28
 OPT: Final = 41
+_EDE: Final = 15  # the EDNS option code of Extended DNS Errors
 CLASS_IN: Final = 1
 #: Types whose records become ``Answer.records`` texts (``RdType``'s).
 TEXT_TYPES: Final = frozenset({A, NS, CNAME, PTR, MX, TXT, AAAA})
@@ -77,7 +79,8 @@ class Question:
     text: str  # the name as dnspython writes it, lower case (for matching the response)
     rdtype: int
     wire: bytes  # the query after its ID
-    #: The question section (name, type, class) in lower case, as a response repeats it.
+    #: The question section as a response repeats it: the name (in lower case), the
+    #: type and the class.
     section: bytes = b""
 
 
@@ -104,7 +107,8 @@ def encode_question(name: str, rdtype: int, payload: int | None) -> Question | N
     opt = b"" if payload is None else b"\0\0\x29" + payload.to_bytes(2, "big") + bytes(6)
     header = _HEADER_EDNS if opt else _HEADER
     section = qname + rdtype.to_bytes(2, "big") + b"\0\x01"
-    return Question(text.lower(), rdtype, header + section + opt, section.lower())
+    return Question(text.lower(), rdtype, header + section + opt,
+                    qname.lower() + section[-4:])
 
 
 def query(qid: int, question: Question) -> bytes:
@@ -284,10 +288,13 @@ def _decode(data: bytes, asked: Question | None = None) -> Reply:
     question: tuple[tuple[str, int, int], ...] = ()
     seen_names: dict[int, _Read] = {}
     pos = 12
-    if qdcount and asked is not None and data[12:12 + len(asked.section)].lower() == asked.section:
-        # The question as sent: a name of labels alone (no pointer), ``asked.text``.
-        pos = 12 + len(asked.section)
-        seen_names[12] = (asked.text[:-1], pos - 16, pos - 4, 0)
+    name_end = 8 + len(asked.section) if asked is not None else 0  # 12 + the name
+    if (qdcount and asked is not None and data[12:name_end].lower() == asked.section[:-4]
+            and data[name_end:name_end + 4] == asked.section[-4:]):
+        # The question as sent (the name's case aside, as DNS has it): a name of labels
+        # alone, ``asked.text``, that names pointing to it stand for.
+        pos = name_end + 4
+        seen_names[12] = (asked.text[:-1], name_end - 12, name_end, 0)
         question = ((asked.text, asked.rdtype, CLASS_IN),)
     elif qdcount:
         text, pos = _read_name(data, pos, size, seen_names)
@@ -316,8 +323,9 @@ def _decode(data: bytes, asked: Question | None = None) -> Reply:
             if stop > size:
                 raise _Unusual
             if rdtype == OPT:
-                if section != 3 or opt_seen or owner != "" or rdlen:
-                    raise _Unusual  # misplaced, or with options: dnspython judges it
+                if section != 3 or opt_seen or owner != "" or not _plain_options(
+                        data, start, stop):
+                    raise _Unusual  # misplaced, or with other options: dnspython judges it
                 opt_seen = True
                 rcode |= data[pos + 4] << 4  # the extended rcode: the TTL's top octet
                 pos = stop
@@ -347,6 +355,28 @@ def _decode(data: bytes, asked: Question | None = None) -> Reply:
         raise _Unusual  # trailing octets: dnspython refuses the message
     return Reply(qid, flags, rcode, question, ancount > 0, answer, authority_ns,
                  tuple(dict.fromkeys(soa_zones)))
+
+
+def _plain_options(data: bytes, start: int, stop: int) -> bool:
+    """Whether an OPT record's options are none but Extended DNS Errors (RFC 8914), which
+    servers add to refusals and failures, in the form dnspython accepts: an info-code
+    and UTF-8 text. Nothing of them is read: the rcode says what the audit needs."""
+    pos = start
+    while pos < stop:
+        if pos + 4 > stop:
+            return False
+        code = (data[pos] << 8) | data[pos + 1]
+        length = (data[pos + 2] << 8) | data[pos + 3]
+        end = pos + 4 + length
+        if code != _EDE or length < 2 or end > stop:
+            return False
+        text = data[pos + 6:end]
+        try:
+            (text[:-1] if text.endswith(b"\0") else text).decode("utf-8")
+        except UnicodeDecodeError:
+            return False
+        pos = end
+    return True
 
 
 def _rdata(data: bytes, rdtype: int, start: int, stop: int, seen: dict[int, _Read],

@@ -17,7 +17,7 @@ from collections.abc import Callable, Coroutine, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
-import dns.asyncquery
+import dns.flags
 import dns.message
 import dns.rcode
 import dns.rrset
@@ -408,6 +408,86 @@ def test_truncated_answer_is_asked_again_over_tcp(
     edns = LiveResolver(server.nameserver)
     assert run(edns.resolve("big.example.com", RdType.TXT)) == expected
     assert edns.stats.tcp_retries == 0
+
+
+class _TruncatingServer:
+    """Answers every UDP query truncated (TC, no records); over TCP, per ``tcp``:
+    "close" (reads the query, then hangs up), "silent" (accepts, never answers) or "none"."""
+
+    def __init__(self, tcp: str) -> None:
+        self.udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.udp.bind(("127.0.0.1", 0))
+        self.udp.settimeout(0.05)
+        self.port = self.udp.getsockname()[1]
+        self.tcp: socket.socket | None = None
+        if tcp != "none":
+            self.tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            self.tcp.bind(("127.0.0.1", self.port))
+            self.tcp.listen()
+            self.tcp.settimeout(0.05)
+        self.mode = tcp
+        self.stop = threading.Event()
+        self.held: list[socket.socket] = []
+        self.threads = [threading.Thread(target=self._serve_udp, daemon=True)]
+        if self.tcp is not None:
+            self.threads.append(threading.Thread(target=self._serve_tcp, daemon=True))
+        for thread in self.threads:
+            thread.start()
+
+    def _serve_udp(self) -> None:
+        while not self.stop.is_set():
+            try:
+                data, peer = self.udp.recvfrom(4096)
+            except TimeoutError:
+                continue
+            response = dns.message.make_response(dns.message.from_wire(data))
+            response.flags |= dns.flags.TC
+            self.udp.sendto(response.to_wire(), peer)
+
+    def _serve_tcp(self) -> None:
+        assert self.tcp is not None
+        while not self.stop.is_set():
+            try:
+                connection, _ = self.tcp.accept()
+            except TimeoutError:
+                continue
+            if self.mode == "close":  # reads the query, then hangs up
+                connection.settimeout(1.0)
+                connection.recv(4096)
+                connection.close()
+            else:
+                self.held.append(connection)
+
+    def close(self) -> None:
+        self.stop.set()
+        for thread in self.threads:
+            thread.join()
+        for sock in [self.udp, *self.held, *([self.tcp] if self.tcp else [])]:
+            sock.close()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("tcp", "reason"), [
+    ("close", "TCP failed (the server closed the connection before the whole answer)"),
+    ("silent", "TCP timed out after 0.3 s"),
+    ("none", "TCP failed (connection refused)"),
+])
+def test_a_failed_tcp_retry_names_what_happened(tcp: str, reason: str) -> None:
+    try:
+        server = _TruncatingServer(tcp)
+    except OSError:  # the TCP port is taken by someone else: another port
+        server = _TruncatingServer(tcp)
+    try:
+        resolver = LiveResolver(f"127.0.0.1:{server.port}", timeout=0.3, retries=0)
+        started = time.monotonic()
+        with pytest.raises(DnsError) as raised:
+            run(resolver.resolve("example.org", RdType.TXT))
+        assert time.monotonic() - started < 0.3 + 0.5
+        assert raised.value.reason == (
+            f"truncated UDP answer from 127.0.0.1:{server.port}, and {reason}")
+        assert (resolver.stats.queries, resolver.stats.tcp_retries) == (2, 1)
+    finally:
+        server.close()
 
 
 # --- failures -----------------------------------------------------------------------------------

@@ -167,7 +167,14 @@ def messages(draw: st.DrawFn) -> bytes:
         writer.record(data)
     for _ in range(counts[3]):
         if draw(st.sampled_from([True, True, True, False])):
-            options = draw(st.sampled_from([b"", b"", b"\0\x0a\0\x08" + bytes(8)]))
+            # None, a cookie, Extended DNS Errors (RFC 8914: an info-code, UTF-8 text,
+            # perhaps NUL-ended) well and badly formed, and an EDE beside a cookie.
+            options = draw(st.sampled_from([
+                b"", b"", b"\0\x0a\0\x08" + bytes(8), b"\0\x0f\0\x02\0\x14",
+                b"\0\x0f\0\x07\0\x14refuse", b"\0\x0f\0\x05\0\x06ok\0",
+                b"\0\x0f\0\x04\0\x01\xff\xfe", b"\0\x0f\0\x01\0", b"\0\x0f\0\x09\0\x14",
+                b"\0\x0f\0\x02\0\x14\0\x0a\0\x08" + bytes(8),
+                b"\0\x0f\0\x02\0\x14\0\x0f\0\x03\0\x02x"]))
             writer.data += b"\0" + struct.pack("!HHIH", 41, draw(st.sampled_from(
                 [1232, 512, 4096])), draw(st.sampled_from([0, 0, 1 << 24, 1 << 15])),
                 len(options)) + options
@@ -216,7 +223,7 @@ def test_the_question_sent_changes_nothing_of_what_is_read(
     # is read after it, and names pointing to offset 12 now point to it.
     end = _question_end(data)
     if end is not None:
-        own = question.section.upper()
+        own = question.section[:-4].upper() + question.section[-4:]  # the name's case only
         changed = data[:12] + own + data[end:]
         assert wire.decode(changed, question) == dnspython_reply(changed)
 
@@ -229,6 +236,19 @@ def _question_end(data: bytes) -> int | None:
     while pos < len(data) and 0 < data[pos] < 64:
         pos += data[pos] + 1
     return pos + 5 if pos < len(data) and data[pos] == 0 else None
+
+
+def test_only_the_name_of_a_known_question_is_compared_without_case() -> None:
+    # Type 99 is the octet 'c': a response asking type 67 ('C') is another question.
+    question = wire.encode_question("example.com", 99, None)
+    assert question is not None
+    other = b"\0\x07\x81\x80\0\x01\0\0\0\0\0\0\x07EXAMPLE\x03com\0\0\x43\0\x01"
+    reply = wire.decode(other, question)
+    assert reply is not None and reply.question == (("example.com.", 67, 1),)
+    assert not reply.answers(question, 7)
+    same = other[:-3] + b"\x63\0\x01"
+    reply = wire.decode(same, question)
+    assert reply is not None and reply.answers(question, 7)
 
 
 def test_a_known_question_is_not_read_again(monkeypatch: pytest.MonkeyPatch) -> None:
