@@ -272,10 +272,17 @@ class LiveResolver:
         """The outcome now when it is known; else None, and ``done`` gets it later, from
         the event loop (never from inside this call). A ``DnsError`` is the outcome's own
         object, fresh for each question asked."""
-        self._bind()
         if rdtype.__class__ is not RdType:
             rdtype = RdType(rdtype)
-        return _Resolution(self, normalize_name(name), rdtype, done).start()
+        key = (normalize_name(name), rdtype)
+        cached = self._done.get(key)
+        if isinstance(cached, wire.Reply) and cached.own is not None:
+            # Read before from this response alone (no CNAME to another): the answer.
+            self.stats.cache_hits += 1
+            self._done.move_to_end(key)
+            return cached.own
+        self._bind()
+        return _Resolution(self, key[0], rdtype, done).start()
 
     # -- responses: the cache, the questions in flight -----------------------------------
 

@@ -312,7 +312,17 @@ def _decode(data: bytes, asked: Question | None = None) -> Reply:
     for section, count in ((1, ancount), (2, nscount), (3, arcount)):
         for _ in range(count):
             owner_at = pos
-            owner, pos = _read_name(data, pos, size, seen_names, text=section == 1)
+            known = seen_names.get(((data[pos] & 0x3F) << 8) | data[pos + 1]) if (
+                data[pos] >= 0xC0 and pos + 2 <= size) else None
+            if known is not None and known[2] <= pos and known[3] < _MAX_POINTERS:
+                # A pointer alone to a name read before (nearly every owner): what
+                # ``_read_name`` would make of it, without the call.
+                owner = known[0] if section == 1 or not known[0] else "?"
+                if section == 1:
+                    seen_names[pos] = (owner, known[1], pos + 2, known[3] + 1)
+                pos += 2
+            else:
+                owner, pos = _read_name(data, pos, size, seen_names, text=section == 1)
             if pos + 10 > size:
                 raise _Unusual
             rdtype = (data[pos] << 8) | data[pos + 1]

@@ -331,26 +331,30 @@ class _Walker:
         redirect = record.redirect
         if redirect is not None and record.all is None:
             terms.append(redirect)
-        yield from self.prefetch(terms, node.domain, path)
-        for term in terms:
-            cost = 1 if (isinstance(term, Modifier) or term.costs_lookup) else 0
-            self.budget.total += cost
+        # Each term's target and text, worked out once for the prefetch and the reading.
+        targets = [self.target(term, node.domain) for term in terms]
+        yield from self.prefetch(terms, targets, path)
+        budget = self.budget
+        for term, target in zip(terms, targets, strict=True):
+            text = str(term)
+            mechanism = term if isinstance(term, Mechanism) else None
+            cost = 1 if (mechanism is None or mechanism.costs_lookup) else 0
+            budget.total += cost
             note = ""
-            if isinstance(term, Mechanism) and term.kind in (Kind.IP4, Kind.IP6):
-                self.budget.ip_literals.append(
-                    IpLiteral(node.domain, str(term), _own(node.domain, self.root_domain)))
-            target = self.target(term, node.domain)
-            child_needed = isinstance(term, Modifier) or (
-                isinstance(term, Mechanism) and term.kind is Kind.INCLUDE)
-            if target is None and cost and (child_needed or
-                                            (isinstance(term, Mechanism) and term.domain)):
+            kind = mechanism.kind if mechanism is not None else None
+            if kind is Kind.IP4 or kind is Kind.IP6:
+                budget.ip_literals.append(
+                    IpLiteral(node.domain, text, _own(node.domain, self.root_domain)))
+            child_needed = mechanism is None or kind is Kind.INCLUDE
+            if target is None and cost and (
+                    child_needed or (mechanism is not None and mechanism.domain)):
                 note = "depends on macros: not followed"
-            elif target is not None and isinstance(term, Mechanism) and term.kind in (
-                    Kind.A, Kind.MX):
-                note = yield from self.probe(term, target)
-            child = Node(target, str(term), node.depth + 1) if (
+            elif target is not None and (kind is Kind.A or kind is Kind.MX):
+                assert mechanism is not None
+                note = yield from self.probe(mechanism, target)
+            child = Node(target, text, node.depth + 1) if (
                 child_needed and target is not None) else None
-            node.terms.append(TermCost(node.domain, str(term), cost, self.budget.total,
+            node.terms.append(TermCost(node.domain, text, cost, budget.total,
                                        node.depth, note, child))
             node.cost += cost
             if child is not None and target is not None:
@@ -358,21 +362,19 @@ class _Walker:
                 if target in path:
                     child.status = NodeStatus.LOOP
                     child.detail = " -> ".join((*path, target))
-                    self.budget.loops.append(child.detail)
+                    budget.loops.append(child.detail)
                     continue
-                self.budget.includes[target] = self.budget.includes.get(target, 0) + 1
+                budget.includes[target] = budget.includes.get(target, 0) + 1
                 child_record = yield from self.record_of(child)
                 if child_record is not None:
                     yield from self.visit(child, child_record, (*path, target))
                 node.cost += child.cost
 
-    def prefetch(
-        self, terms: list[Mechanism | Modifier], current: str, path: tuple[str, ...]
-    ) -> Exchange[None]:
+    def prefetch(self, terms: list[Mechanism | Modifier], targets: list[str | None],
+                 path: tuple[str, ...]) -> Exchange[None]:
         """Ask for a record's targets all at once (one round trip per level, live)."""
         questions: dict[Question, None] = {}
-        for term in terms:
-            target = self.target(term, current)
+        for term, target in zip(terms, targets, strict=True):
             if target is None or target in path:
                 continue
             if isinstance(term, Modifier) or term.kind is Kind.INCLUDE:
