@@ -91,8 +91,12 @@ def encode_question(name: str, rdtype: int, payload: int | None) -> Question | N
     None when ``name`` cannot be carried by DNS (an empty label, over 255 octets).
     """
     if len(name) < 254 and _PLAIN_NAME.fullmatch(name):
-        qname = b"".join(bytes((len(label),)) + label
-                         for label in name.encode("ascii").split(b".")) + b"\0"
+        encoded_name = bytearray()
+        for label in name.encode("ascii").split(b"."):
+            encoded_name.append(len(label))
+            encoded_name += label
+        encoded_name.append(0)
+        qname = bytes(encoded_name)
         text = name + "."
     else:
         import dns.name
