@@ -75,6 +75,15 @@ class DnsError(MailzoneError):
         self.reason = reason
         super().__init__(f"{name} {rdtype}: {reason}")
 
+    def fresh(self) -> DnsError:
+        """The same error as a new object, to raise where a stored one is needed.
+
+        Raising the stored object would tie it to the raising frame (its traceback holds
+        the frame, whose variables hold the error): a reference cycle per raise, which
+        only the cyclic collector frees, and a traceback that grows with every raise.
+        """
+        return DnsError(self.name, self.rdtype, self.reason)
+
 
 class QueryCapReached(DnsError):
     """A question was not asked: the checks of one domain reached their cap of questions.
@@ -87,6 +96,9 @@ class QueryCapReached(DnsError):
         self.cap = cap
         super().__init__(name, rdtype,
                          f"not asked: this domain's checks reached the cap of {cap} DNS questions")
+
+    def fresh(self) -> QueryCapReached:
+        return QueryCapReached(self.name, self.rdtype, self.cap)
 
 
 class ZoneFileError(MailzoneError):

@@ -45,7 +45,7 @@ def ask(name: str, rdtype: RdType) -> Exchange[Answer]:
     """One question; raises its ``DnsError`` in the engine (``answer = yield from ask(...)``)."""
     (outcome,) = yield ((name, rdtype),)
     if isinstance(outcome, DnsError):
-        raise outcome
+        raise outcome.fresh()
     return outcome
 
 

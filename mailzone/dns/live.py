@@ -264,7 +264,7 @@ class LiveResolver:
         if outcome is None:
             outcome = await future
         if isinstance(outcome, DnsError):
-            raise outcome
+            raise outcome.fresh()
         return outcome
 
     def submit(self, name: str, rdtype: RdType,
@@ -599,7 +599,12 @@ class _Deadlines:
         self.timer: asyncio.TimerHandle | None = None
 
     def add(self, query: _Query) -> None:
-        self.queue.append((self.loop.time() + self.timeout, query, query.sends))
+        queue = self.queue
+        # The answered ones at the head go now: the queue holds no query longer than
+        # the oldest one still waiting (nearly all are answered long before their time).
+        while queue and not _still_waiting(queue[0]):
+            queue.popleft()
+        queue.append((self.loop.time() + self.timeout, query, query.sends))
         if self.timer is None:
             self._arm()
 

@@ -122,15 +122,18 @@ class Budget:
     @property
     def terms(self) -> list[TermCost]:
         """Every term of the tree in evaluation order."""
+        # A stack, not a recursive inner function: that would refer to itself through
+        # its closure, a cycle holding the whole list until the cyclic collector runs.
         out: list[TermCost] = []
-
-        def visit(node: Node) -> None:
-            for term in node.terms:
-                out.append(term)
-                if term.child is not None:
-                    visit(term.child)
-
-        visit(self.root)
+        stack = [iter(self.root.terms)]
+        while stack:
+            term = next(stack[-1], None)
+            if term is None:
+                stack.pop()
+                continue
+            out.append(term)
+            if term.child is not None:
+                stack.append(iter(term.child.terms))
         return out
 
     def findings(self) -> list[Finding]:
@@ -296,7 +299,7 @@ class _Walker:
         if outcome is None:
             (outcome,) = yield ((name, rdtype),)
         if isinstance(outcome, DnsError):
-            raise outcome
+            raise outcome.fresh()
         return outcome
 
     def record_of(self, node: Node) -> Exchange[Record | None]:
