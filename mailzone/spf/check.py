@@ -1,10 +1,10 @@
 """``check_host()``: evaluate SPF for a client address, exactly as RFC 7208 says.
 
 The evaluation is written once, as plain functions over DNS answers (``_Evaluation``),
-and does no I/O. Each question goes through ``_Evaluation.outcome``, which answers it
-from a synchronous resolver when the caller has one (``check_host_sync``: memory, zone
-files) or from the answers fetched so far; a question not answered yet stops the
-evaluation (``_Missing``). ``evaluate`` is the engine face (``mailzone.dns.exchange``):
+and does no I/O. Each question is asked of one function, ``answer_now``: a synchronous
+resolver's ``answer`` when the caller has one (``check_host_sync``: memory, zone files),
+or a lookup in the answers fetched so far (``_Known``), where a question not answered yet
+stops the evaluation (``_Missing``). ``evaluate`` is the engine face (``mailzone.dns.exchange``):
 it yields that question, is sent its outcome, and runs the evaluation again from the
 start with one more answer known, until it ends. The same answers give the same steps,
 so a replay repeats the work already done in microseconds, against the milliseconds of
@@ -65,8 +65,7 @@ class Limits:
 
 RFC_LIMITS = Limits()
 
-_ALL, _INCLUDE = Kind.ALL, Kind.INCLUDE  # read for every term: module constants
-_TXT = RdType.TXT
+_TXT = RdType.TXT  # read for every record: a module constant
 
 
 class SpfResult(NamedTuple):
@@ -117,33 +116,52 @@ class _Client(NamedTuple):
     bits: int
 
 
-#: What the evaluation is told of the answers: a synchronous resolver's ``answer``
-#: (raises ``DnsError``), or None to use only the answers fetched so far.
+#: How the evaluation asks a question: a synchronous resolver's ``answer``, or the engine
+#: face's lookup in the answers fetched so far (``_Known``). Either raises ``DnsError``.
 AnswerNow = Callable[[str, RdType], Answer]
 
-#: (result, reason, matching mechanism, explanation, the domain whose record matched) of
-#: one record's evaluation. The reason is None where a mechanism matched: it is then
-#: ``matched '<mechanism>' in <domain>``, written once at the end (an include's verdict
-#: is read and dropped, so most would be written for nothing).
-_Verdict = tuple[Result, str | None, str | None, str | None, str]
+#: (result, reason, matching mechanism, the exp= of the record it matched in, the domain
+#: of that record) of one record's evaluation. The reason is None where a mechanism
+#: matched: it is then ``matched '<mechanism>' in <domain>``, written once at the end (an
+#: include's verdict is read and dropped, so most would be written for nothing); so is
+#: the explanation, which only the verdict of the whole evaluation can need (6.2).
+_Verdict = tuple[Result, str | None, str | None, Modifier | None, str]
+
+
+class _Known:
+    """The engine face's answers: those fetched so far; a question not among them stops
+    the evaluation (``_Missing``), to be run again once it is answered."""
+
+    __slots__ = ("outcomes",)
+
+    def __init__(self) -> None:
+        self.outcomes: dict[Question, Outcome] = {}
+
+    def answer(self, name: str, rdtype: RdType) -> Answer:
+        try:
+            outcome = self.outcomes[(name, rdtype)]
+        except KeyError:
+            raise _Missing((name, rdtype)) from None
+        if isinstance(outcome, DnsError):
+            raise outcome
+        return outcome
 
 
 class _Evaluation:
     """The state one ``check_host()`` shares with its includes and redirects."""
 
-    __slots__ = ("answer_now", "bits", "helo", "ip", "known", "limits", "lookups", "receiver",
-                 "sender", "validated_names", "version", "void_lookups")
+    __slots__ = ("answer_now", "bits", "helo", "ip", "limits", "lookups", "max_lookups",
+                 "receiver", "sender", "validated_names", "version", "void_lookups")
 
     def __init__(self, client: _Client, sender: str, helo: str, receiver: str,
-                 limits: Limits, answer_now: AnswerNow | None,
-                 known: dict[Question, Outcome]) -> None:
+                 limits: Limits, answer_now: AnswerNow) -> None:
         self.ip, self.version, self.bits = client
         self.sender = sender
         self.helo = helo
         self.receiver = receiver
         self.limits = limits
+        self.max_lookups = limits.lookups  # read for every DNS-querying term
         self.answer_now = answer_now
-        self.known = known
         self.lookups = 0
         self.void_lookups = 0
         self.validated_names: dict[str, str] | None = None  # made by the first %{p}
@@ -152,20 +170,15 @@ class _Evaluation:
 
     def outcome(self, name: str, rdtype: RdType) -> Outcome:
         """The answer or the error for a question; ``_Missing`` when not fetched yet."""
-        if self.answer_now is not None:
-            try:
-                return self.answer_now(name, rdtype)
-            except DnsError as exc:
-                return exc
         try:
-            return self.known[(name, rdtype)]
-        except KeyError:
-            raise _Missing((name, rdtype)) from None
+            return self.answer_now(name, rdtype)
+        except DnsError as exc:
+            return exc
 
     def count_term(self, term: object) -> None:
         """Counts a DNS-querying term; past the limit, the evaluation ends (permerror)."""
         self.lookups += 1
-        if self.lookups > self.limits.lookups:
+        if self.lookups > self.max_lookups:
             raise self.too_many_terms(term)
 
     def too_many_terms(self, term: object) -> _Abort:
@@ -179,10 +192,10 @@ class _Evaluation:
             # A target no DNS query can be composed from (an empty or over-long label,
             # perhaps from a macro) is treated as non-existent: RFC 7208 4.3, 4.8.
             return Answer(name, rdtype, (), nxdomain=True)
-        outcome = self.outcome(name, rdtype)
-        if isinstance(outcome, DnsError):
-            raise _Abort(Result.TEMPERROR, f"DNS error: {outcome}")
-        return outcome
+        try:
+            return self.answer_now(name, rdtype)
+        except DnsError as exc:
+            raise _Abort(Result.TEMPERROR, f"DNS error: {exc}") from None
 
     def query_counting_void(self, name: str, rdtype: RdType) -> Answer:
         answer = self.query(name, rdtype)
@@ -212,67 +225,68 @@ class _Evaluation:
 
     # -- the algorithm -------------------------------------------------------
 
-    def check_host(self, domain: str, *, top: bool) -> _Verdict:
+    def check_host(self, domain: str) -> _Verdict:
         """The record at ``domain`` (normalised: ``normalize_name``) for the client."""
         if not valid_domain(domain):
             return (Result.NONE, f"{domain!r} is not a valid multi-label domain name", None,
                     None, domain)
-        answer_now = self.answer_now
-        if answer_now is not None:  # outcome(), inline: once per record, the hot path
-            try:
-                answer: Outcome = answer_now(domain, _TXT)
-            except DnsError as exc:
-                answer = exc
-        else:
-            answer = self.outcome(domain, _TXT)
-        if isinstance(answer, DnsError):
-            raise _Abort(Result.TEMPERROR, f"DNS error: {answer}")
-        published = _published(answer.records)
+        return self.record(domain)
+
+    def record(self, domain: str) -> _Verdict:
+        """``check_host`` for a ``domain`` known to be valid (a compiled include's)."""
+        try:
+            answer = self.answer_now(domain, _TXT)
+        except DnsError as exc:
+            raise _Abort(Result.TEMPERROR, f"DNS error: {exc}") from None
+        try:
+            published = _PUBLISHED[answer.records]
+        except KeyError:
+            published = _publish(answer.records)
         program = published.program
         if program is None:
-            if published.records == 0:
-                where = "does not exist" if answer.nxdomain else "has no SPF record"
-                return Result.NONE, f"{domain} {where}", None, None, domain
-            if published.records > 1:
-                return (Result.PERMERROR, f"{domain} publishes {published.records} SPF "
-                        "records; exactly one is allowed (4.5)", None, None, domain)
-            return Result.PERMERROR, f"{domain}: {published.error}", None, None, domain
+            return published.verdict(domain, nxdomain=answer.nxdomain)
 
+        # The loop every record runs: ip4/ip6, literal includes and all are done here,
+        # with no call but the include's own record; the other terms in ``matches``.
         version, bits = self.version, self.bits
         for step in program.steps:
-            if step.version:  # ip4/ip6: no DNS, compared as integers
-                if step.version != version or bits >> step.shift != step.network:
+            op = step.op
+            if op == version:  # ip4/ip6 of the client's family: compared as integers
+                if bits >> step.shift != step.network:
                     continue
-            elif step.kind is _INCLUDE and step.target is not None:
-                # The commonest DNS term, without macros: done here, a call saved.
-                self.lookups += 1
-                if self.lookups > self.limits.lookups:
+            elif op == _INCLUDE:
+                self.lookups += 1  # count_term, inline
+                if self.lookups > self.max_lookups:
                     raise self.too_many_terms(step.text)
-                if not self.included(step.target, step.name):
+                verdict = self.record(step.name)
+                result = verdict[0]
+                if result is not _PASS:
+                    if result in _NO_MATCH:
+                        continue
+                    raise _include_error(step.name, verdict)
+            elif op == _QUERY:
+                if not self.matches(step, domain):
                     continue
-            elif step.kind is not _ALL and not self.matches(step, domain):
+            elif op != _MATCH:  # ip4/ip6 of the other family
                 continue
-            explanation = None
-            if top and step.result is Result.FAIL and program.exp is not None:
-                explanation = self.explain(program.exp, self.context(domain))
-            return step.result, None, step.text, explanation, domain
+            return step.result, None, step.text, program.exp, domain
 
         redirect = program.redirect
         if redirect is not None:
             self.count_term(redirect)
             context = self.context(domain)
             target = truncate_domain(expand(redirect.value, context, self.ptr_name(context)))
-            verdict = self.check_host(normalize_name(target), top=top)
+            verdict = self.check_host(normalize_name(target))
             if verdict[0] is Result.NONE:
                 return Result.PERMERROR, f"redirect={target}: {verdict[1]}", None, None, domain
             return verdict
         return Result.NEUTRAL, f"no mechanism matched in {domain}", None, None, domain
 
     def matches(self, step: _Step, domain: str) -> bool:
-        """Whether a DNS-querying mechanism matches (all, ip4 and ip6 are done inline)."""
+        """Whether a DNS-querying mechanism matches, other than a literal include."""
         mechanism, kind = step.mechanism, step.kind
-        self.lookups += 1  # count_term, inline: this is the hot path
-        if self.lookups > self.limits.lookups:
+        self.lookups += 1  # count_term, inline
+        if self.lookups > self.max_lookups:
             raise self.too_many_terms(step.text)
         if step.target is not None:
             target, name = step.target, step.name
@@ -283,7 +297,12 @@ class _Evaluation:
         else:
             target = name = domain
         if kind is Kind.INCLUDE:
-            return self.included(target, name)
+            verdict = self.check_host(name)
+            if verdict[0] is _PASS:
+                return True
+            if verdict[0] in _NO_MATCH:
+                return False
+            raise _include_error(target, verdict)
         if kind is Kind.A:
             return self.in_networks(self.addresses(target, count_void=True), step)
         if kind is Kind.MX:
@@ -303,17 +322,6 @@ class _Evaluation:
         target = normalize_name(target)
         return any(name == target or name.endswith("." + target)
                    for name in self.validated(target, count_void=True))
-
-    def included(self, target: str, name: str) -> bool:
-        """Whether ``include:<target>`` matches (5.2); ``name``: the target normalised."""
-        result, reason, _, _, _ = self.check_host(name, top=False)
-        if result is Result.PASS:
-            return True
-        if result is Result.TEMPERROR:
-            raise _Abort(Result.TEMPERROR, f"include:{target}: {reason}")
-        if result is Result.PERMERROR or result is Result.NONE:
-            raise _Abort(Result.PERMERROR, f"include:{target}: {reason}")
-        return False
 
     def in_networks(self, addresses: list[tuple[int, int]], step: _Step) -> bool:
         """Whether any address shares the client's first ``cidr`` bits (5.3, 5.4)."""
@@ -389,19 +397,35 @@ class _Evaluation:
             return None
 
 
+_PASS = Result.PASS
+#: An include's results that are no match (5.2); pass matches, the others are errors.
+_NO_MATCH = frozenset({Result.FAIL, Result.SOFTFAIL, Result.NEUTRAL})
+
+
+def _include_error(target: str, verdict: _Verdict) -> _Abort:
+    """An include whose record gave temperror, permerror or none (5.2): the error it is."""
+    result = Result.TEMPERROR if verdict[0] is Result.TEMPERROR else Result.PERMERROR
+    return _Abort(result, f"include:{target}: {verdict[1]}")
+
+
+#: What a step does (``_Step.op``): ip4 and ip6 are their address family, so the loop
+#: compares it with the client's; the others are distinct from both.
+_IP4, _IP6, _MATCH, _INCLUDE, _QUERY = 4, 6, 0, 1, 2
+
+
 @dataclass(frozen=True, slots=True)
 class _Step:
-    """A mechanism made ready to evaluate: its text, its result, and for ip4/ip6
-    the network as an integer (the address shifted right by ``shift`` bits); for a
-    and mx, the shifts of their CIDR lengths."""
+    """A mechanism made ready to evaluate: what it does (``op``), its text, its result,
+    and for ip4/ip6 the network as an integer (the address shifted right by ``shift``
+    bits); for a and mx, the shifts of their CIDR lengths."""
 
     mechanism: Mechanism
     kind: Kind
+    op: int
     text: str
     result: Result
     target: str | None = None  # a domain-spec without macros, truncated (7.3)
     name: str = ""  # the target as asked: normalised
-    version: int = 0  # 4 or 6 for ip4/ip6 terms, else 0
     network: int = 0
     shift: int = 0
     shift4: int = 0  # a and mx: 32 - the IPv4 CIDR length
@@ -423,17 +447,38 @@ class _Published(NamedTuple):
     program: _Program | None = None
     error: str | None = None
 
+    def verdict(self, domain: str, *, nxdomain: bool = False) -> _Verdict:
+        """The verdict of a name without a usable record (4.5)."""
+        if self.records == 0:
+            where = "does not exist" if nxdomain else "has no SPF record"
+            return Result.NONE, f"{domain} {where}", None, None, domain
+        if self.records > 1:
+            return (Result.PERMERROR, f"{domain} publishes {self.records} SPF records; "
+                    "exactly one is allowed (4.5)", None, None, domain)
+        return Result.PERMERROR, f"{domain}: {self.error}", None, None, domain
 
-@lru_cache(maxsize=8192)
-def _published(values: tuple[str, ...]) -> _Published:
-    """The SPF record among a name's TXT values (4.5), compiled; providers' answers recur."""
+
+#: TXT values -> what they publish; providers' answers recur. A plain dict read by
+#: subscript (cheaper than an ``lru_cache`` call, once per record visited), emptied when
+#: it grows past ``_PUBLISHED_MAX`` texts.
+_PUBLISHED: dict[tuple[str, ...], _Published] = {}
+_PUBLISHED_MAX = 8192
+
+
+def _publish(values: tuple[str, ...]) -> _Published:
+    """The SPF record among a name's TXT values (4.5), compiled, and kept."""
     records = [text for text in values if is_spf(text)]
     if len(records) != 1:
-        return _Published(len(records))
-    try:
-        return _Published(1, _compile(records[0]))
-    except SpfSyntaxError as exc:
-        return _Published(1, error=str(exc))
+        published = _Published(len(records))
+    else:
+        try:
+            published = _Published(1, _compile(records[0]))
+        except SpfSyntaxError as exc:
+            published = _Published(1, error=str(exc))
+    if len(_PUBLISHED) >= _PUBLISHED_MAX:
+        _PUBLISHED.clear()
+    _PUBLISHED[values] = published
+    return published
 
 
 @lru_cache(maxsize=8192)
@@ -443,20 +488,27 @@ def _compile(text: str) -> _Program:
     steps = []
     for mechanism in record.mechanisms:
         result = _QUALIFIER_RESULT[mechanism.qualifier]
-        if mechanism.kind in (Kind.IP4, Kind.IP6):
+        kind = mechanism.kind
+        if kind in (Kind.IP4, Kind.IP6):
             network = mechanism.network()
             shift = network.max_prefixlen - network.prefixlen
-            steps.append(_Step(mechanism, mechanism.kind, str(mechanism), result,
-                               version=network.version,
+            op = _IP4 if network.version == 4 else _IP6
+            steps.append(_Step(mechanism, kind, op, str(mechanism), result,
                                network=int(network.network_address) >> shift, shift=shift))
+            continue
+        literal = mechanism.domain.literal() if mechanism.domain is not None else None
+        target = truncate_domain(literal) if literal is not None else None
+        name = normalize_name(target) if target is not None else ""
+        if kind is Kind.ALL:
+            op = _MATCH
+        elif kind is Kind.INCLUDE and target is not None and valid_domain(name):
+            op = _INCLUDE  # checked once here, not at every visit
         else:
-            literal = mechanism.domain.literal() if mechanism.domain is not None else None
-            target = truncate_domain(literal) if literal is not None else None
-            shift4 = 32 - (32 if mechanism.ip4_cidr is None else mechanism.ip4_cidr)
-            shift6 = 128 - (128 if mechanism.ip6_cidr is None else mechanism.ip6_cidr)
-            steps.append(_Step(mechanism, mechanism.kind, str(mechanism), result, target,
-                               normalize_name(target) if target is not None else "",
-                               shift4=shift4, shift6=shift6))
+            op = _QUERY
+        shift4 = 32 - (32 if mechanism.ip4_cidr is None else mechanism.ip4_cidr)
+        shift6 = 128 - (128 if mechanism.ip6_cidr is None else mechanism.ip6_cidr)
+        steps.append(_Step(mechanism, kind, op, str(mechanism), result, target, name,
+                           shift4=shift4, shift6=shift6))
     redirect = record.redirect if record.all is None else None
     return _Program(tuple(steps), redirect, record.exp)
 
@@ -512,35 +564,35 @@ def _client(ip: str | IPAddress) -> _Client:
 
 
 def _evaluate(client: _Client, domain: str, sender: str, helo: str, receiver: str,
-              limits: Limits, answer_now: AnswerNow | None,
-              known: dict[Question, Outcome]) -> SpfResult:
-    """One run of the evaluation over the answers it can have now (see the module's
+              limits: Limits, answer_now: AnswerNow) -> SpfResult:
+    """One run of the evaluation over the answers ``answer_now`` has (see the module's
     docstring); raises ``_Missing`` for the first question it cannot answer."""
-    evaluation = _Evaluation(client, sender, helo, receiver, limits, answer_now, known)
+    evaluation = _Evaluation(client, sender, helo, receiver, limits, answer_now)
     verdict: _Verdict
+    explanation = None
     try:
         if domain.startswith("["):
             # A HELO of an address literal names no domain to check (RFC 7208 2.3, 4.3).
             verdict = (Result.NONE, f"{domain} is an address literal, not a domain", None,
                        None, domain)
         else:
-            verdict = evaluation.check_host(domain, top=True)
+            verdict = evaluation.check_host(domain)
+            exp = verdict[3]
+            if exp is not None and verdict[0] is Result.FAIL:
+                explanation = evaluation.explain(exp, evaluation.context(verdict[4]))
     except _Abort as abort:
         verdict = abort.result, abort.reason, None, None, domain
-    result, reason, mechanism, explanation, where = verdict
+    result, reason, mechanism, _, where = verdict
     return _new_result((result, domain, reason or f"matched '{mechanism}' in {where}",
                         explanation, mechanism, evaluation.lookups, evaluation.void_lookups))
 
 
-def _identities(ip: str | IPAddress, domain: str, sender: str) -> tuple[_Client, str, str]:
-    """The client, the domain to check and the sender, as the evaluation takes them.
-
-    A sender without a local-part is treated as ``postmaster@<domain>``.
-    """
+def _with_local_part(sender: str) -> str:
+    """A sender without a local-part is treated as ``postmaster@<domain>`` (4.3)."""
     local, at, sender_domain = sender.rpartition("@")
     if not at:
-        local, sender_domain = "", sender
-    return _client(ip), normalize_name(domain), f"{local or 'postmaster'}@{sender_domain}"
+        return f"postmaster@{sender}"
+    return sender if local else f"postmaster@{sender_domain}"
 
 
 def evaluate(
@@ -562,14 +614,16 @@ def evaluate(
     ``answer_now``: a synchronous resolver's ``answer``, asked directly (the
     engine then yields no question).
     """
-    client, domain, sender = _identities(ip, domain, sender)
-    known: dict[Question, Outcome] = {}
+    client, domain, sender = _client(ip), normalize_name(domain), _with_local_part(sender)
+    if answer_now is not None:
+        return _evaluate(client, domain, sender, helo, receiver, limits, answer_now)
+    known = _Known()
     while True:
         try:
-            return _evaluate(client, domain, sender, helo, receiver, limits, answer_now, known)
+            return _evaluate(client, domain, sender, helo, receiver, limits, known.answer)
         except _Missing as missing:
             (outcome,) = yield (missing.question,)
-            known[missing.question] = outcome
+            known.outcomes[missing.question] = outcome
 
 
 def identity_of(sender: str, helo: str) -> tuple[str, str]:
@@ -606,8 +660,8 @@ def check_host_sync(
 ) -> SpfResult:
     """``evaluate`` through a resolver that answers at once (memory, zone files): one run,
     every question asked of the resolver directly."""
-    client, domain, sender = _identities(ip, domain, sender)
-    return _evaluate(client, domain, sender, helo, receiver, limits, resolver.answer, {})
+    return _evaluate(_client(ip), normalize_name(domain), _with_local_part(sender), helo,
+                     receiver, limits, resolver.answer)
 
 
 async def check_identity(
@@ -636,5 +690,5 @@ def check_identity_sync(
 ) -> SpfResult:
     """``check_identity`` through a resolver that answers at once."""
     domain, sender = identity_of(sender, helo)
-    client, domain, sender = _identities(ip, domain, sender)
-    return _evaluate(client, domain, sender, helo, receiver, limits, resolver.answer, {})
+    return _evaluate(_client(ip), normalize_name(domain), _with_local_part(sender), helo,
+                     receiver, limits, resolver.answer)
