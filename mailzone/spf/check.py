@@ -24,7 +24,7 @@ import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
-from functools import lru_cache, partial
+from functools import lru_cache
 from typing import NamedTuple
 
 from mailzone.dns.exchange import Exchange, Outcome, Question, run_async
@@ -86,9 +86,9 @@ class SpfResult(NamedTuple):
     void_lookups: int = 0
 
 
-#: ``SpfResult(*fields)`` without the Python-level ``__new__`` a named tuple is given
-#: (a quarter of a microsecond, once per evaluation).
-_new_result = partial(tuple.__new__, SpfResult)
+#: ``_tuple_new(SpfResult, fields)`` is ``SpfResult(*fields)`` without the Python-level
+#: ``__new__`` a named tuple is given (a quarter of a microsecond, once per evaluation).
+_tuple_new = tuple.__new__
 
 
 class _Abort(Exception):
@@ -227,10 +227,7 @@ class _Evaluation:
 
     def check_host(self, domain: str) -> _Verdict:
         """The record at ``domain`` (normalised: ``normalize_name``) for the client."""
-        if not valid_domain(domain):
-            return (Result.NONE, f"{domain!r} is not a valid multi-label domain name", None,
-                    None, domain)
-        return self.record(domain)
+        return self.record(domain) if valid_domain(domain) else _not_a_domain(domain)
 
     def record(self, domain: str) -> _Verdict:
         """``check_host`` for a ``domain`` known to be valid (a compiled include's)."""
@@ -395,6 +392,11 @@ class _Evaluation:
             return expand(parse_explanation(text), context, self.ptr_name(context))
         except SpfSyntaxError:
             return None
+
+
+def _not_a_domain(domain: str) -> _Verdict:
+    return (Result.NONE, f"{domain!r} is not a valid multi-label domain name", None, None,
+            domain)
 
 
 _PASS = Result.PASS
@@ -575,16 +577,18 @@ def _evaluate(client: _Client, domain: str, sender: str, helo: str, receiver: st
             # A HELO of an address literal names no domain to check (RFC 7208 2.3, 4.3).
             verdict = (Result.NONE, f"{domain} is an address literal, not a domain", None,
                        None, domain)
-        else:
-            verdict = evaluation.check_host(domain)
+        else:  # check_host(), its call saved: once per evaluation
+            verdict = evaluation.record(domain) if valid_domain(domain) else _not_a_domain(
+                domain)
             exp = verdict[3]
             if exp is not None and verdict[0] is Result.FAIL:
                 explanation = evaluation.explain(exp, evaluation.context(verdict[4]))
     except _Abort as abort:
         verdict = abort.result, abort.reason, None, None, domain
     result, reason, mechanism, _, where = verdict
-    return _new_result((result, domain, reason or f"matched '{mechanism}' in {where}",
-                        explanation, mechanism, evaluation.lookups, evaluation.void_lookups))
+    return _tuple_new(SpfResult, (result, domain, reason or f"matched '{mechanism}' in {where}",
+                                  explanation, mechanism, evaluation.lookups,
+                                  evaluation.void_lookups))
 
 
 def _with_local_part(sender: str) -> str:
@@ -593,6 +597,15 @@ def _with_local_part(sender: str) -> str:
     if not at:
         return f"postmaster@{sender}"
     return sender if local else f"postmaster@{sender_domain}"
+
+
+def identity_of(sender: str, helo: str) -> tuple[str, str]:
+    """Section 2.3/2.4: (domain, sender) to check: MAIL FROM, or HELO when it is empty;
+    the domain normalised, the sender with ``postmaster`` for a missing local-part."""
+    if not sender:
+        return normalize_name(helo), f"postmaster@{helo}"
+    local, _, domain = sender.rpartition("@")
+    return normalize_name(domain), sender if local else f"postmaster@{domain}"
 
 
 def evaluate(
@@ -624,13 +637,6 @@ def evaluate(
         except _Missing as missing:
             (outcome,) = yield (missing.question,)
             known.outcomes[missing.question] = outcome
-
-
-def identity_of(sender: str, helo: str) -> tuple[str, str]:
-    """Section 2.3/2.4: (domain, sender) to check: MAIL FROM, or HELO when it is empty."""
-    if sender:
-        return sender.rpartition("@")[2], sender
-    return helo, f"postmaster@{helo}"
 
 
 async def check_host(
@@ -690,5 +696,4 @@ def check_identity_sync(
 ) -> SpfResult:
     """``check_identity`` through a resolver that answers at once."""
     domain, sender = identity_of(sender, helo)
-    return _evaluate(_client(ip), normalize_name(domain), _with_local_part(sender), helo,
-                     receiver, limits, resolver.answer)
+    return _evaluate(_client(ip), domain, sender, helo, receiver, limits, resolver.answer)
