@@ -65,7 +65,13 @@ class Limits:
 
 RFC_LIMITS = Limits()
 
-_TXT = RdType.TXT  # read for every record: a module constant
+# A member read through its enum class costs a call of the metaclass's lookup (EnumType
+# has a ``__getattr__``: 60 ns on Python 3.11, ten times a global's), so the evaluation
+# reads the members it needs as module constants.
+_NONE, _NEUTRAL, _PASS, _FAIL = Result.NONE, Result.NEUTRAL, Result.PASS, Result.FAIL
+_SOFTFAIL, _TEMPERROR, _PERMERROR = Result.SOFTFAIL, Result.TEMPERROR, Result.PERMERROR
+_A, _AAAA, _MX, _PTR, _TXT = RdType.A, RdType.AAAA, RdType.MX, RdType.PTR, RdType.TXT
+_KIND_INCLUDE, _KIND_A, _KIND_MX, _KIND_EXISTS = Kind.INCLUDE, Kind.A, Kind.MX, Kind.EXISTS
 
 
 class SpfResult(NamedTuple):
@@ -92,12 +98,14 @@ _tuple_new = tuple.__new__
 
 
 class _Abort(Exception):
-    """Ends the evaluation with temperror or permerror."""
+    """Ends the evaluation with temperror or permerror: ``_Abort(result, reason)``.
 
-    def __init__(self, result: Result, reason: str) -> None:
-        super().__init__(reason)
-        self.result = result
-        self.reason = reason
+    The two are its ``args``: an ``__init__`` of its own (a Python-level call) made
+    raising one cost twice as much, and the permerrors of a long include chain are
+    common.
+    """
+
+    args: tuple[Result, str]
 
 
 class _Missing(Exception):
@@ -183,7 +191,7 @@ class _Evaluation:
 
     def too_many_terms(self, term: object) -> _Abort:
         return _Abort(
-            Result.PERMERROR,
+            _PERMERROR,
             f"more than {self.limits.lookups} DNS-querying terms (at '{term}'): RFC 7208 4.6.4",
         )
 
@@ -195,7 +203,7 @@ class _Evaluation:
         try:
             return self.answer_now(name, rdtype)
         except DnsError as exc:
-            raise _Abort(Result.TEMPERROR, f"DNS error: {exc}") from None
+            raise _Abort(_TEMPERROR, f"DNS error: {exc}") from None
 
     def query_counting_void(self, name: str, rdtype: RdType) -> Answer:
         answer = self.query(name, rdtype)
@@ -207,17 +215,20 @@ class _Evaluation:
         self.void_lookups += 1
         if self.void_lookups > self.limits.void_lookups:
             raise _Abort(
-                Result.PERMERROR,
+                _PERMERROR,
                 f"more than {self.limits.void_lookups} void lookups (the last: {name} "
                 f"{rdtype}): RFC 7208 4.6.4",
             )
 
     def addresses(self, name: str, *, count_void: bool) -> list[tuple[int, int]]:
         """The (family, bits) of the addresses of ``name`` in the client's family."""
-        rdtype = RdType.A if self.version == 4 else RdType.AAAA
-        answer = (self.query_counting_void(name, rdtype) if count_void
-                  else self.query(name, rdtype))
-        return [bits for bits in map(_address_bits, answer.records) if bits is not None]
+        rdtype = _A if self.version == 4 else _AAAA
+        records = self.query(name, rdtype).records
+        if not records:
+            if count_void:
+                self.count_void(name, rdtype)
+            return []
+        return [bits for bits in map(_address_bits, records) if bits is not None]
 
     def context(self, domain: str) -> MacroContext:
         """What the macros of the record at ``domain`` expand to (only built for them)."""
@@ -234,7 +245,7 @@ class _Evaluation:
         try:
             answer = self.answer_now(domain, _TXT)
         except DnsError as exc:
-            raise _Abort(Result.TEMPERROR, f"DNS error: {exc}") from None
+            raise _Abort(_TEMPERROR, f"DNS error: {exc}") from None
         try:
             published = _PUBLISHED[answer.records]
         except KeyError:
@@ -274,10 +285,10 @@ class _Evaluation:
             context = self.context(domain)
             target = truncate_domain(expand(redirect.value, context, self.ptr_name(context)))
             verdict = self.check_host(normalize_name(target))
-            if verdict[0] is Result.NONE:
-                return Result.PERMERROR, f"redirect={target}: {verdict[1]}", None, None, domain
+            if verdict[0] is _NONE:
+                return _PERMERROR, f"redirect={target}: {verdict[1]}", None, None, domain
             return verdict
-        return Result.NEUTRAL, f"no mechanism matched in {domain}", None, None, domain
+        return _NEUTRAL, f"no mechanism matched in {domain}", None, None, domain
 
     def matches(self, step: _Step, domain: str) -> bool:
         """Whether a DNS-querying mechanism matches, other than a literal include."""
@@ -293,28 +304,28 @@ class _Evaluation:
             name = normalize_name(target)
         else:
             target = name = domain
-        if kind is Kind.INCLUDE:
+        if kind is _KIND_INCLUDE:
             verdict = self.check_host(name)
             if verdict[0] is _PASS:
                 return True
             if verdict[0] in _NO_MATCH:
                 return False
             raise _include_error(target, verdict)
-        if kind is Kind.A:
+        if kind is _KIND_A:
             return self.in_networks(self.addresses(target, count_void=True), step)
-        if kind is Kind.MX:
-            hosts = self.query_counting_void(target, RdType.MX).mx_hosts()
+        if kind is _KIND_MX:
+            hosts = self.query_counting_void(target, _MX).mx_hosts()
             if len(hosts) > self.limits.mx_names:
                 raise _Abort(
-                    Result.PERMERROR,
+                    _PERMERROR,
                     f"mx:{target} has {len(hosts)} MX names; at most "
                     f"{self.limits.mx_names} may be looked up (4.6.4)",
                 )
             return any(self.in_networks(self.addresses(host, count_void=False), step)
                        for host in hosts)
-        if kind is Kind.EXISTS:
+        if kind is _KIND_EXISTS:
             # exists always asks for A records, whatever the client's address family (5.7).
-            return bool(self.query_counting_void(target, RdType.A).records)
+            return bool(self.query_counting_void(target, _A).records)
         # ptr (5.5): the validated names of the client, then a suffix match.
         target = normalize_name(target)
         return any(name == target or name.endswith("." + target)
@@ -333,11 +344,11 @@ class _Evaluation:
         void lookups of 4.6.4 (the ``%{p}`` macro's lookup is not a term's).
         """
         reverse = self.ip.reverse_pointer
-        answer = self.outcome(reverse, RdType.PTR)
+        answer = self.outcome(reverse, _PTR)
         if isinstance(answer, DnsError):
             return []  # a DNS error during the PTR lookup: the mechanism does not match
         if count_void and not answer.records:
-            self.count_void(reverse, RdType.PTR)
+            self.count_void(reverse, _PTR)
         names = [normalize_name(name) for name in answer.records]
         if target is not None:
             # Check names under the target first so the 10-name cap drops others (4.6.4).
@@ -382,7 +393,7 @@ class _Evaluation:
             return None
         if not valid_domain(name):
             return None
-        answer = self.outcome(name, RdType.TXT)
+        answer = self.outcome(name, _TXT)
         if isinstance(answer, DnsError) or len(answer.records) != 1:
             return None
         text = answer.records[0]
@@ -395,18 +406,17 @@ class _Evaluation:
 
 
 def _not_a_domain(domain: str) -> _Verdict:
-    return (Result.NONE, f"{domain!r} is not a valid multi-label domain name", None, None,
+    return (_NONE, f"{domain!r} is not a valid multi-label domain name", None, None,
             domain)
 
 
-_PASS = Result.PASS
 #: An include's results that are no match (5.2); pass matches, the others are errors.
-_NO_MATCH = frozenset({Result.FAIL, Result.SOFTFAIL, Result.NEUTRAL})
+_NO_MATCH = frozenset({_FAIL, _SOFTFAIL, _NEUTRAL})
 
 
 def _include_error(target: str, verdict: _Verdict) -> _Abort:
     """An include whose record gave temperror, permerror or none (5.2): the error it is."""
-    result = Result.TEMPERROR if verdict[0] is Result.TEMPERROR else Result.PERMERROR
+    result = _TEMPERROR if verdict[0] is _TEMPERROR else _PERMERROR
     return _Abort(result, f"include:{target}: {verdict[1]}")
 
 
@@ -453,11 +463,11 @@ class _Published(NamedTuple):
         """The verdict of a name without a usable record (4.5)."""
         if self.records == 0:
             where = "does not exist" if nxdomain else "has no SPF record"
-            return Result.NONE, f"{domain} {where}", None, None, domain
+            return _NONE, f"{domain} {where}", None, None, domain
         if self.records > 1:
-            return (Result.PERMERROR, f"{domain} publishes {self.records} SPF records; "
+            return (_PERMERROR, f"{domain} publishes {self.records} SPF records; "
                     "exactly one is allowed (4.5)", None, None, domain)
-        return Result.PERMERROR, f"{domain}: {self.error}", None, None, domain
+        return _PERMERROR, f"{domain}: {self.error}", None, None, domain
 
 
 #: TXT values -> what they publish; providers' answers recur. A plain dict read by
@@ -575,16 +585,16 @@ def _evaluate(client: _Client, domain: str, sender: str, helo: str, receiver: st
     try:
         if domain.startswith("["):
             # A HELO of an address literal names no domain to check (RFC 7208 2.3, 4.3).
-            verdict = (Result.NONE, f"{domain} is an address literal, not a domain", None,
+            verdict = (_NONE, f"{domain} is an address literal, not a domain", None,
                        None, domain)
         else:  # check_host(), its call saved: once per evaluation
             verdict = evaluation.record(domain) if valid_domain(domain) else _not_a_domain(
                 domain)
             exp = verdict[3]
-            if exp is not None and verdict[0] is Result.FAIL:
+            if exp is not None and verdict[0] is _FAIL:
                 explanation = evaluation.explain(exp, evaluation.context(verdict[4]))
     except _Abort as abort:
-        verdict = abort.result, abort.reason, None, None, domain
+        verdict = *abort.args, None, None, domain
     result, reason, mechanism, _, where = verdict
     return _tuple_new(SpfResult, (result, domain, reason or f"matched '{mechanism}' in {where}",
                                   explanation, mechanism, evaluation.lookups,
