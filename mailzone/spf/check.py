@@ -116,12 +116,9 @@ class _Missing(Exception):
         self.question = question
 
 
-class _Client(NamedTuple):
-    """The client address, and what matching compares: its family and its bits."""
-
-    address: IPAddress
-    version: int
-    bits: int
+#: The client: (address, its family (4 or 6), its bits as an integer), what matching
+#: compares. A plain tuple: unpacking a named tuple does not specialise.
+_Client = tuple[IPAddress, int, int]
 
 
 #: How the evaluation asks a question: a synchronous resolver's ``answer``, or the engine
@@ -242,17 +239,17 @@ class _Evaluation:
 
     def record(self, domain: str) -> _Verdict:
         """``check_host`` for a ``domain`` known to be valid (a compiled include's)."""
+        answer_now = self.answer_now  # a local: a method call on a slot does not specialise
         try:
-            answer = self.answer_now(domain, _TXT)
+            answer = answer_now(domain, _TXT)
         except DnsError as exc:
             raise _Abort(_TEMPERROR, f"DNS error: {exc}") from None
         try:
-            published = _PUBLISHED[answer.records]
+            program = _PUBLISHED[answer.records]
         except KeyError:
-            published = _publish(answer.records)
-        program = published.program
-        if program is None:
-            return published.verdict(domain, nxdomain=answer.nxdomain)
+            program = _publish(answer.records)
+        if program.refusal is not None:
+            return program.refusal.verdict(domain, nxdomain=answer.nxdomain)
 
         # The loop every record runs: ip4/ip6, literal includes and all are done here,
         # with no call but the include's own record; the other terms in ``matches``.
@@ -334,8 +331,8 @@ class _Evaluation:
     def in_networks(self, addresses: list[tuple[int, int]], step: _Step) -> bool:
         """Whether any address shares the client's first ``cidr`` bits (5.3, 5.4)."""
         shift = step.shift4 if self.version == 4 else step.shift6
-        client = (self.version, self.bits >> shift)
-        return any((version, bits >> shift) == client for version, bits in addresses)
+        family, network = self.version, self.bits >> shift
+        return any(version == family and bits >> shift == network for version, bits in addresses)
 
     def validated(self, target: str | None, *, count_void: bool = False) -> list[str]:
         """The client's validated domain names (5.5), preferring those under ``target``.
@@ -444,23 +441,14 @@ class _Step:
     shift6: int = 0  # a and mx: 128 - the IPv6 CIDR length
 
 
-@dataclass(frozen=True, slots=True)
-class _Program:
-    steps: tuple[_Step, ...]
-    redirect: Modifier | None  # only when there is no "all": else it is never used
-    exp: Modifier | None
-
-
-class _Published(NamedTuple):
-    """What a name's TXT values say for SPF: how many records, and the one compiled
-    (None when there are none, several, or it does not parse: then ``error``)."""
+class _Refusal(NamedTuple):
+    """Why a name's TXT values give no record to evaluate (4.5): how many SPF records
+    there are (none, or several), or the error of the one that does not parse."""
 
     records: int
-    program: _Program | None = None
     error: str | None = None
 
-    def verdict(self, domain: str, *, nxdomain: bool = False) -> _Verdict:
-        """The verdict of a name without a usable record (4.5)."""
+    def verdict(self, domain: str, *, nxdomain: bool) -> _Verdict:
         if self.records == 0:
             where = "does not exist" if nxdomain else "has no SPF record"
             return _NONE, f"{domain} {where}", None, None, domain
@@ -470,27 +458,38 @@ class _Published(NamedTuple):
         return _PERMERROR, f"{domain}: {self.error}", None, None, domain
 
 
+@dataclass(frozen=True, slots=True)
+class _Program:
+    """What a name's TXT values publish for SPF, ready to evaluate: the steps of its one
+    record, or the ``refusal`` that stands for it (then there are no steps)."""
+
+    steps: tuple[_Step, ...]
+    redirect: Modifier | None  # only when there is no "all": else it is never used
+    exp: Modifier | None
+    refusal: _Refusal | None = None
+
+
 #: TXT values -> what they publish; providers' answers recur. A plain dict read by
 #: subscript (cheaper than an ``lru_cache`` call, once per record visited), emptied when
 #: it grows past ``_PUBLISHED_MAX`` texts.
-_PUBLISHED: dict[tuple[str, ...], _Published] = {}
+_PUBLISHED: dict[tuple[str, ...], _Program] = {}
 _PUBLISHED_MAX = 8192
 
 
-def _publish(values: tuple[str, ...]) -> _Published:
+def _publish(values: tuple[str, ...]) -> _Program:
     """The SPF record among a name's TXT values (4.5), compiled, and kept."""
     records = [text for text in values if is_spf(text)]
     if len(records) != 1:
-        published = _Published(len(records))
+        program = _Program((), None, None, _Refusal(len(records)))
     else:
         try:
-            published = _Published(1, _compile(records[0]))
+            program = _compile(records[0])
         except SpfSyntaxError as exc:
-            published = _Published(1, error=str(exc))
+            program = _Program((), None, None, _Refusal(1, str(exc)))
     if len(_PUBLISHED) >= _PUBLISHED_MAX:
         _PUBLISHED.clear()
-    _PUBLISHED[values] = published
-    return published
+    _PUBLISHED[values] = program
+    return program
 
 
 @lru_cache(maxsize=8192)
@@ -572,7 +571,7 @@ def _parse_ip_text(text: str) -> IPAddress:
 @lru_cache(maxsize=4096)
 def _client(ip: str | IPAddress) -> _Client:
     address = parse_ip(ip)
-    return _Client(address, address.version, int(address))
+    return address, address.version, int(address)
 
 
 def _evaluate(client: _Client, domain: str, sender: str, helo: str, receiver: str,
