@@ -268,7 +268,8 @@ class _Evaluation:
                 if result is not _PASS:
                     if result in _NO_MATCH:
                         continue
-                    raise _include_error(step.name, verdict)
+                    assert step.target is not None  # an _INCLUDE step's is a literal
+                    raise _include_error(step.target, verdict)
             elif op == _QUERY:
                 if not self.matches(step, domain):
                     continue
