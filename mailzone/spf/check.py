@@ -148,7 +148,9 @@ class _Known:
         except KeyError:
             raise _Missing((name, rdtype)) from None
         if isinstance(outcome, DnsError):
-            raise outcome
+            # Raised again at every replay: without its last traceback, which would
+            # otherwise grow by the frames of each one.
+            raise outcome.with_traceback(None)
         return outcome
 
 
@@ -404,6 +406,7 @@ class _Evaluation:
 
 
 def _not_a_domain(domain: str) -> _Verdict:
+    """The verdict of a name no DNS query can be composed from (4.3): none."""
     return (_NONE, f"{domain!r} is not a valid multi-label domain name", None, None,
             domain)
 
