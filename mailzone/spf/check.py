@@ -1,10 +1,10 @@
 """``check_host()``: evaluate SPF for a client address, exactly as RFC 7208 says.
 
 The evaluation is written once, as plain functions over DNS answers (``_Evaluation``),
-and does no I/O. Each question goes through ``_Evaluation.outcome``, which answers it
-from a synchronous resolver when the caller has one (``check_host_sync``: memory, zone
-files) or from the answers fetched so far; a question not answered yet stops the
-evaluation (``_Missing``). ``evaluate`` is the engine face (``mailzone.dns.exchange``):
+and does no I/O. Each question is asked of one function, ``answer_now``: a synchronous
+resolver's ``answer`` when the caller has one (``check_host_sync``: memory, zone files),
+or a lookup in the answers fetched so far (``_Known``), where a question not answered yet
+stops the evaluation (``_Missing``). ``evaluate`` is the engine face (``mailzone.dns.exchange``):
 it yields that question, is sent its outcome, and runs the evaluation again from the
 start with one more answer known, until it ends. The same answers give the same steps,
 so a replay repeats the work already done in microseconds, against the milliseconds of
@@ -24,7 +24,7 @@ import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
-from functools import lru_cache, partial
+from functools import lru_cache
 from typing import NamedTuple
 
 from mailzone.dns.exchange import Exchange, Outcome, Question, run_async
@@ -65,8 +65,13 @@ class Limits:
 
 RFC_LIMITS = Limits()
 
-_ALL, _INCLUDE = Kind.ALL, Kind.INCLUDE  # read for every term: module constants
-_TXT = RdType.TXT
+# A member read through its enum class costs a call of the metaclass's lookup (EnumType
+# has a ``__getattr__``: 60 ns on Python 3.11, ten times a global's), so the evaluation
+# reads the members it needs as module constants.
+_NONE, _NEUTRAL, _PASS, _FAIL = Result.NONE, Result.NEUTRAL, Result.PASS, Result.FAIL
+_SOFTFAIL, _TEMPERROR, _PERMERROR = Result.SOFTFAIL, Result.TEMPERROR, Result.PERMERROR
+_A, _AAAA, _MX, _PTR, _TXT = RdType.A, RdType.AAAA, RdType.MX, RdType.PTR, RdType.TXT
+_KIND_INCLUDE, _KIND_A, _KIND_MX, _KIND_EXISTS = Kind.INCLUDE, Kind.A, Kind.MX, Kind.EXISTS
 
 
 class SpfResult(NamedTuple):
@@ -87,18 +92,20 @@ class SpfResult(NamedTuple):
     void_lookups: int = 0
 
 
-#: ``SpfResult(*fields)`` without the Python-level ``__new__`` a named tuple is given
-#: (a quarter of a microsecond, once per evaluation).
-_new_result = partial(tuple.__new__, SpfResult)
+#: ``_tuple_new(SpfResult, fields)`` is ``SpfResult(*fields)`` without the Python-level
+#: ``__new__`` a named tuple is given (a quarter of a microsecond, once per evaluation).
+_tuple_new = tuple.__new__
 
 
 class _Abort(Exception):
-    """Ends the evaluation with temperror or permerror."""
+    """Ends the evaluation with temperror or permerror: ``_Abort(result, reason)``.
 
-    def __init__(self, result: Result, reason: str) -> None:
-        super().__init__(reason)
-        self.result = result
-        self.reason = reason
+    The two are its ``args``: an ``__init__`` of its own (a Python-level call) made
+    raising one cost twice as much, and the permerrors of a long include chain are
+    common.
+    """
+
+    args: tuple[Result, str]
 
 
 class _Missing(Exception):
@@ -109,41 +116,59 @@ class _Missing(Exception):
         self.question = question
 
 
-class _Client(NamedTuple):
-    """The client address, and what matching compares: its family and its bits."""
-
-    address: IPAddress
-    version: int
-    bits: int
+#: The client: (address, its family (4 or 6), its bits as an integer), what matching
+#: compares. A plain tuple: unpacking a named tuple does not specialise.
+_Client = tuple[IPAddress, int, int]
 
 
-#: What the evaluation is told of the answers: a synchronous resolver's ``answer``
-#: (raises ``DnsError``), or None to use only the answers fetched so far.
+#: How the evaluation asks a question: a synchronous resolver's ``answer``, or the engine
+#: face's lookup in the answers fetched so far (``_Known``). Either raises ``DnsError``.
 AnswerNow = Callable[[str, RdType], Answer]
 
-#: (result, reason, matching mechanism, explanation, the domain whose record matched) of
-#: one record's evaluation. The reason is None where a mechanism matched: it is then
-#: ``matched '<mechanism>' in <domain>``, written once at the end (an include's verdict
-#: is read and dropped, so most would be written for nothing).
-_Verdict = tuple[Result, str | None, str | None, str | None, str]
+#: (result, reason, matching mechanism, the exp= of the record it matched in, the domain
+#: of that record) of one record's evaluation. The reason is None where a mechanism
+#: matched: it is then ``matched '<mechanism>' in <domain>``, written once at the end (an
+#: include's verdict is read and dropped, so most would be written for nothing); so is
+#: the explanation, which only the verdict of the whole evaluation can need (6.2).
+_Verdict = tuple[Result, str | None, str | None, Modifier | None, str]
+
+
+class _Known:
+    """The engine face's answers: those fetched so far; a question not among them stops
+    the evaluation (``_Missing``), to be run again once it is answered."""
+
+    __slots__ = ("outcomes",)
+
+    def __init__(self) -> None:
+        self.outcomes: dict[Question, Outcome] = {}
+
+    def answer(self, name: str, rdtype: RdType) -> Answer:
+        try:
+            outcome = self.outcomes[(name, rdtype)]
+        except KeyError:
+            raise _Missing((name, rdtype)) from None
+        if isinstance(outcome, DnsError):
+            # Raised again at every replay: without its last traceback, which would
+            # otherwise grow by the frames of each one.
+            raise outcome.with_traceback(None)
+        return outcome
 
 
 class _Evaluation:
     """The state one ``check_host()`` shares with its includes and redirects."""
 
-    __slots__ = ("answer_now", "bits", "helo", "ip", "known", "limits", "lookups", "receiver",
-                 "sender", "validated_names", "version", "void_lookups")
+    __slots__ = ("answer_now", "bits", "helo", "ip", "limits", "lookups", "max_lookups",
+                 "receiver", "sender", "validated_names", "version", "void_lookups")
 
     def __init__(self, client: _Client, sender: str, helo: str, receiver: str,
-                 limits: Limits, answer_now: AnswerNow | None,
-                 known: dict[Question, Outcome]) -> None:
+                 limits: Limits, answer_now: AnswerNow) -> None:
         self.ip, self.version, self.bits = client
         self.sender = sender
         self.helo = helo
         self.receiver = receiver
         self.limits = limits
+        self.max_lookups = limits.lookups  # read for every DNS-querying term
         self.answer_now = answer_now
-        self.known = known
         self.lookups = 0
         self.void_lookups = 0
         self.validated_names: dict[str, str] | None = None  # made by the first %{p}
@@ -152,25 +177,20 @@ class _Evaluation:
 
     def outcome(self, name: str, rdtype: RdType) -> Outcome:
         """The answer or the error for a question; ``_Missing`` when not fetched yet."""
-        if self.answer_now is not None:
-            try:
-                return self.answer_now(name, rdtype)
-            except DnsError as exc:
-                return exc
         try:
-            return self.known[(name, rdtype)]
-        except KeyError:
-            raise _Missing((name, rdtype)) from None
+            return self.answer_now(name, rdtype)
+        except DnsError as exc:
+            return exc
 
     def count_term(self, term: object) -> None:
         """Counts a DNS-querying term; past the limit, the evaluation ends (permerror)."""
         self.lookups += 1
-        if self.lookups > self.limits.lookups:
+        if self.lookups > self.max_lookups:
             raise self.too_many_terms(term)
 
     def too_many_terms(self, term: object) -> _Abort:
         return _Abort(
-            Result.PERMERROR,
+            _PERMERROR,
             f"more than {self.limits.lookups} DNS-querying terms (at '{term}'): RFC 7208 4.6.4",
         )
 
@@ -179,10 +199,10 @@ class _Evaluation:
             # A target no DNS query can be composed from (an empty or over-long label,
             # perhaps from a macro) is treated as non-existent: RFC 7208 4.3, 4.8.
             return Answer(name, rdtype, (), nxdomain=True)
-        outcome = self.outcome(name, rdtype)
-        if isinstance(outcome, DnsError):
-            raise _Abort(Result.TEMPERROR, f"DNS error: {outcome}")
-        return outcome
+        try:
+            return self.answer_now(name, rdtype)
+        except DnsError as exc:
+            raise _Abort(_TEMPERROR, f"DNS error: {exc}") from None
 
     def query_counting_void(self, name: str, rdtype: RdType) -> Answer:
         answer = self.query(name, rdtype)
@@ -194,17 +214,20 @@ class _Evaluation:
         self.void_lookups += 1
         if self.void_lookups > self.limits.void_lookups:
             raise _Abort(
-                Result.PERMERROR,
+                _PERMERROR,
                 f"more than {self.limits.void_lookups} void lookups (the last: {name} "
                 f"{rdtype}): RFC 7208 4.6.4",
             )
 
     def addresses(self, name: str, *, count_void: bool) -> list[tuple[int, int]]:
         """The (family, bits) of the addresses of ``name`` in the client's family."""
-        rdtype = RdType.A if self.version == 4 else RdType.AAAA
-        answer = (self.query_counting_void(name, rdtype) if count_void
-                  else self.query(name, rdtype))
-        return [bits for bits in map(_address_bits, answer.records) if bits is not None]
+        rdtype = _A if self.version == 4 else _AAAA
+        records = self.query(name, rdtype).records
+        if not records:
+            if count_void:
+                self.count_void(name, rdtype)
+            return []
+        return [bits for bits in map(_address_bits, records) if bits is not None]
 
     def context(self, domain: str) -> MacroContext:
         """What the macros of the record at ``domain`` expand to (only built for them)."""
@@ -212,67 +235,66 @@ class _Evaluation:
 
     # -- the algorithm -------------------------------------------------------
 
-    def check_host(self, domain: str, *, top: bool) -> _Verdict:
+    def check_host(self, domain: str) -> _Verdict:
         """The record at ``domain`` (normalised: ``normalize_name``) for the client."""
-        if not valid_domain(domain):
-            return (Result.NONE, f"{domain!r} is not a valid multi-label domain name", None,
-                    None, domain)
-        answer_now = self.answer_now
-        if answer_now is not None:  # outcome(), inline: once per record, the hot path
-            try:
-                answer: Outcome = answer_now(domain, _TXT)
-            except DnsError as exc:
-                answer = exc
-        else:
-            answer = self.outcome(domain, _TXT)
-        if isinstance(answer, DnsError):
-            raise _Abort(Result.TEMPERROR, f"DNS error: {answer}")
-        published = _published(answer.records)
-        program = published.program
-        if program is None:
-            if published.records == 0:
-                where = "does not exist" if answer.nxdomain else "has no SPF record"
-                return Result.NONE, f"{domain} {where}", None, None, domain
-            if published.records > 1:
-                return (Result.PERMERROR, f"{domain} publishes {published.records} SPF "
-                        "records; exactly one is allowed (4.5)", None, None, domain)
-            return Result.PERMERROR, f"{domain}: {published.error}", None, None, domain
+        return self.record(domain) if valid_domain(domain) else _not_a_domain(domain)
 
+    def record(self, domain: str) -> _Verdict:
+        """``check_host`` for a ``domain`` known to be valid (a compiled include's)."""
+        answer_now = self.answer_now  # a local: a method call on a slot does not specialise
+        try:
+            answer = answer_now(domain, _TXT)
+        except DnsError as exc:
+            raise _Abort(_TEMPERROR, f"DNS error: {exc}") from None
+        try:
+            program = _PUBLISHED[answer.records]
+        except KeyError:
+            program = _publish(answer.records)
+        if program.refusal is not None:
+            return program.refusal.verdict(domain, nxdomain=answer.nxdomain)
+
+        # The loop every record runs: ip4/ip6, literal includes and all are done here,
+        # with no call but the include's own record; the other terms in ``matches``.
         version, bits = self.version, self.bits
         for step in program.steps:
-            if step.version:  # ip4/ip6: no DNS, compared as integers
-                if step.version != version or bits >> step.shift != step.network:
+            op = step.op
+            if op == version:  # ip4/ip6 of the client's family: compared as integers
+                if bits >> step.shift != step.network:
                     continue
-            elif step.kind is _INCLUDE and step.target is not None:
-                # The commonest DNS term, without macros: done here, a call saved.
-                self.lookups += 1
-                if self.lookups > self.limits.lookups:
+            elif op == _INCLUDE:
+                self.lookups += 1  # count_term, inline
+                if self.lookups > self.max_lookups:
                     raise self.too_many_terms(step.text)
-                if not self.included(step.target, step.name):
+                verdict = self.record(step.name)
+                result = verdict[0]
+                if result is not _PASS:
+                    if result in _NO_MATCH:
+                        continue
+                    assert step.target is not None  # an _INCLUDE step's is a literal
+                    raise _include_error(step.target, verdict)
+            elif op == _QUERY:
+                if not self.matches(step, domain):
                     continue
-            elif step.kind is not _ALL and not self.matches(step, domain):
+            elif op != _MATCH:  # ip4/ip6 of the other family
                 continue
-            explanation = None
-            if top and step.result is Result.FAIL and program.exp is not None:
-                explanation = self.explain(program.exp, self.context(domain))
-            return step.result, None, step.text, explanation, domain
+            return step.result, None, step.text, program.exp, domain
 
         redirect = program.redirect
         if redirect is not None:
             self.count_term(redirect)
             context = self.context(domain)
             target = truncate_domain(expand(redirect.value, context, self.ptr_name(context)))
-            verdict = self.check_host(normalize_name(target), top=top)
-            if verdict[0] is Result.NONE:
-                return Result.PERMERROR, f"redirect={target}: {verdict[1]}", None, None, domain
+            verdict = self.check_host(normalize_name(target))
+            if verdict[0] is _NONE:
+                return _PERMERROR, f"redirect={target}: {verdict[1]}", None, None, domain
             return verdict
-        return Result.NEUTRAL, f"no mechanism matched in {domain}", None, None, domain
+        return _NEUTRAL, f"no mechanism matched in {domain}", None, None, domain
 
     def matches(self, step: _Step, domain: str) -> bool:
-        """Whether a DNS-querying mechanism matches (all, ip4 and ip6 are done inline)."""
+        """Whether a DNS-querying mechanism matches, other than a literal include."""
         mechanism, kind = step.mechanism, step.kind
-        self.lookups += 1  # count_term, inline: this is the hot path
-        if self.lookups > self.limits.lookups:
+        self.lookups += 1  # count_term, inline
+        if self.lookups > self.max_lookups:
             raise self.too_many_terms(step.text)
         if step.target is not None:
             target, name = step.target, step.name
@@ -282,44 +304,38 @@ class _Evaluation:
             name = normalize_name(target)
         else:
             target = name = domain
-        if kind is Kind.INCLUDE:
-            return self.included(target, name)
-        if kind is Kind.A:
+        if kind is _KIND_INCLUDE:
+            verdict = self.check_host(name)
+            if verdict[0] is _PASS:
+                return True
+            if verdict[0] in _NO_MATCH:
+                return False
+            raise _include_error(target, verdict)
+        if kind is _KIND_A:
             return self.in_networks(self.addresses(target, count_void=True), step)
-        if kind is Kind.MX:
-            hosts = self.query_counting_void(target, RdType.MX).mx_hosts()
+        if kind is _KIND_MX:
+            hosts = self.query_counting_void(target, _MX).mx_hosts()
             if len(hosts) > self.limits.mx_names:
                 raise _Abort(
-                    Result.PERMERROR,
+                    _PERMERROR,
                     f"mx:{target} has {len(hosts)} MX names; at most "
                     f"{self.limits.mx_names} may be looked up (4.6.4)",
                 )
             return any(self.in_networks(self.addresses(host, count_void=False), step)
                        for host in hosts)
-        if kind is Kind.EXISTS:
+        if kind is _KIND_EXISTS:
             # exists always asks for A records, whatever the client's address family (5.7).
-            return bool(self.query_counting_void(target, RdType.A).records)
+            return bool(self.query_counting_void(target, _A).records)
         # ptr (5.5): the validated names of the client, then a suffix match.
         target = normalize_name(target)
         return any(name == target or name.endswith("." + target)
                    for name in self.validated(target, count_void=True))
 
-    def included(self, target: str, name: str) -> bool:
-        """Whether ``include:<target>`` matches (5.2); ``name``: the target normalised."""
-        result, reason, _, _, _ = self.check_host(name, top=False)
-        if result is Result.PASS:
-            return True
-        if result is Result.TEMPERROR:
-            raise _Abort(Result.TEMPERROR, f"include:{target}: {reason}")
-        if result is Result.PERMERROR or result is Result.NONE:
-            raise _Abort(Result.PERMERROR, f"include:{target}: {reason}")
-        return False
-
     def in_networks(self, addresses: list[tuple[int, int]], step: _Step) -> bool:
         """Whether any address shares the client's first ``cidr`` bits (5.3, 5.4)."""
         shift = step.shift4 if self.version == 4 else step.shift6
-        client = (self.version, self.bits >> shift)
-        return any((version, bits >> shift) == client for version, bits in addresses)
+        family, network = self.version, self.bits >> shift
+        return any(version == family and bits >> shift == network for version, bits in addresses)
 
     def validated(self, target: str | None, *, count_void: bool = False) -> list[str]:
         """The client's validated domain names (5.5), preferring those under ``target``.
@@ -328,11 +344,11 @@ class _Evaluation:
         void lookups of 4.6.4 (the ``%{p}`` macro's lookup is not a term's).
         """
         reverse = self.ip.reverse_pointer
-        answer = self.outcome(reverse, RdType.PTR)
+        answer = self.outcome(reverse, _PTR)
         if isinstance(answer, DnsError):
             return []  # a DNS error during the PTR lookup: the mechanism does not match
         if count_void and not answer.records:
-            self.count_void(reverse, RdType.PTR)
+            self.count_void(reverse, _PTR)
         names = [normalize_name(name) for name in answer.records]
         if target is not None:
             # Check names under the target first so the 10-name cap drops others (4.6.4).
@@ -377,7 +393,7 @@ class _Evaluation:
             return None
         if not valid_domain(name):
             return None
-        answer = self.outcome(name, RdType.TXT)
+        answer = self.outcome(name, _TXT)
         if isinstance(answer, DnsError) or len(answer.records) != 1:
             return None
         text = answer.records[0]
@@ -389,51 +405,95 @@ class _Evaluation:
             return None
 
 
+def _not_a_domain(domain: str) -> _Verdict:
+    """The verdict of a name no DNS query can be composed from (4.3): none."""
+    return (_NONE, f"{domain!r} is not a valid multi-label domain name", None, None,
+            domain)
+
+
+#: An include's results that are no match (5.2); pass matches, the others are errors.
+_NO_MATCH = frozenset({_FAIL, _SOFTFAIL, _NEUTRAL})
+
+
+def _include_error(target: str, verdict: _Verdict) -> _Abort:
+    """An include whose record gave temperror, permerror or none (5.2): the error it is."""
+    result = _TEMPERROR if verdict[0] is _TEMPERROR else _PERMERROR
+    return _Abort(result, f"include:{target}: {verdict[1]}")
+
+
+#: What a step does (``_Step.op``): ip4 and ip6 are their address family, so the loop
+#: compares it with the client's; the others are distinct from both.
+_IP4, _IP6, _MATCH, _INCLUDE, _QUERY = 4, 6, 0, 1, 2
+
+
 @dataclass(frozen=True, slots=True)
 class _Step:
-    """A mechanism made ready to evaluate: its text, its result, and for ip4/ip6
-    the network as an integer (the address shifted right by ``shift`` bits); for a
-    and mx, the shifts of their CIDR lengths."""
+    """A mechanism made ready to evaluate: what it does (``op``), its text, its result,
+    and for ip4/ip6 the network as an integer (the address shifted right by ``shift``
+    bits); for a and mx, the shifts of their CIDR lengths."""
 
     mechanism: Mechanism
     kind: Kind
+    op: int
     text: str
     result: Result
     target: str | None = None  # a domain-spec without macros, truncated (7.3)
     name: str = ""  # the target as asked: normalised
-    version: int = 0  # 4 or 6 for ip4/ip6 terms, else 0
     network: int = 0
     shift: int = 0
     shift4: int = 0  # a and mx: 32 - the IPv4 CIDR length
     shift6: int = 0  # a and mx: 128 - the IPv6 CIDR length
 
 
+class _Refusal(NamedTuple):
+    """Why a name's TXT values give no record to evaluate (4.5): how many SPF records
+    there are (none, or several), or the error of the one that does not parse."""
+
+    records: int
+    error: str | None = None
+
+    def verdict(self, domain: str, *, nxdomain: bool) -> _Verdict:
+        if self.records == 0:
+            where = "does not exist" if nxdomain else "has no SPF record"
+            return _NONE, f"{domain} {where}", None, None, domain
+        if self.records > 1:
+            return (_PERMERROR, f"{domain} publishes {self.records} SPF records; "
+                    "exactly one is allowed (4.5)", None, None, domain)
+        return _PERMERROR, f"{domain}: {self.error}", None, None, domain
+
+
 @dataclass(frozen=True, slots=True)
 class _Program:
+    """What a name's TXT values publish for SPF, ready to evaluate: the steps of its one
+    record, or the ``refusal`` that stands for it (then there are no steps)."""
+
     steps: tuple[_Step, ...]
     redirect: Modifier | None  # only when there is no "all": else it is never used
     exp: Modifier | None
+    refusal: _Refusal | None = None
 
 
-class _Published(NamedTuple):
-    """What a name's TXT values say for SPF: how many records, and the one compiled
-    (None when there are none, several, or it does not parse: then ``error``)."""
-
-    records: int
-    program: _Program | None = None
-    error: str | None = None
+#: TXT values -> what they publish; providers' answers recur. A plain dict read by
+#: subscript (cheaper than an ``lru_cache`` call, once per record visited), emptied when
+#: it grows past ``_PUBLISHED_MAX`` texts.
+_PUBLISHED: dict[tuple[str, ...], _Program] = {}
+_PUBLISHED_MAX = 8192
 
 
-@lru_cache(maxsize=8192)
-def _published(values: tuple[str, ...]) -> _Published:
-    """The SPF record among a name's TXT values (4.5), compiled; providers' answers recur."""
+def _publish(values: tuple[str, ...]) -> _Program:
+    """The SPF record among a name's TXT values (4.5), compiled, and kept."""
     records = [text for text in values if is_spf(text)]
     if len(records) != 1:
-        return _Published(len(records))
-    try:
-        return _Published(1, _compile(records[0]))
-    except SpfSyntaxError as exc:
-        return _Published(1, error=str(exc))
+        program = _Program((), None, None, _Refusal(len(records)))
+    else:
+        try:
+            program = _compile(records[0])
+        except SpfSyntaxError as exc:
+            program = _Program((), None, None, _Refusal(1, str(exc)))
+    if len(_PUBLISHED) >= _PUBLISHED_MAX:
+        _PUBLISHED.clear()
+    _PUBLISHED[values] = program
+    return program
 
 
 @lru_cache(maxsize=8192)
@@ -443,20 +503,27 @@ def _compile(text: str) -> _Program:
     steps = []
     for mechanism in record.mechanisms:
         result = _QUALIFIER_RESULT[mechanism.qualifier]
-        if mechanism.kind in (Kind.IP4, Kind.IP6):
+        kind = mechanism.kind
+        if kind in (Kind.IP4, Kind.IP6):
             network = mechanism.network()
             shift = network.max_prefixlen - network.prefixlen
-            steps.append(_Step(mechanism, mechanism.kind, str(mechanism), result,
-                               version=network.version,
+            op = _IP4 if network.version == 4 else _IP6
+            steps.append(_Step(mechanism, kind, op, str(mechanism), result,
                                network=int(network.network_address) >> shift, shift=shift))
+            continue
+        literal = mechanism.domain.literal() if mechanism.domain is not None else None
+        target = truncate_domain(literal) if literal is not None else None
+        name = normalize_name(target) if target is not None else ""
+        if kind is Kind.ALL:
+            op = _MATCH
+        elif kind is Kind.INCLUDE and target is not None and valid_domain(name):
+            op = _INCLUDE  # checked once here, not at every visit
         else:
-            literal = mechanism.domain.literal() if mechanism.domain is not None else None
-            target = truncate_domain(literal) if literal is not None else None
-            shift4 = 32 - (32 if mechanism.ip4_cidr is None else mechanism.ip4_cidr)
-            shift6 = 128 - (128 if mechanism.ip6_cidr is None else mechanism.ip6_cidr)
-            steps.append(_Step(mechanism, mechanism.kind, str(mechanism), result, target,
-                               normalize_name(target) if target is not None else "",
-                               shift4=shift4, shift6=shift6))
+            op = _QUERY
+        shift4 = 32 - (32 if mechanism.ip4_cidr is None else mechanism.ip4_cidr)
+        shift6 = 128 - (128 if mechanism.ip6_cidr is None else mechanism.ip6_cidr)
+        steps.append(_Step(mechanism, kind, op, str(mechanism), result, target, name,
+                           shift4=shift4, shift6=shift6))
     redirect = record.redirect if record.all is None else None
     return _Program(tuple(steps), redirect, record.exp)
 
@@ -508,39 +575,50 @@ def _parse_ip_text(text: str) -> IPAddress:
 @lru_cache(maxsize=4096)
 def _client(ip: str | IPAddress) -> _Client:
     address = parse_ip(ip)
-    return _Client(address, address.version, int(address))
+    return address, address.version, int(address)
 
 
 def _evaluate(client: _Client, domain: str, sender: str, helo: str, receiver: str,
-              limits: Limits, answer_now: AnswerNow | None,
-              known: dict[Question, Outcome]) -> SpfResult:
-    """One run of the evaluation over the answers it can have now (see the module's
+              limits: Limits, answer_now: AnswerNow) -> SpfResult:
+    """One run of the evaluation over the answers ``answer_now`` has (see the module's
     docstring); raises ``_Missing`` for the first question it cannot answer."""
-    evaluation = _Evaluation(client, sender, helo, receiver, limits, answer_now, known)
+    evaluation = _Evaluation(client, sender, helo, receiver, limits, answer_now)
     verdict: _Verdict
+    explanation = None
     try:
         if domain.startswith("["):
             # A HELO of an address literal names no domain to check (RFC 7208 2.3, 4.3).
-            verdict = (Result.NONE, f"{domain} is an address literal, not a domain", None,
+            verdict = (_NONE, f"{domain} is an address literal, not a domain", None,
                        None, domain)
-        else:
-            verdict = evaluation.check_host(domain, top=True)
+        else:  # check_host(), its call saved: once per evaluation
+            verdict = evaluation.record(domain) if valid_domain(domain) else _not_a_domain(
+                domain)
+            exp = verdict[3]
+            if exp is not None and verdict[0] is _FAIL:
+                explanation = evaluation.explain(exp, evaluation.context(verdict[4]))
     except _Abort as abort:
-        verdict = abort.result, abort.reason, None, None, domain
-    result, reason, mechanism, explanation, where = verdict
-    return _new_result((result, domain, reason or f"matched '{mechanism}' in {where}",
-                        explanation, mechanism, evaluation.lookups, evaluation.void_lookups))
+        verdict = *abort.args, None, None, domain
+    result, reason, mechanism, _, where = verdict
+    return _tuple_new(SpfResult, (result, domain, reason or f"matched '{mechanism}' in {where}",
+                                  explanation, mechanism, evaluation.lookups,
+                                  evaluation.void_lookups))
 
 
-def _identities(ip: str | IPAddress, domain: str, sender: str) -> tuple[_Client, str, str]:
-    """The client, the domain to check and the sender, as the evaluation takes them.
-
-    A sender without a local-part is treated as ``postmaster@<domain>``.
-    """
+def _with_local_part(sender: str) -> str:
+    """A sender without a local-part is treated as ``postmaster@<domain>`` (4.3)."""
     local, at, sender_domain = sender.rpartition("@")
     if not at:
-        local, sender_domain = "", sender
-    return _client(ip), normalize_name(domain), f"{local or 'postmaster'}@{sender_domain}"
+        return f"postmaster@{sender}"
+    return sender if local else f"postmaster@{sender_domain}"
+
+
+def identity_of(sender: str, helo: str) -> tuple[str, str]:
+    """Section 2.3/2.4: (domain, sender) to check: MAIL FROM, or HELO when it is empty;
+    the domain normalised, the sender with ``postmaster`` for a missing local-part."""
+    if not sender:
+        return normalize_name(helo), f"postmaster@{helo}"
+    local, _, domain = sender.rpartition("@")
+    return normalize_name(domain), sender if local else f"postmaster@{domain}"
 
 
 def evaluate(
@@ -562,21 +640,16 @@ def evaluate(
     ``answer_now``: a synchronous resolver's ``answer``, asked directly (the
     engine then yields no question).
     """
-    client, domain, sender = _identities(ip, domain, sender)
-    known: dict[Question, Outcome] = {}
+    client, domain, sender = _client(ip), normalize_name(domain), _with_local_part(sender)
+    if answer_now is not None:
+        return _evaluate(client, domain, sender, helo, receiver, limits, answer_now)
+    known = _Known()
     while True:
         try:
-            return _evaluate(client, domain, sender, helo, receiver, limits, answer_now, known)
+            return _evaluate(client, domain, sender, helo, receiver, limits, known.answer)
         except _Missing as missing:
             (outcome,) = yield (missing.question,)
-            known[missing.question] = outcome
-
-
-def identity_of(sender: str, helo: str) -> tuple[str, str]:
-    """Section 2.3/2.4: (domain, sender) to check: MAIL FROM, or HELO when it is empty."""
-    if sender:
-        return sender.rpartition("@")[2], sender
-    return helo, f"postmaster@{helo}"
+            known.outcomes[missing.question] = outcome
 
 
 async def check_host(
@@ -606,8 +679,8 @@ def check_host_sync(
 ) -> SpfResult:
     """``evaluate`` through a resolver that answers at once (memory, zone files): one run,
     every question asked of the resolver directly."""
-    client, domain, sender = _identities(ip, domain, sender)
-    return _evaluate(client, domain, sender, helo, receiver, limits, resolver.answer, {})
+    return _evaluate(_client(ip), normalize_name(domain), _with_local_part(sender), helo,
+                     receiver, limits, resolver.answer)
 
 
 async def check_identity(
@@ -636,5 +709,4 @@ def check_identity_sync(
 ) -> SpfResult:
     """``check_identity`` through a resolver that answers at once."""
     domain, sender = identity_of(sender, helo)
-    client, domain, sender = _identities(ip, domain, sender)
-    return _evaluate(client, domain, sender, helo, receiver, limits, resolver.answer, {})
+    return _evaluate(_client(ip), domain, sender, helo, receiver, limits, resolver.answer)

@@ -141,3 +141,12 @@ def test_the_engine_face_asks_each_question_once_and_ends_where_the_direct_run_d
     with pytest.raises(StopIteration) as ended:
         next(direct)
     assert ended.value.value == outcome
+
+
+def test_an_include_in_error_is_named_as_the_record_writes_it() -> None:
+    """The reason quotes the include's domain-spec as written, not as it was asked."""
+    resolver = MemoryResolver({"example.org": {TXT: ["v=spf1 include:NoSpf.Example.NET. -all"]},
+                               "nospf.example.net": {A: ["192.0.2.1"]}})
+    outcome = check_host_sync("192.0.2.1", "example.org", "a@example.org", resolver)
+    assert outcome.result is Result.PERMERROR
+    assert outcome.reason == "include:NoSpf.Example.NET.: nospf.example.net has no SPF record"
