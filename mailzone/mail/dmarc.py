@@ -407,7 +407,9 @@ def parse_dmarc(text: str) -> DmarcRecord:
     return _parse_dmarc(text)
 
 
-@lru_cache(maxsize=4096)  # every face asks again of the same text; the record is immutable
+# Every face asks again of the same text while a domain is checked; the record is
+# immutable. A domain's DMARC text is its own: a few hundred cover the domains in flight.
+@lru_cache(maxsize=512)
 def _parse_dmarc(text: str) -> DmarcRecord:
     seen: set[str] = {"v"}
     values: dict[str, object] = {}
