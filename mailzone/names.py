@@ -103,6 +103,10 @@ def ip_literal(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | Non
         text = text[1:-1]
     if text[:5].lower() == "ipv6:":
         text = text[5:]
+    if ":" not in text and not text[:1].isdigit():
+        # Neither IPv6 (it has a colon) nor IPv4 (it starts with a digit): a host name,
+        # the common case, told without the exception ipaddress raises for it.
+        return None
     try:
         return ipaddress.ip_address(text)
     except ValueError:

@@ -114,6 +114,9 @@ class TagProblem:
         return f"{self.message} (at character {self.position + 1} of {text!r}): {self.consequence}"
 
 
+_POLICY_TAGS = frozenset({"p", "sp", "np"})
+
+
 @dataclass(frozen=True, slots=True)
 class DmarcRecord:
     """A parsed DMARC record. ``None`` means the tag was not written (its default applies).
@@ -144,8 +147,9 @@ class DmarcRecord:
         invalid ``sp`` or ``np``, is applied as ``p=none`` throughout when it has a
         valid ``rua``, and not at all otherwise (``applies``).
         """
-        bad = {problem.tag for problem in self.problems if problem.discarded}
-        return self.policy is not None and not bad & {"p", "sp", "np"}
+        # Asked by every effective_* property, several times a judgement: no set built.
+        return self.policy is not None and not any(
+            problem.discarded and problem.tag in _POLICY_TAGS for problem in self.problems)
 
     @property
     def applies(self) -> bool:
