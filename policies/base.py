@@ -253,40 +253,85 @@ def reads(types: Collection[str], validate: V) -> V:
     return validate
 
 
-def dns_policy(
-    check: Callable[[rs.Resource, DnsRecord, Mapping[str, Any]], list[Finding]],
-) -> Callable[[ResourceValidationArgs, ReportViolation], None]:
-    """A resource validation over the record set a DNS resource declares."""
+#: What a resource policy reports: a violation's text and the URN it is about.
+Violation = tuple[str, str]
+
+#: A resource policy's judgement of one resource: the decoded view and the policy's
+#: config in, its violations out. It is the policy's one implementation: the SDK calls it
+#: through the validation ``judged`` makes of it, and the analyzer calls it directly
+#: (``JUDGES``), with no SDK arguments and no report callback unless something is
+#: reported: that dispatch, done for every policy and resource, cost as much as the
+#: judging of a DNS record.
+Judge = Callable[[Decoded, Mapping[str, Any]], list[Violation]]
+JUDGES: dict[Validation, Judge] = {}
+
+
+def judged(types: Collection[str], judge: Judge) -> Validation:
+    """The SDK's resource validation of ``judge``, which reads only ``types``."""
 
     def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
-        if args.resource_type not in rs.DNS_TYPES:
-            return
-        decoded = decoded_of(args)
-        record = decoded.record
-        if record is not None:
-            report_findings(check(decoded.resource, record, args.get_config()), report,
-                            urn=decoded.resource.urn)
+        if args.resource_type not in types:
+            return  # before any conversion of the properties
+        for message, urn in judge(decoded_of(args), args.get_config()):
+            report(message, urn)
 
-    return reads(rs.DNS_TYPES, validate)
+    JUDGES[validate] = judge
+    return reads(types, validate)
+
+
+def violations(findings: Iterable[Finding], urn: str) -> list[Violation]:
+    """Each finding reported against the resource ``urn`` (``report_findings``'s text)."""
+    return [(violation(finding), urn) for finding in findings]
+
+
+def dns_judge(
+    check: Callable[[rs.Resource, DnsRecord, Mapping[str, Any]], list[Finding]],
+) -> Judge:
+    """A judgement of the record set a DNS resource declares."""
+
+    def judge(decoded: Decoded, config: Mapping[str, Any]) -> list[Violation]:
+        resource = decoded.resource
+        record = decoded.record if resource.type in rs.DNS_TYPES else None
+        if record is None:
+            return []
+        return violations(check(resource, record, config), resource.urn)
+
+    return judge
+
+
+def dns_policy(
+    check: Callable[[rs.Resource, DnsRecord, Mapping[str, Any]], list[Finding]],
+) -> Validation:
+    """A resource validation over the record set a DNS resource declares."""
+    return judged(rs.DNS_TYPES, dns_judge(check))
+
+
+def settings_judge(
+    check: Callable[[SettingsGroup, str, Mapping[str, Any]], list[Finding]],
+    policy: str,
+) -> Judge:
+    """A judgement of the mail settings a resource sets (``runtimes``), recognised by the
+    core's name table and the policy's ``settingNames``; secrets masked."""
+
+    def judge(decoded: Decoded, config: Mapping[str, Any]) -> list[Violation]:
+        resource = decoded.resource
+        if resource.type not in SETTINGS_TYPES:
+            return []
+        found: list[Violation] = []
+        for group in settings_groups(resource, config_names(config, policy)):
+            found += violations((redact(f, group) for f in check(group, resource.urn, config)),
+                                resource.urn)
+        return found
+
+    return judge
 
 
 def settings_policy(
     check: Callable[[SettingsGroup, str, Mapping[str, Any]], list[Finding]],
     policy: str,
-) -> Callable[[ResourceValidationArgs, ReportViolation], None]:
-    """A resource validation over the mail settings a resource sets (``runtimes``),
-    recognised by the core's name table and the policy's ``settingNames``."""
-
-    def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
-        if args.resource_type not in SETTINGS_TYPES:
-            return
-        resource = resource_of(args)
-        config = args.get_config()
-        for group in settings_groups(resource, config_names(config, policy)):
-            findings = [redact(f, group) for f in check(group, resource.urn, config)]
-            report_findings(findings, report, urn=resource.urn)
-
-    return reads(SETTINGS_TYPES, validate)
+) -> Validation:
+    """A resource validation over the mail settings a resource sets."""
+    return judged(SETTINGS_TYPES, settings_judge(check, policy))
 
 
 def redact(finding: Finding, group: SettingsGroup) -> Finding:

@@ -10,7 +10,6 @@ from pulumi_policy import (
     Policy,
     PolicyConfigSchema,
     ReportViolation,
-    ResourceValidationArgs,
     ResourceValidationPolicy,
     StackValidationArgs,
     StackValidationPolicy,
@@ -26,16 +25,19 @@ from policies import resources as rs
 from policies.base import (
     SETTING_NAMES_SCHEMA,
     STRINGS,
+    Decoded,
+    Violation,
     config_bool,
     config_int,
     config_names,
     config_networks,
     config_strings,
     declared,
-    dns_policy,
-    reads,
+    dns_judge,
+    judged,
     redact,
     report_findings,
+    settings_judge,
     settings_policy,
     stack_of,
 )
@@ -69,9 +71,12 @@ def _mail_host_not_ip_settings(group: SettingsGroup, where: str,
     return findings
 
 
-def _mail_host_not_ip(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    dns_policy(_mail_host_not_ip_dns)(args, report)
-    settings_policy(_mail_host_not_ip_settings, "mail-host-not-ip")(args, report)
+_MAIL_HOST_RECORDS = dns_judge(_mail_host_not_ip_dns)
+_MAIL_HOST_SETTINGS = settings_judge(_mail_host_not_ip_settings, "mail-host-not-ip")
+
+
+def _mail_host_not_ip(decoded: Decoded, config: Mapping[str, Any]) -> list[Violation]:
+    return [*_MAIL_HOST_RECORDS(decoded, config), *_MAIL_HOST_SETTINGS(decoded, config)]
 
 
 def _port_25(group: SettingsGroup, where: str, config: Mapping[str, Any], *,
@@ -112,7 +117,7 @@ LOCAL_HOSTS_SCHEMA = {**STRINGS, "default": [],
 POLICIES: list[Policy] = [
     ResourceValidationPolicy(
         **declared("mail-host-not-ip"),
-        validate=reads(rs.DNS_TYPES | SETTINGS_TYPES, _mail_host_not_ip),
+        validate=judged(rs.DNS_TYPES | SETTINGS_TYPES, _mail_host_not_ip),
         config_schema=PolicyConfigSchema(properties={
             "allowedNetworks": {**STRINGS, "default": [],
                                 "description": "addresses accepted as hosts (a relay you "
