@@ -11,7 +11,7 @@ come."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from typing import Any, Final, TypeVar
 
 from pulumi_policy import (
@@ -109,6 +109,44 @@ def config_names(config: Mapping[str, Any], policy: str) -> SettingNames:
                 "sender or password")
         extra[kinds[key]] = config_strings(value, policy, key)
     return DEFAULT_NAMES.extended(extra)
+
+
+T = TypeVar("T")
+
+
+class PolicyConfig(Mapping[str, Any]):
+    """A policy's config as the analyzer gives a judgement: read-only, kept for as long as
+    the configuration lasts (from one ``Configure`` to the next), and holding what the
+    policy parses of it (``parsed``) so that it is parsed once, not for every resource."""
+
+    __slots__ = ("_parsed", "_values")
+
+    def __init__(self, values: Mapping[str, Any]) -> None:
+        self._values = dict(values)
+        self._parsed: dict[Callable[[Mapping[str, Any]], Any], Any] = {}
+
+    def __getitem__(self, key: str) -> Any:
+        return self._values[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+
+def parsed(config: Mapping[str, Any], parse: Callable[[Mapping[str, Any]], T]) -> T:
+    """``parse(config)``, worked out once per configuration when the analyzer gives the
+    config (a ``PolicyConfig``), else each time (the SDK's copy). What ``parse`` returns
+    is shared by every call: it must not be changed (tuples, frozensets)."""
+    if not isinstance(config, PolicyConfig):
+        return parse(config)
+    try:
+        value: T = config._parsed[parse]
+    except KeyError:
+        # Two threads may both parse a config the first time: the same answer, either kept.
+        value = config._parsed[parse] = parse(config)
+    return value
 
 
 # --- the decoded view, shared by the policies of one call -------------------------
@@ -313,12 +351,15 @@ def settings_judge(
     """A judgement of the mail settings a resource sets (``runtimes``), recognised by the
     core's name table and the policy's ``settingNames``; secrets masked."""
 
+    def names(config: Mapping[str, Any]) -> SettingNames:
+        return config_names(config, policy)
+
     def judge(decoded: Decoded, config: Mapping[str, Any]) -> list[Violation]:
         resource = decoded.resource
         if resource.type not in SETTINGS_TYPES:
             return []
         found: list[Violation] = []
-        for group in settings_groups(resource, config_names(config, policy)):
+        for group in settings_groups(resource, parsed(config, names)):
             found += violations((redact(f, group) for f in check(group, resource.urn, config)),
                                 resource.urn)
         return found
