@@ -332,7 +332,8 @@ def dns_judge(
         record = decoded.record if resource.type in rs.DNS_TYPES else None
         if record is None:
             return []
-        return violations(check(resource, record, config), resource.urn)
+        found = check(resource, record, config)
+        return violations(found, resource.urn) if found else []
 
     return judge
 

@@ -14,7 +14,7 @@ identity's DKIM token, a value read from another resource): ``None`` stands for
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from mailzone.dns.resolver import normalize_name
 from mailzone.findings import Finding
@@ -42,14 +42,16 @@ class DnsRecord:
     group: str = ""
     # Each TXT value's character-strings, where the declaration states them (Route 53).
     strings: Mapping[str, tuple[str, ...]] | None = None
+    # The name normalised and the type in capitals, worked out once: every rule asks
+    # them, several times a record (the pack's seven resource policies, for one).
+    fqdn: str | None = field(init=False, repr=False, compare=False)
+    type_upper: str | None = field(init=False, repr=False, compare=False)
 
-    @property
-    def fqdn(self) -> str | None:
-        return None if self.name is None else normalize_name(self.name)
-
-    @property
-    def type_upper(self) -> str | None:
-        return None if self.rdtype is None else self.rdtype.upper()
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "fqdn",
+                           None if self.name is None else normalize_name(self.name))
+        object.__setattr__(self, "type_upper",
+                           None if self.rdtype is None else self.rdtype.upper())
 
     def known_values(self) -> list[str]:
         return [v for v in self.values or () if v is not None]
