@@ -65,9 +65,12 @@ def _ip_literal_config(config: Mapping[str, Any]
 
 def _spf_no_ip_literals(resource: rs.Resource, record: DnsRecord,
                         config: Mapping[str, Any]) -> list[Finding]:
-    allowed, ranges = parsed(config, _ip_literal_config)
+    allowed, ranges = parsed(config, _ip_literal_config)  # a bad config fails for any record
+    texts = spf_values(record)
+    if not texts:
+        return []
     findings: list[Finding] = []
-    for text in spf_values(record):
+    for text in texts:
         findings += check_spf_ip_literals(text, name=record.fqdn or "", label=resource.name,
                                           allowed_networks=allowed, extra_ranges=ranges)
     return findings
@@ -80,6 +83,8 @@ def _ignored_codes(config: Mapping[str, Any]) -> frozenset[str]:
 def _spf_valid(resource: rs.Resource, record: DnsRecord,
                config: Mapping[str, Any]) -> list[Finding]:
     ignore = parsed(config, _ignored_codes)
+    if record.type_upper not in ("TXT", "SPF"):
+        return []  # neither an SPF record nor a look-alike
     strings = record.strings or {}
     findings: list[Finding] = []
     at = f" at {record.fqdn}" if record.fqdn else ""
@@ -118,8 +123,11 @@ def _budget_policy(policy: str, *, warn: bool
     def check(resource: rs.Resource, record: DnsRecord,
               config: Mapping[str, Any]) -> list[Finding]:
         maximum, warn_at, costs = parsed(config, budget_config)
+        texts = spf_values(record)
+        if not texts:
+            return []
         findings: list[Finding] = []
-        for text in spf_values(record):
+        for text in texts:
             findings += check_lookup_budget(text, max_lookups=maximum, warn_at=warn_at,
                                             include_costs=costs, name=record.fqdn or "",
                                             label=resource.name)
@@ -136,8 +144,11 @@ def _allowed_mechanisms(config: Mapping[str, Any]) -> tuple[str, ...]:
 def _spf_include_only(resource: rs.Resource, record: DnsRecord,
                       config: Mapping[str, Any]) -> list[Finding]:
     allowed = parsed(config, _allowed_mechanisms)
+    texts = spf_values(record)
+    if not texts:
+        return []
     findings: list[Finding] = []
-    for text in spf_values(record):
+    for text in texts:
         findings += check_include_only(text, allowed=allowed, name=record.fqdn or "",
                                        label=resource.name)
     return findings

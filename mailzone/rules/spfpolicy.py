@@ -136,11 +136,11 @@ def check_include_only(
     and ``redirect`` for the modifier. ``exp=`` is always allowed; unknown
     modifiers are the grammar lint's business.
     """
-    allowed_names = frozenset(a.strip().lower() for a in allowed)
+    allowed_names, terms = _terms_not_allowed(text, tuple(allowed))
     findings: list[Finding] = []
     who = label or "the record"
     at = f" at {name}" if name else ""
-    for term in _terms_not_allowed(text, allowed_names):
+    for term in terms:
         findings.append(SPF_NOT_INCLUDE_ONLY.warning(
             f"{who}: the SPF record{at} uses '{term}'; this pack allows only "
             f"{', '.join(sorted(allowed_names)) or 'nothing'}. Authorise each sending "
@@ -152,19 +152,23 @@ def check_include_only(
 
 
 # The records of a stack repeat (one SPF text for many domains): each distinct text is
-# scanned once for each set of allowed mechanisms. A tuple of strings: nothing to change.
+# scanned once for each list of allowed mechanisms. Frozen sets and tuples of strings:
+# nothing a caller could change.
 @lru_cache(maxsize=4096)
-def _terms_not_allowed(text: str, allowed: frozenset[str]) -> tuple[str, ...]:
-    """The terms of ``text`` that ``check_include_only`` reports, in order."""
+def _terms_not_allowed(text: str, allowed: tuple[str, ...]
+                       ) -> tuple[frozenset[str], tuple[str, ...]]:
+    """The allowed mechanisms' names as ``check_include_only`` reads them, and the terms
+    of ``text`` it reports, in order."""
+    names = frozenset(a.strip().lower() for a in allowed)
     found: list[str] = []
     for term in text.split()[1:]:
         term_name, _ = split_term(term)
         is_modifier = "=" in term and (":" not in term or term.index("=") < term.index(":"))
         if is_modifier and term_name != "redirect":
             continue
-        if term_name not in allowed:
+        if term_name not in names:
             found.append(term)
-    return tuple(found)
+    return names, tuple(found)
 
 
 def estimate_lookups(text: str, include_costs: Mapping[str, int] | None = None) -> StaticCost:
@@ -174,7 +178,9 @@ def estimate_lookups(text: str, include_costs: Mapping[str, int] | None = None) 
 
     Raises ``SpfSyntaxError`` when the record does not parse.
     """
-    given = {normalize_name(k): int(v) for k, v in (include_costs or {}).items()}
+    if not include_costs:
+        return _estimate(text, ())
+    given = {normalize_name(k): int(v) for k, v in include_costs.items()}
     return _estimate(text, tuple(sorted(given.items())))
 
 
