@@ -623,3 +623,20 @@ def validate_dmarc(
         return [DMARC_SYNTAX.error(exc.describe(), record_name(domain))]
     return check_record(record, domain, inherited=inherited, organisation=organisation,
                         text=text)
+
+
+def dmarc_errors(text: str, domain: str) -> list[Finding]:
+    """The errors among ``validate_dmarc(text, domain)``'s findings (never raises).
+
+    ``check_record`` reports an error only for a tag discarded (``dmarc-syntax``) and for
+    a record receivers do not apply (``dmarc-not-applied``): a record with neither has
+    none, and its warnings are not written at all (the pack asks this of every DMARC
+    record, and wants its errors alone).
+    """
+    try:
+        record = parse_dmarc(text)
+    except DmarcSyntaxError:
+        return validate_dmarc(text, domain)  # the one error: not a DMARC record
+    if not record.problems and record.applies:
+        return []
+    return [f for f in validate_dmarc(text, domain) if f.is_error]
