@@ -60,6 +60,7 @@ from policies.base import (
     DecodedStackArgs,
     Judge,
     PolicyConfig,
+    Violation,
 )
 from policies.secrets import SENTINELS
 
@@ -330,7 +331,12 @@ class Analyzer(SdkServicer):
                 properties, plain = decode(request.properties)
                 decoded = Decoded(rs.Resource(request.type, request.urn, request.name, plain))
             if judge is not None:
-                self._judge(planned, judge, decoded, response)
+                # A judgement reads the decoded view, where an unknown value is UNKNOWN,
+                # never the SDK's proxies: it cannot meet the UnknownValueError a
+                # validation can, so it is called as it is.
+                found = judge(decoded, planned.config)
+                if found:
+                    self._report(planned, found, response)
                 continue
             if shared is None:
                 shared = (request.type, LazyProps(properties), request.urn, request.name,
@@ -345,17 +351,14 @@ class Analyzer(SdkServicer):
             self._validate(policy, args, report, response)
         return response
 
-    def _judge(self, planned: _Planned, judge: Judge, decoded: Decoded, response: Any) -> None:
-        """Run a policy's judgement and report what it finds as the SDK reports it. (A
-        judgement reads the decoded view, where an unknown value is ``UNKNOWN``, never the
-        SDK's proxies: it cannot meet the ``UnknownValueError`` a validation can.)"""
-        found = judge(decoded, planned.config)
-        if found:  # the SDK's report callback, made only for a policy that reports
-            policy = planned.policy
-            report = self._create_report_violation(response, policy.name, policy.description,
-                                                   planned.level, policy.severity)
-            for message, urn in found:
-                report(message, urn)
+    def _report(self, planned: _Planned, found: list[Violation], response: Any) -> None:
+        """Report a judgement's violations through the SDK's report callback, made only
+        for a policy that has something to report."""
+        policy = planned.policy
+        report = self._create_report_violation(response, policy.name, policy.description,
+                                               planned.level, policy.severity)
+        for message, urn in found:
+            report(message, urn)
 
     def AnalyzeStack(self, request: Any, context: Any) -> Any:
         with _COLLECTOR.during():

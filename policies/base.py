@@ -12,7 +12,7 @@ come."""
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
-from typing import Any, Final, TypeVar
+from typing import Any, TypeVar
 
 from pulumi_policy import (
     EnforcementLevel,
@@ -151,28 +151,17 @@ def parsed(config: Mapping[str, Any], parse: Callable[[Mapping[str, Any]], T]) -
 
 # --- the decoded view, shared by the policies of one call -------------------------
 
-_NOT_YET: Final[Any] = object()  # a cached value not worked out yet
-
-
 class Decoded:
     """One resource as every policy of one ``Analyze`` call reads it: its plain
-    properties, and, worked out at the first policy that asks, its record set. (Its
-    mail settings are read per policy: which names are settings is each policy's
-    config, ``settingNames``.)"""
+    properties and the record set it declares (None for a type that is no DNS record:
+    telling costs one lookup). (Its mail settings are read per policy: which names are
+    settings is each policy's config, ``settingNames``.)"""
 
-    __slots__ = ("_record", "resource")
+    __slots__ = ("record", "resource")
 
     def __init__(self, resource: rs.Resource) -> None:
         self.resource = resource
-        self._record: Any = _NOT_YET
-
-    @property
-    def record(self) -> DnsRecord | None:
-        """The record set the resource declares (None for other types)."""
-        if self._record is _NOT_YET:
-            self._record = rs.dns_record(self.resource)
-        record: DnsRecord | None = self._record
-        return record
+        self.record: DnsRecord | None = rs.dns_record(resource)
 
 
 class DecodedStack:
