@@ -106,7 +106,8 @@ class _Decoding:
         fields = struct.fields
         if SPECIAL_SIG_KEY in fields:
             self.special = True
-        return {key: self.value(item) for key, item in fields.items()}
+        # By key: the map's items() is the ABC's generator, a third slower here.
+        return {key: self.value(fields[key]) for key in fields}
 
     def value(self, value: Any) -> Any:
         kind = value.WhichOneof("kind")
