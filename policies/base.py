@@ -11,8 +11,8 @@ come."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Mapping
-from typing import Any, Final, TypeVar
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from typing import Any, TypeVar
 
 from pulumi_policy import (
     EnforcementLevel,
@@ -111,30 +111,57 @@ def config_names(config: Mapping[str, Any], policy: str) -> SettingNames:
     return DEFAULT_NAMES.extended(extra)
 
 
+T = TypeVar("T")
+
+
+class PolicyConfig(Mapping[str, Any]):
+    """A policy's config as the analyzer gives a judgement: read-only, kept for as long as
+    the configuration lasts (from one ``Configure`` to the next), and holding what the
+    policy parses of it (``parsed``) so that it is parsed once, not for every resource."""
+
+    __slots__ = ("_parsed", "_values")
+
+    def __init__(self, values: Mapping[str, Any]) -> None:
+        self._values = dict(values)
+        self._parsed: dict[Callable[[Mapping[str, Any]], Any], Any] = {}
+
+    def __getitem__(self, key: str) -> Any:
+        return self._values[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+
+def parsed(config: Mapping[str, Any], parse: Callable[[Mapping[str, Any]], T]) -> T:
+    """``parse(config)``, worked out once per configuration when the analyzer gives the
+    config (a ``PolicyConfig``), else each time (the SDK's copy). What ``parse`` returns
+    is shared by every call: it must not be changed (tuples, frozensets)."""
+    if not isinstance(config, PolicyConfig):
+        return parse(config)
+    try:
+        value: T = config._parsed[parse]
+    except KeyError:
+        # Two threads may both parse a config the first time: the same answer, either kept.
+        value = config._parsed[parse] = parse(config)
+    return value
+
+
 # --- the decoded view, shared by the policies of one call -------------------------
-
-_NOT_YET: Final[Any] = object()  # a cached value not worked out yet
-
 
 class Decoded:
     """One resource as every policy of one ``Analyze`` call reads it: its plain
-    properties, and, worked out at the first policy that asks, its record set. (Its
-    mail settings are read per policy: which names are settings is each policy's
-    config, ``settingNames``.)"""
+    properties and the record set it declares (None for a type that is no DNS record:
+    telling costs one lookup). (Its mail settings are read per policy: which names are
+    settings is each policy's config, ``settingNames``.)"""
 
-    __slots__ = ("_record", "resource")
+    __slots__ = ("record", "resource")
 
     def __init__(self, resource: rs.Resource) -> None:
         self.resource = resource
-        self._record: Any = _NOT_YET
-
-    @property
-    def record(self) -> DnsRecord | None:
-        """The record set the resource declares (None for other types)."""
-        if self._record is _NOT_YET:
-            self._record = rs.dns_record(self.resource)
-        record: DnsRecord | None = self._record
-        return record
+        self.record: DnsRecord | None = rs.dns_record(resource)
 
 
 class DecodedStack:
@@ -253,40 +280,89 @@ def reads(types: Collection[str], validate: V) -> V:
     return validate
 
 
-def dns_policy(
-    check: Callable[[rs.Resource, DnsRecord, Mapping[str, Any]], list[Finding]],
-) -> Callable[[ResourceValidationArgs, ReportViolation], None]:
-    """A resource validation over the record set a DNS resource declares."""
+#: What a resource policy reports: a violation's text and the URN it is about.
+Violation = tuple[str, str]
+
+#: A resource policy's judgement of one resource: the decoded view and the policy's
+#: config in, its violations out. It is the policy's one implementation: the SDK calls it
+#: through the validation ``judged`` makes of it, and the analyzer calls it directly
+#: (``JUDGES``), with no SDK arguments and no report callback unless something is
+#: reported: that dispatch, done for every policy and resource, cost as much as the
+#: judging of a DNS record.
+Judge = Callable[[Decoded, Mapping[str, Any]], list[Violation]]
+JUDGES: dict[Validation, Judge] = {}
+
+
+def judged(types: Collection[str], judge: Judge) -> Validation:
+    """The SDK's resource validation of ``judge``, which reads only ``types``."""
 
     def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
-        if args.resource_type not in rs.DNS_TYPES:
-            return
-        decoded = decoded_of(args)
-        record = decoded.record
-        if record is not None:
-            report_findings(check(decoded.resource, record, args.get_config()), report,
-                            urn=decoded.resource.urn)
+        if args.resource_type not in types:
+            return  # before any conversion of the properties
+        for message, urn in judge(decoded_of(args), args.get_config()):
+            report(message, urn)
 
-    return reads(rs.DNS_TYPES, validate)
+    JUDGES[validate] = judge
+    return reads(types, validate)
+
+
+def violations(findings: Iterable[Finding], urn: str) -> list[Violation]:
+    """Each finding reported against the resource ``urn`` (``report_findings``'s text)."""
+    return [(violation(finding), urn) for finding in findings]
+
+
+def dns_judge(
+    check: Callable[[rs.Resource, DnsRecord, Mapping[str, Any]], list[Finding]],
+) -> Judge:
+    """A judgement of the record set a DNS resource declares."""
+
+    def judge(decoded: Decoded, config: Mapping[str, Any]) -> list[Violation]:
+        resource = decoded.resource
+        record = decoded.record if resource.type in rs.DNS_TYPES else None
+        if record is None:
+            return []
+        found = check(resource, record, config)
+        return violations(found, resource.urn) if found else []
+
+    return judge
+
+
+def dns_policy(
+    check: Callable[[rs.Resource, DnsRecord, Mapping[str, Any]], list[Finding]],
+) -> Validation:
+    """A resource validation over the record set a DNS resource declares."""
+    return judged(rs.DNS_TYPES, dns_judge(check))
+
+
+def settings_judge(
+    check: Callable[[SettingsGroup, str, Mapping[str, Any]], list[Finding]],
+    policy: str,
+) -> Judge:
+    """A judgement of the mail settings a resource sets (``runtimes``), recognised by the
+    core's name table and the policy's ``settingNames``; secrets masked."""
+
+    def names(config: Mapping[str, Any]) -> SettingNames:
+        return config_names(config, policy)
+
+    def judge(decoded: Decoded, config: Mapping[str, Any]) -> list[Violation]:
+        resource = decoded.resource
+        if resource.type not in SETTINGS_TYPES:
+            return []
+        found: list[Violation] = []
+        for group in settings_groups(resource, parsed(config, names)):
+            found += violations((redact(f, group) for f in check(group, resource.urn, config)),
+                                resource.urn)
+        return found
+
+    return judge
 
 
 def settings_policy(
     check: Callable[[SettingsGroup, str, Mapping[str, Any]], list[Finding]],
     policy: str,
-) -> Callable[[ResourceValidationArgs, ReportViolation], None]:
-    """A resource validation over the mail settings a resource sets (``runtimes``),
-    recognised by the core's name table and the policy's ``settingNames``."""
-
-    def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
-        if args.resource_type not in SETTINGS_TYPES:
-            return
-        resource = resource_of(args)
-        config = args.get_config()
-        for group in settings_groups(resource, config_names(config, policy)):
-            findings = [redact(f, group) for f in check(group, resource.urn, config)]
-            report_findings(findings, report, urn=resource.urn)
-
-    return reads(SETTINGS_TYPES, validate)
+) -> Validation:
+    """A resource validation over the mail settings a resource sets."""
+    return judged(SETTINGS_TYPES, settings_judge(check, policy))
 
 
 def redact(finding: Finding, group: SettingsGroup) -> Finding:

@@ -3,8 +3,9 @@ name, include-only."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 from pulumi_policy import (
     Policy,
@@ -18,7 +19,7 @@ from pulumi_policy import (
 from mailzone.findings import Finding
 from mailzone.providers import for_record_type
 from mailzone.registry import REGISTRY
-from mailzone.rules.mailhost import parse_networks
+from mailzone.rules.mailhost import IPNetwork, parse_networks
 from mailzone.rules.records import DnsRecord, check_single_spf, check_spf_lookalikes, spf_values
 from mailzone.rules.spfpolicy import (
     DEFAULT_ALLOWED_MECHANISMS,
@@ -39,34 +40,51 @@ from policies.base import (
     config_strings,
     declared,
     dns_policy,
+    parsed,
     report_findings,
     stack_records,
 )
 
 
-def _spf_no_ip_literals(resource: rs.Resource, record: DnsRecord,
-                        config: Mapping[str, Any]) -> list[Finding]:
+def _ip_literal_config(config: Mapping[str, Any]
+                       ) -> tuple[tuple[IPNetwork, ...], Mapping[str, tuple[IPNetwork, ...]]]:
     name = "spf-no-ip-literals"
-    allowed = config_networks(config, name, "allowedNetworks")
+    allowed = tuple(config_networks(config, name, "allowedNetworks"))
     ranges_config = config.get("senderRanges") or {}
     if not isinstance(ranges_config, dict):
         raise PolicyConfigError(f"{name}: config 'senderRanges' must map includes to CIDR lists")
     ranges = {}
     for include, networks in ranges_config.items():
         try:
-            ranges[str(include)] = parse_networks(networks if isinstance(networks, list) else [])
+            ranges[str(include)] = tuple(parse_networks(networks if isinstance(networks, list)
+                                                        else []))
         except ValueError as exc:
             raise PolicyConfigError(f"{name}: config 'senderRanges.{include}': {exc}") from None
+    return allowed, MappingProxyType(ranges)
+
+
+def _spf_no_ip_literals(resource: rs.Resource, record: DnsRecord,
+                        config: Mapping[str, Any]) -> list[Finding]:
+    allowed, ranges = parsed(config, _ip_literal_config)  # a bad config fails for any record
+    texts = spf_values(record)
+    if not texts:
+        return []
     findings: list[Finding] = []
-    for text in spf_values(record):
+    for text in texts:
         findings += check_spf_ip_literals(text, name=record.fqdn or "", label=resource.name,
                                           allowed_networks=allowed, extra_ranges=ranges)
     return findings
 
 
+def _ignored_codes(config: Mapping[str, Any]) -> frozenset[str]:
+    return frozenset(config_strings(config, "spf-valid", "ignoreCodes"))
+
+
 def _spf_valid(resource: rs.Resource, record: DnsRecord,
                config: Mapping[str, Any]) -> list[Finding]:
-    ignore = set(config_strings(config, "spf-valid", "ignoreCodes"))
+    ignore = parsed(config, _ignored_codes)
+    if record.type_upper not in ("TXT", "SPF"):
+        return []  # neither an SPF record nor a look-alike
     strings = record.strings or {}
     findings: list[Finding] = []
     at = f" at {record.fqdn}" if record.fqdn else ""
@@ -86,25 +104,51 @@ def _spf_valid(resource: rs.Resource, record: DnsRecord,
     return findings + [f for f in lookalikes if f.code not in ignore]
 
 
-def _budget(resource: rs.Resource, record: DnsRecord, config: Mapping[str, Any],
-            policy: str, *, warn: bool) -> list[Finding]:
-    maximum = config_int(config, policy, "maxLookups", RFC_LOOKUP_LIMIT)
-    warn_at = config_int(config, policy, "warnAt", DEFAULT_HEADROOM) if warn else None
-    costs = config_costs(config, policy)
-    findings: list[Finding] = []
-    for text in spf_values(record):
-        findings += check_lookup_budget(text, max_lookups=maximum, warn_at=warn_at,
-                                        include_costs=costs, name=record.fqdn or "",
-                                        label=resource.name)
-    return REGISTRY.select(findings, policy=policy)
+class _BudgetConfig(NamedTuple):
+    maximum: int
+    warn_at: int | None
+    costs: Mapping[str, int]
+
+
+def _budget_policy(policy: str, *, warn: bool
+                   ) -> Callable[[rs.Resource, DnsRecord, Mapping[str, Any]], list[Finding]]:
+    """The check of one of the two budget policies (the limit alone, or with headroom)."""
+
+    def budget_config(config: Mapping[str, Any]) -> _BudgetConfig:
+        return _BudgetConfig(
+            config_int(config, policy, "maxLookups", RFC_LOOKUP_LIMIT),
+            config_int(config, policy, "warnAt", DEFAULT_HEADROOM) if warn else None,
+            MappingProxyType(config_costs(config, policy)))
+
+    def check(resource: rs.Resource, record: DnsRecord,
+              config: Mapping[str, Any]) -> list[Finding]:
+        maximum, warn_at, costs = parsed(config, budget_config)
+        texts = spf_values(record)
+        if not texts:
+            return []
+        findings: list[Finding] = []
+        for text in texts:
+            findings += check_lookup_budget(text, max_lookups=maximum, warn_at=warn_at,
+                                            include_costs=costs, name=record.fqdn or "",
+                                            label=resource.name)
+        return REGISTRY.select(findings, policy=policy)
+
+    return check
+
+
+def _allowed_mechanisms(config: Mapping[str, Any]) -> tuple[str, ...]:
+    return tuple(config_strings(config, "spf-include-only", "allowedMechanisms",
+                                DEFAULT_ALLOWED_MECHANISMS))
 
 
 def _spf_include_only(resource: rs.Resource, record: DnsRecord,
                       config: Mapping[str, Any]) -> list[Finding]:
-    allowed = config_strings(config, "spf-include-only", "allowedMechanisms",
-                             DEFAULT_ALLOWED_MECHANISMS)
+    allowed = parsed(config, _allowed_mechanisms)
+    texts = spf_values(record)
+    if not texts:
+        return []
     findings: list[Finding] = []
-    for text in spf_values(record):
+    for text in texts:
         findings += check_include_only(text, allowed=allowed, name=record.fqdn or "",
                                        label=resource.name)
     return findings
@@ -140,8 +184,7 @@ POLICIES: list[Policy] = [
     ),
     ResourceValidationPolicy(
         **declared("spf-lookup-budget"),
-        validate=dns_policy(lambda r, rec, c: _budget(r, rec, c, "spf-lookup-budget",
-                                                       warn=False)),
+        validate=dns_policy(_budget_policy("spf-lookup-budget", warn=False)),
         config_schema=PolicyConfigSchema(properties={
             "maxLookups": {"type": "integer", "minimum": 1, "maximum": 10, "default": 10},
             "includeCosts": {"type": "object", "additionalProperties": {"type": "integer"},
@@ -152,8 +195,7 @@ POLICIES: list[Policy] = [
     ),
     ResourceValidationPolicy(
         **declared("spf-lookup-budget-headroom"),
-        validate=dns_policy(lambda r, rec, c: _budget(r, rec, c, "spf-lookup-budget-headroom",
-                                                       warn=True)),
+        validate=dns_policy(_budget_policy("spf-lookup-budget-headroom", warn=True)),
         config_schema=PolicyConfigSchema(properties={
             "warnAt": {"type": "integer", "minimum": 1, "maximum": 10, "default": 8},
             "maxLookups": {"type": "integer", "minimum": 1, "maximum": 10, "default": 10},

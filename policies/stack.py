@@ -39,6 +39,7 @@ from policies.base import (
     config_strings,
     declared,
     dns_policy,
+    parsed,
     report_findings,
     sending_domains,
     stack_of,
@@ -114,13 +115,18 @@ def _ses_identity_complete(args: StackValidationArgs, report: ReportViolation) -
     report_findings(findings, report, stack=True)
 
 
-def _dmarc_valid(resource: rs.Resource, record: DnsRecord,
-                 config: Mapping[str, Any]) -> list[Finding]:
+def _minimum_policy(config: Mapping[str, Any]) -> str:
     minimum = str(config.get("minimumPolicy") or "none").lower()
     if minimum not in ("none", "quarantine", "reject"):
         raise PolicyConfigError(
             f"dmarc-valid: config 'minimumPolicy' must be none, quarantine or reject, "
             f"not {minimum!r}")
+    return minimum
+
+
+def _dmarc_valid(resource: rs.Resource, record: DnsRecord,
+                 config: Mapping[str, Any]) -> list[Finding]:
+    minimum = parsed(config, _minimum_policy)
     if record.type_upper != "TXT":
         return []
     findings: list[Finding] = []

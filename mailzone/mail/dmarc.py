@@ -114,6 +114,9 @@ class TagProblem:
         return f"{self.message} (at character {self.position + 1} of {text!r}): {self.consequence}"
 
 
+_POLICY_TAGS = frozenset({"p", "sp", "np"})
+
+
 @dataclass(frozen=True, slots=True)
 class DmarcRecord:
     """A parsed DMARC record. ``None`` means the tag was not written (its default applies).
@@ -144,8 +147,9 @@ class DmarcRecord:
         invalid ``sp`` or ``np``, is applied as ``p=none`` throughout when it has a
         valid ``rua``, and not at all otherwise (``applies``).
         """
-        bad = {problem.tag for problem in self.problems if problem.discarded}
-        return self.policy is not None and not bad & {"p", "sp", "np"}
+        # Asked by every effective_* property, several times a judgement: no set built.
+        return self.policy is not None and not any(
+            problem.discarded and problem.tag in _POLICY_TAGS for problem in self.problems)
 
     @property
     def applies(self) -> bool:
@@ -621,3 +625,20 @@ def validate_dmarc(
         return [DMARC_SYNTAX.error(exc.describe(), record_name(domain))]
     return check_record(record, domain, inherited=inherited, organisation=organisation,
                         text=text)
+
+
+def dmarc_errors(text: str, domain: str) -> list[Finding]:
+    """The errors among ``validate_dmarc(text, domain)``'s findings (never raises).
+
+    ``check_record`` reports an error only for a tag discarded (``dmarc-syntax``) and for
+    a record receivers do not apply (``dmarc-not-applied``): a record with neither has
+    none, and its warnings are not written at all (the pack asks this of every DMARC
+    record, and wants its errors alone).
+    """
+    try:
+        record = parse_dmarc(text)
+    except DmarcSyntaxError:
+        return validate_dmarc(text, domain)  # the one error: not a DMARC record
+    if not record.problems and record.applies:
+        return []
+    return [f for f in validate_dmarc(text, domain) if f.is_error]

@@ -14,11 +14,11 @@ from mailzone.errors import DmarcSyntaxError
 from mailzone.findings import Finding
 from mailzone.mail.discovery import walk_targets
 from mailzone.mail.dmarc import (
+    dmarc_errors,
     is_dmarc_record,
     looks_like_dmarc,
     parse_dmarc,
     record_name,
-    validate_dmarc,
 )
 from mailzone.registry import DMARC_MISSING, DMARC_POLICY_TOO_WEAK, DMARC_WRONG_NAME, REGISTRY
 from mailzone.rules.records import under
@@ -80,7 +80,8 @@ def check_dmarc_value(
     label: str = "",
 ) -> list[Finding]:
     """Errors for one TXT value as a DMARC record: where it is published, what
-    ``validate_dmarc`` reports as errors, and a policy weaker than the minimum.
+    ``validate_dmarc`` reports as errors (``dmarc_errors``), and a policy weaker than the
+    minimum.
 
     Codes: ``dmarc-wrong-name`` (a ``v=DMARC1`` value not at ``_dmarc.<domain>``),
     the validator's error codes, ``dmarc-policy-too-weak``. A value at a
@@ -107,7 +108,7 @@ def check_dmarc_value(
         return []  # another TXT value at the name: receivers ignore it (RFC 9989, DNS Tree Walk)
     findings = [
         REGISTRY[f.code].error(f"{who}: {name}: {f.message}", where or f.where)
-        for f in validate_dmarc(text, domain) if f.is_error
+        for f in dmarc_errors(text, domain)
     ]
     try:
         record = parse_dmarc(text)

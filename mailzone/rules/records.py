@@ -14,7 +14,7 @@ identity's DKIM token, a value read from another resource): ``None`` stands for
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from mailzone.dns.resolver import normalize_name
 from mailzone.findings import Finding
@@ -42,14 +42,21 @@ class DnsRecord:
     group: str = ""
     # Each TXT value's character-strings, where the declaration states them (Route 53).
     strings: Mapping[str, tuple[str, ...]] | None = None
+    # The name normalised, the type in capitals and the SPF texts (``spf_values``),
+    # worked out once: every rule asks them, several times a record (the pack's seven
+    # resource policies, for one).
+    fqdn: str | None = field(init=False, repr=False, compare=False)
+    type_upper: str | None = field(init=False, repr=False, compare=False)
+    _spf: tuple[str, ...] = field(init=False, repr=False, compare=False)
 
-    @property
-    def fqdn(self) -> str | None:
-        return None if self.name is None else normalize_name(self.name)
-
-    @property
-    def type_upper(self) -> str | None:
-        return None if self.rdtype is None else self.rdtype.upper()
+    def __post_init__(self) -> None:
+        rdtype = None if self.rdtype is None else self.rdtype.upper()
+        object.__setattr__(self, "fqdn",
+                           None if self.name is None else normalize_name(self.name))
+        object.__setattr__(self, "type_upper", rdtype)
+        object.__setattr__(self, "_spf", tuple(
+            v for v in self.known_values() if is_spf_text(v)) if rdtype in ("TXT", "SPF")
+            else ())
 
     def known_values(self) -> list[str]:
         return [v for v in self.values or () if v is not None]
@@ -64,11 +71,9 @@ def is_spf_text(text: str) -> bool:
     return text[:6].lower() == "v=spf1" and (len(text) == 6 or text[6] == " ")
 
 
-def spf_values(record: DnsRecord) -> list[str]:
+def spf_values(record: DnsRecord) -> tuple[str, ...]:
     """The known SPF texts of a TXT record set (an SPF type record set counts too)."""
-    if record.type_upper not in ("TXT", "SPF"):
-        return []
-    return [v for v in record.known_values() if is_spf_text(v)]
+    return record._spf
 
 
 def check_spf_lookalikes(record: DnsRecord, *, label: str = "", hint: str = "") -> list[Finding]:

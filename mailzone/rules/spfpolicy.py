@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Collection, Mapping
-from functools import cache
+from functools import cache, lru_cache
 
 from mailzone.dns.resolver import normalize_name
 from mailzone.errors import SpfSyntaxError
@@ -136,17 +136,11 @@ def check_include_only(
     and ``redirect`` for the modifier. ``exp=`` is always allowed; unknown
     modifiers are the grammar lint's business.
     """
-    allowed_names = {a.strip().lower() for a in allowed}
+    allowed_names, terms = _terms_not_allowed(text, tuple(allowed))
     findings: list[Finding] = []
     who = label or "the record"
     at = f" at {name}" if name else ""
-    for term in text.split()[1:]:
-        term_name, _ = split_term(term)
-        is_modifier = "=" in term and (":" not in term or term.index("=") < term.index(":"))
-        if is_modifier and term_name != "redirect":
-            continue
-        if term_name in allowed_names:
-            continue
+    for term in terms:
         findings.append(SPF_NOT_INCLUDE_ONLY.warning(
             f"{who}: the SPF record{at} uses '{term}'; this pack allows only "
             f"{', '.join(sorted(allowed_names)) or 'nothing'}. Authorise each sending "
@@ -157,6 +151,26 @@ def check_include_only(
     return findings
 
 
+# The records of a stack repeat (one SPF text for many domains): each distinct text is
+# scanned once for each list of allowed mechanisms. Frozen sets and tuples of strings:
+# nothing a caller could change.
+@lru_cache(maxsize=4096)
+def _terms_not_allowed(text: str, allowed: tuple[str, ...]
+                       ) -> tuple[frozenset[str], tuple[str, ...]]:
+    """The allowed mechanisms' names as ``check_include_only`` reads them, and the terms
+    of ``text`` it reports, in order."""
+    names = frozenset(a.strip().lower() for a in allowed)
+    found: list[str] = []
+    for term in text.split()[1:]:
+        term_name, _ = split_term(term)
+        is_modifier = "=" in term and (":" not in term or term.index("=") < term.index(":"))
+        if is_modifier and term_name != "redirect":
+            continue
+        if term_name not in names:
+            found.append(term)
+    return names, tuple(found)
+
+
 def estimate_lookups(text: str, include_costs: Mapping[str, int] | None = None) -> StaticCost:
     """The record's lookups offline. ``include_costs`` maps an include target to
     what writing ``include:<target>`` costs in all (the include itself and its
@@ -164,8 +178,18 @@ def estimate_lookups(text: str, include_costs: Mapping[str, int] | None = None) 
 
     Raises ``SpfSyntaxError`` when the record does not parse.
     """
+    if not include_costs:
+        return _estimate(text, ())
+    given = {normalize_name(k): int(v) for k, v in include_costs.items()}
+    return _estimate(text, tuple(sorted(given.items())))
+
+
+# Each distinct text (and set of given costs) is counted once: a stack's records repeat,
+# and the pack's two budget policies count every record. ``StaticCost`` is frozen.
+@lru_cache(maxsize=4096)
+def _estimate(text: str, given: tuple[tuple[str, int], ...]) -> StaticCost:
     costs = catalogue.include_costs()
-    costs.update({normalize_name(k): int(v) for k, v in (include_costs or {}).items()})
+    costs.update(given)
     return static_costs(parse(text), costs)
 
 

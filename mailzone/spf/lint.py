@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from functools import lru_cache
 
 from mailzone.dns.resolver import Resolver
 from mailzone.dns.txt import MAX_STRING, octets
@@ -60,7 +61,18 @@ def lint_record(
     ``strings`` are the record's TXT character-strings when known (a Route 53
     value, a desired record); each must fit 255 octets.
     """
-    where = domain or ""
+    found = _lint_text(text, None if strings is None else tuple(strings))
+    # The judgement is the text's; only where it is placed is the caller's.
+    return [finding.at(domain) for finding in found] if domain else list(found)
+
+
+# The records of a stack repeat (one SPF text for many domains, judged by several faces):
+# each distinct text, with its strings, is judged once. Findings are frozen and the
+# tuple is copied into each caller's own list, so no caller can change another's.
+@lru_cache(maxsize=4096)
+def _lint_text(text: str, strings: tuple[str, ...] | None) -> tuple[Finding, ...]:
+    """``lint_record``'s findings, placed nowhere (``where`` empty)."""
+    where = ""
     found: list[Finding] = []
     # An address where a domain belongs (a:192.0.2.1): the grammar rejects it, but it
     # deserves its own message; ip4:/ip6: terms are judged with the parsed record.
@@ -107,7 +119,7 @@ def lint_record(
             f"fits {UDP_SIZE}",
             where,
         ))
-    return found
+    return tuple(found)
 
 
 def _lint_parsed(record: Record, where: str) -> list[Finding]:

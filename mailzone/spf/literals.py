@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass
+from functools import lru_cache
 
 from mailzone.names import ip_literal
 
@@ -32,7 +33,11 @@ def split_term(term: str) -> tuple[str, str]:
     return body.lower(), ""
 
 
-def ip_literal_terms(text: str) -> list[IpTerm]:
+# The records of a stack repeat (one SPF text for many domains) and the lint, the house
+# rule and the pack each scan the same text: each distinct text is scanned once. The
+# answer is a tuple of frozen terms, so the callers that share it cannot change it.
+@lru_cache(maxsize=4096)
+def ip_literal_terms(text: str) -> tuple[IpTerm, ...]:
     """Every term of a record that names an IP address, grammar or no grammar."""
     out: list[IpTerm] = []
     for term in text.split()[1:]:
@@ -47,4 +52,4 @@ def ip_literal_terms(text: str) -> list[IpTerm]:
             address = ip_literal(host.split("]/", 1)[0] + ("]" if "]/" in host else ""))
             if address is not None:
                 out.append(IpTerm(term, ipaddress.ip_network(address)))
-    return out
+    return tuple(out)

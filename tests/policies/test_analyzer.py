@@ -9,7 +9,7 @@ the wire; these hold the dispatch itself to the SDK's.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 import pytest
@@ -30,6 +30,7 @@ import policies.analyzer as analyzer
 from bench.b_policy import resources as bench_resources
 from policies import resources as rs
 from policies.__main__ import PACK_NAME, POLICIES
+from policies.base import PolicyConfig, PolicyConfigError, parsed
 from tests.policies.harness import UNKNOWN, default_configuration, secret, to_struct, urn
 from tests.policies.mixed_stack import mixed_stack
 from tests.policies.shapes import (
@@ -231,6 +232,56 @@ def test_analyze_stack_decodes_and_converts_each_resource_once(ours: Any,
                                                                counted: dict[str, int]) -> None:
     ours.AnalyzeStack(_stack(CORPUS), None)
     assert counted == {"decode": len(CORPUS), "dns_record": len(CORPUS)}
+
+
+def test_resources_sharing_a_text_are_each_reported_as_themselves(ours: Any) -> None:
+    """A record text is judged once (the core caches its judgements); every resource
+    that declares it still gets violations naming its own URN, name and record."""
+    text = "v=spf1 include:amazonses.com ip4:192.0.2.10 ptr ~all"
+    found: dict[str, list[Any]] = {}
+    for domain in ("one.example.com", "two.example.org"):
+        resource = (R53, f"{domain}-spf", r53(domain, "TXT", text))
+        found[domain] = list(ours.Analyze(_request(resource), None).diagnostics)
+    for domain, other in (("one.example.com", "two.example.org"),
+                          ("two.example.org", "one.example.com")):
+        diagnostics = found[domain]
+        assert {d.policyName for d in diagnostics} >= {"spf-no-ip-literals", "spf-include-only"}
+        assert {d.urn for d in diagnostics} == {urn(R53, f"{domain}-spf")}
+        assert all(domain in d.message and other not in d.message for d in diagnostics)
+
+
+def test_a_judgement_is_given_its_config_read_only(ours: Any) -> None:
+    """The config a judgement shares across calls cannot be changed by one of them."""
+    planned = ours._plan(analyzer.ResourceValidationPolicy)
+    assert all(p.judge is not None for p in planned)  # every resource policy of the pack
+    for p in planned:
+        with pytest.raises(TypeError):
+            p.config["ignoreCodes"] = []  # type: ignore[index]
+
+
+def test_a_policys_config_is_parsed_once_per_configuration() -> None:
+    calls: list[Mapping[str, Any]] = []
+
+    def parse(config: Mapping[str, Any]) -> tuple[str, ...]:
+        calls.append(config)
+        return tuple(config.get("names", ()))
+
+    config = PolicyConfig({"names": ["a.example"]})
+    assert parsed(config, parse) == parsed(config, parse) == ("a.example",)
+    assert len(calls) == 1
+    assert parsed(PolicyConfig({"names": ["b.example"]}), parse) == ("b.example",)
+    assert parsed({"names": ["c.example"]}, parse) == ("c.example",)  # the SDK's copy
+    assert len(calls) == 3
+
+
+def test_a_config_that_cannot_be_parsed_fails_every_time() -> None:
+    def parse(config: Mapping[str, Any]) -> int:
+        raise PolicyConfigError("policy: config 'n' must be a whole number")
+
+    config = PolicyConfig({"n": "x"})
+    for _ in range(2):
+        with pytest.raises(PolicyConfigError):
+            parsed(config, parse)
 
 
 # --- decoding a Struct ------------------------------------------------------------

@@ -19,7 +19,12 @@ from mailzone.rules.sender import SendingDomains, check_sender_address, check_se
 from mailzone.rules.ses import MailFromDomain, SesIdentity, check_ses_identities
 from mailzone.rules.settings import SettingKind, classify_key
 from mailzone.rules.smtp import display, parse_endpoint
-from mailzone.rules.spfpolicy import catalogue_sender_for, estimate_lookups, ip_literal_terms
+from mailzone.rules.spfpolicy import (
+    catalogue_sender_for,
+    check_include_only,
+    estimate_lookups,
+    ip_literal_terms,
+)
 from policies import resources as rs
 
 
@@ -100,6 +105,23 @@ def test_ip_literal_terms_read_broken_records() -> None:
     assert terms == ["a:192.0.2.1/24", "-ip4:198.51.100.0/24"]
 
 
+def test_ip_literal_terms_are_shared_and_cannot_be_changed() -> None:
+    text = "v=spf1 ip4:192.0.2.1 ~all"
+    terms = ip_literal_terms(text)
+    assert isinstance(terms, tuple)  # one scan per text, shared by every caller
+    assert ip_literal_terms(text) is terms
+    with pytest.raises(AttributeError):
+        terms[0].term = "ip4:198.51.100.1"  # type: ignore[misc]
+
+
+def test_ip_literal_tells_names_from_addresses() -> None:
+    assert ip_literal("192.0.2.1") == ipaddress.ip_address("192.0.2.1")
+    assert ip_literal("2001:db8::1") == ipaddress.ip_address("2001:db8::1")
+    assert ip_literal("[192.0.2.1]") == ipaddress.ip_address("192.0.2.1")
+    assert ip_literal("0x7f.1") is None and ip_literal("1example.net") is None
+    assert ip_literal("mx1.example.net.") is None and ip_literal("") is None
+
+
 def test_catalogue_ranges_name_their_include() -> None:
     for sender in catalogue.senders():
         for text in sender.tree.values():
@@ -119,6 +141,25 @@ def test_budget_estimate_uses_catalogue_costs() -> None:
     assert estimate.unknown_includes == ()
     assert estimate_lookups("v=spf1 include:_spf.example.net -all").unknown_includes == (
         "include:_spf.example.net",)
+
+
+def test_budget_estimate_is_counted_again_for_other_given_costs() -> None:
+    text = "v=spf1 include:_spf.example.net -all"
+    assert estimate_lookups(text).total == 1
+    assert estimate_lookups(text, {"_SPF.example.net.": 4}).total == 4
+    assert estimate_lookups(text, {"_spf.example.net": 3}).total == 3
+    assert estimate_lookups(text).total == 1
+
+
+def test_include_only_names_each_resource_of_a_shared_text() -> None:
+    text = "v=spf1 a mx include:amazonses.com -all"
+    first = check_include_only(text, name="a.example.com", label="first", where="urn:1")
+    second = check_include_only(text, name="b.example.com", label="second", where="urn:2")
+    assert [f.where for f in first] == ["urn:1", "urn:1"]
+    assert [f.where for f in second] == ["urn:2", "urn:2"]
+    assert all(f.message.startswith("first: the SPF record at a.example.com") for f in first)
+    assert all(f.message.startswith("second: the SPF record at b.example.com") for f in second)
+    assert check_include_only(text, allowed=("include", "all", "a", "mx")) == []
 
 
 def test_single_spf_counts_across_record_sets() -> None:

@@ -17,6 +17,7 @@ from mailzone.mail.dmarc import (
     Policy,
     Psd,
     authorisation_name,
+    dmarc_errors,
     external_destinations,
     format_dmarc,
     is_dmarc_record,
@@ -387,3 +388,28 @@ def test_each_report_uri_is_judged_on_its_own() -> None:
     # With no valid URI the tag is gone, and with it the reports.
     alone = parse_dmarc("v=DMARC1; p=none; rua=mailto:nobody")
     assert alone.rua == () and alone.problems[0].discarded
+
+
+_ERRORS_CORPUS = [
+    "v=DMARC1; p=reject; rua=mailto:dmarc@example.org", "v=DMARC1; p=none",
+    "v=DMARC1; p=quarantine; sp=none; np=reject; t=y; pct=50", "v=DMARC1",
+    "v=DMARC1; rua=mailto:r@example.net", "v=DMARC1; p=bogus", "v=DMARC1; p=bogus; rua=x",
+    "v=DMARC1; p=reject; sp=maybe", "v=DMARC1; p=reject; p=none", "v=DMARC1 p=reject",
+    "v=DMARC1; p=reject; adkim=x; ruf=mailto:f@example.org!10m", "v=spf1 -all", "",
+    " v=DMARC1; p=reject", "v=DMARC1; p=reject; foo=bar; np=bogus",
+]
+
+
+@pytest.mark.parametrize("text", _ERRORS_CORPUS)
+def test_dmarc_errors_are_the_validators_errors(text: str) -> None:
+    expected = [f for f in validate_dmarc(text, "example.org") if f.is_error]
+    assert dmarc_errors(text, "example.org") == expected
+
+
+_TAGS_TEXT = st.text(alphabet=st.sampled_from(list("vVD=MARC1 \t;pnoeqrjctusa:@.")), max_size=40)
+
+
+@given(_TAGS_TEXT | _TAGS_TEXT.map(lambda tags: "v=DMARC1;" + tags))
+def test_dmarc_errors_are_the_validators_errors_for_any_text(text: str) -> None:
+    expected = [f for f in validate_dmarc(text, "example.org") if f.is_error]
+    assert dmarc_errors(text, "example.org") == expected

@@ -102,3 +102,29 @@ def test_a_record_with_a_syntax_error_still_gets_its_independent_findings() -> N
     assert found.get("spf-syntax") is Severity.ERROR
     assert found.get("spf-string-too-long") is Severity.ERROR
     assert found.get("spf-too-large") is Severity.ERROR
+
+
+def test_a_text_judged_once_is_placed_at_each_callers_domain() -> None:
+    # The judgement of a text is cached; where it is reported is each caller's own.
+    text = "v=spf1 ip4:192.0.2.9 +all"
+    first = lint_record(text, domain="a.example.org")
+    second = lint_record(text, domain="b.example.org")
+    nowhere = lint_record(text)
+    assert {f.where for f in first} == {"a.example.org"}
+    assert {f.where for f in second} == {"b.example.org"}
+    assert {f.where for f in nowhere} == {""}
+    assert [f.message for f in first] == [f.message for f in second]
+
+
+def test_a_callers_list_of_findings_is_its_own() -> None:
+    text = "v=spf1 include:example.net +all"
+    mine = lint_record(text)
+    mine.clear()
+    assert [f.code for f in lint_record(text)] == ["spf-plus-all"]
+
+
+def test_the_same_text_with_other_strings_is_judged_again() -> None:
+    text = "v=spf1 include:example.net -all"
+    assert lint_record(text, strings=(text,)) == []
+    too_long = lint_record(text, strings=("x" * 256,))
+    assert [f.code for f in too_long] == ["spf-string-too-long"]
