@@ -5,7 +5,7 @@ answer comes back truncated) and keeps what it learns for the rest of the run:
 
 - each (name, type) is sent once: answers *and failures* are cached, and
   concurrent askers of the same question share the one query in flight. The
-  cache keeps the ``cache_size`` responses used last (4,096 by default): the
+  cache keeps the ``cache_size`` responses used last (2,048 by default): the
   records many domains share (providers' includes) are used all the time and
   stay, a domain's own are asked by that domain alone (which keeps its answers
   while it is checked), and a run over a million domains does not hold a
@@ -67,7 +67,7 @@ from mailzone.errors import DnsError, UsageError
 
 DEFAULT_PORT = 53
 #: Responses a resolver keeps (see the module's docstring).
-DEFAULT_CACHE_SIZE = 4096
+DEFAULT_CACHE_SIZE = 2048
 _NAMESERVER_FORMS = (
     "expected HOST[:PORT] with an IP address or a host name as HOST: "
     "192.0.2.53, 192.0.2.53:5353, 2001:db8::53, [2001:db8::53]:5353 or ns1.example.net"

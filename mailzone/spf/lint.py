@@ -66,10 +66,14 @@ def lint_record(
     return [finding.at(domain) for finding in found] if domain else list(found)
 
 
+#: Distinct texts kept: a stack's recur; an audit's own texts are each asked while its
+#: domain is checked (a bound keeps a run over many domains in constant memory).
+_TEXTS = 1024
+
 # The records of a stack repeat (one SPF text for many domains, judged by several faces):
 # each distinct text, with its strings, is judged once. Findings are frozen and the
 # tuple is copied into each caller's own list, so no caller can change another's.
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=_TEXTS)
 def _lint_text(text: str, strings: tuple[str, ...] | None) -> tuple[Finding, ...]:
     """``lint_record``'s findings, placed nowhere (``where`` empty)."""
     where = ""

@@ -66,8 +66,8 @@ def parse(text: str | bytes) -> Record:
 
 
 # Bounded for runs over many domains: a domain's own text is asked again while its
-# checks run (32 domains at a time), providers' all the time; both stay in 2,048.
-@lru_cache(maxsize=2048)
+# checks run (32 domains at a time), providers' all the time; both stay in 1,024.
+@lru_cache(maxsize=1024)
 def _parse_text(text: str) -> Record:
     return _parse(text)
 
