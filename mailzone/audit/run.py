@@ -58,7 +58,6 @@ from collections import deque
 from collections.abc import AsyncIterator, Callable, Hashable, Iterable
 from functools import partial
 
-from mailzone.audit.bulk import bulk_area, judge_bulk, senders_of
 from mailzone.audit.cross import judge_domain
 from mailzone.audit.dkim import dkim_area, dkim_zone_area
 from mailzone.audit.dmarc import dmarc_area
@@ -346,6 +345,9 @@ class _DomainCheck:
             return
         report = self.report
         if self.audit.options.profile is Profile.BULK_SENDER:
+            # Here: the bar and the senders' catalogue are loaded only by the runs that ask.
+            from mailzone.audit.bulk import bulk_area, judge_bulk, senders_of
+
             if self.bulk_probes is None:  # the areas are in: the bar's own questions
                 probes: list[DkimFacts] = []
                 self.bulk_probes = probes
