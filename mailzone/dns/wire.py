@@ -315,18 +315,19 @@ def _decode(data: bytes, asked: Question | None = None) -> Reply:
     values: set[tuple[tuple[str, int], bytes | str]] = set()
     for section, count in ((1, ancount), (2, nscount), (3, arcount)):
         for _ in range(count):
-            owner_at = pos
             known = seen_names.get(((data[pos] & 0x3F) << 8) | data[pos + 1]) if (
                 data[pos] >= 0xC0 and pos + 2 <= size) else None
+            # Owners are read in the answer (its keys) and the authority (SOA zones);
+            # the additional section's are only checked.
             if known is not None and known[2] <= pos and known[3] < _MAX_POINTERS:
                 # A pointer alone to a name read before (nearly every owner): what
                 # ``_read_name`` would make of it, without the call.
-                owner = known[0] if section == 1 or not known[0] else "?"
-                if section == 1:
+                owner = known[0] if section != 3 or not known[0] else "?"
+                if section != 3:
                     seen_names[pos] = (owner, known[1], pos + 2, known[3] + 1)
                 pos += 2
             else:
-                owner, pos = _read_name(data, pos, size, seen_names, text=section == 1)
+                owner, pos = _read_name(data, pos, size, seen_names, text=section != 3)
             if pos + 10 > size:
                 raise _Unusual
             rdtype = (data[pos] << 8) | data[pos + 1]
@@ -363,7 +364,6 @@ def _decode(data: bytes, asked: Question | None = None) -> Reply:
                 if rdtype == NS:
                     authority_ns = True
                 elif rdtype == SOA:
-                    owner, _ = _read_name(data, owner_at, size, seen_names)
                     soa_zones.append(owner.rstrip(".").lower())
     if pos != size:
         raise _Unusual  # trailing octets: dnspython refuses the message
