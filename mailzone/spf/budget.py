@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Final, NamedTuple
 
 from mailzone.dns.exchange import Exchange, Outcome, Question, ask_all, run, run_async
 from mailzone.dns.resolver import Answer, RdType, Resolver, SyncResolver, normalize_name
@@ -273,6 +274,58 @@ def _own(domain: str, root: str) -> bool:
     return domain == root or domain.endswith("." + root)
 
 
+class _Step(NamedTuple):
+    """What the walk reads of one term of a record, worked out once per record text."""
+
+    term: Mechanism | Modifier
+    text: str
+    cost: int  # 1 for a term that costs a DNS lookup (RFC 7208 4.6.4)
+    kind: Kind | None  # None for a modifier
+    target: str | None  # the literal domain it names, if any
+    current_domain: bool  # a or mx without a domain: the current domain is the target
+    child_needed: bool  # include and redirect: the target's record is walked
+    macros_unfollowed: bool  # costs a lookup, names a domain, but only through macros
+    rdtype: RdType | None  # what the prefetch asks of the target
+
+
+#: Plans by record text: providers' records recur in every tree. Emptied past the bound.
+_PLANS: dict[str, tuple[_Step, ...]] = {}
+_PLANS_MAX = 1024
+_PREFETCHED: Final = {Kind.INCLUDE: RdType.TXT, Kind.MX: RdType.MX, Kind.A: RdType.A}
+
+
+def _plan(text: str, record: Record) -> tuple[_Step, ...]:
+    planned = _PLANS.get(text)
+    if planned is None:
+        if len(_PLANS) >= _PLANS_MAX:
+            _PLANS.clear()
+        planned = _PLANS[text] = _plan_of(record)
+    return planned
+
+
+def _plan_of(record: Record) -> tuple[_Step, ...]:
+    terms: list[Mechanism | Modifier] = list(record.mechanisms)
+    if record.redirect is not None and record.all is None:
+        terms.append(record.redirect)  # redirect applies only where no "all" ends it
+    return tuple(_step(term) for term in terms)
+
+
+def _step(term: Mechanism | Modifier) -> _Step:
+    if isinstance(term, Modifier):
+        literal = term.value.literal()
+        return _Step(term, str(term), 1, None,
+                     normalize_name(literal) if literal is not None else None, False, True,
+                     literal is None, RdType.TXT)
+    kind = term.kind
+    literal = term.domain.literal() if term.domain is not None else None
+    cost = 1 if term.costs_lookup else 0
+    return _Step(term, str(term), cost, kind,
+                 normalize_name(literal) if literal is not None else None,
+                 term.domain is None and kind in (Kind.A, Kind.MX), kind is Kind.INCLUDE,
+                 bool(cost) and term.domain is not None and literal is None,
+                 _PREFETCHED.get(kind))
+
+
 class _Walker:
     """Walks one tree, asking its questions through the exchange (``mailzone.dns.exchange``).
 
@@ -330,34 +383,28 @@ class _Walker:
             return None
 
     def visit(self, node: Node, record: Record, path: tuple[str, ...]) -> Exchange[None]:
-        terms: list[Mechanism | Modifier] = list(record.mechanisms)
-        redirect = record.redirect
-        if redirect is not None and record.all is None:
-            terms.append(redirect)
-        # Each term's target and text, worked out once for the prefetch and the reading.
-        targets = [self.target(term, node.domain) for term in terms]
-        yield from self.prefetch(terms, targets, path)
+        planned = _plan(node.record, record) if node.record else _plan_of(record)
+        domain = node.domain
+        # Each term's target: its own (literal) one, or the current domain (a, mx).
+        targets = [domain if step.current_domain else step.target for step in planned]
+        yield from self.prefetch(planned, targets, path)
         budget = self.budget
-        for term, target in zip(terms, targets, strict=True):
-            text = str(term)
-            mechanism = term if isinstance(term, Mechanism) else None
-            cost = 1 if (mechanism is None or mechanism.costs_lookup) else 0
+        for step, target in zip(planned, targets, strict=True):
+            cost = step.cost
             budget.total += cost
             note = ""
-            kind = mechanism.kind if mechanism is not None else None
+            kind = step.kind
             if kind is Kind.IP4 or kind is Kind.IP6:
                 budget.ip_literals.append(
-                    IpLiteral(node.domain, text, _own(node.domain, self.root_domain)))
-            child_needed = mechanism is None or kind is Kind.INCLUDE
-            if target is None and cost and (
-                    child_needed or (mechanism is not None and mechanism.domain)):
+                    IpLiteral(domain, step.text, _own(domain, self.root_domain)))
+            if target is None and step.macros_unfollowed:
                 note = "depends on macros: not followed"
             elif target is not None and (kind is Kind.A or kind is Kind.MX):
-                assert mechanism is not None
-                note = yield from self.probe(mechanism, target)
-            child = Node(target, text, node.depth + 1) if (
-                child_needed and target is not None) else None
-            node.terms.append(TermCost(node.domain, text, cost, budget.total,
+                assert isinstance(step.term, Mechanism)
+                note = yield from self.probe(step.term, target)
+            child = Node(target, step.text, node.depth + 1) if (
+                step.child_needed and target is not None) else None
+            node.terms.append(TermCost(domain, step.text, cost, budget.total,
                                        node.depth, note, child))
             node.cost += cost
             if child is not None and target is not None:
@@ -373,31 +420,18 @@ class _Walker:
                     yield from self.visit(child, child_record, (*path, target))
                 node.cost += child.cost
 
-    def prefetch(self, terms: list[Mechanism | Modifier], targets: list[str | None],
+    def prefetch(self, planned: tuple[_Step, ...], targets: list[str | None],
                  path: tuple[str, ...]) -> Exchange[None]:
         """Ask for a record's targets all at once (one round trip per level, live)."""
         questions: dict[Question, None] = {}
-        for term, target in zip(terms, targets, strict=True):
-            if target is None or target in path:
+        for step, target in zip(planned, targets, strict=True):
+            if target is None or target in path or step.rdtype is None:
                 continue
-            if isinstance(term, Modifier) or term.kind is Kind.INCLUDE:
-                questions[(target, RdType.TXT)] = None
-            elif term.kind is Kind.MX:
-                questions[(target, RdType.MX)] = None
-            elif term.kind is Kind.A:
-                questions[(target, RdType.A)] = None
+            questions[(target, step.rdtype)] = None
         if len(questions) > 1:
             asked = list(questions)
             outcomes = yield from ask_all(asked)
             self.known.update(zip(asked, outcomes, strict=True))
-
-    def target(self, term: Mechanism | Modifier, current: str) -> str | None:
-        spec = term.value if isinstance(term, Modifier) else term.domain
-        if spec is None:
-            return current if isinstance(term, Mechanism) and term.kind in (
-                Kind.A, Kind.MX) else None
-        literal = spec.literal()
-        return normalize_name(literal) if literal is not None else None
 
     def probe(self, term: Mechanism, target: str) -> Exchange[str]:
         """Resolve an a/mx target to see void answers and the 10-name cap."""
