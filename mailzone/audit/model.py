@@ -155,9 +155,7 @@ class SpfFacts:
 def _budget_json(budget: Budget) -> dict[str, Any]:
     """The lookup budget as ``mailzone spf tree --json`` gives it, less the flat term list
     (the tree holds the same terms, in order, with their running totals)."""
-    data = budget.to_json()
-    data.pop("terms", None)
-    return data
+    return budget.to_json(flat_terms=False)
 
 
 @dataclass(slots=True)

@@ -249,8 +249,10 @@ class Budget:
                           root.domain)]
         return []
 
-    def to_json(self) -> dict[str, object]:
-        return {
+    def to_json(self, *, flat_terms: bool = True) -> dict[str, object]:
+        """The budget as ``mailzone spf tree --json`` gives it; ``flat_terms=False``
+        leaves out the flat term list (the tree holds the same terms, in order)."""
+        data: dict[str, object] = {
             "total": self.total,
             "limit": self.limit,
             "void_lookups": self.void_lookups,
@@ -261,13 +263,15 @@ class Budget:
             "ip_literals": [
                 {"domain": ip.domain, "term": ip.term, "own": ip.own} for ip in self.ip_literals
             ],
-            "terms": [
+        }
+        if flat_terms:
+            data["terms"] = [
                 {"domain": t.domain, "term": t.term, "cost": t.cost, "total": t.total,
                  "depth": t.depth, "note": t.note}
                 for t in self.terms
-            ],
-            "tree": self.root.to_json(),
-        }
+            ]
+        data["tree"] = self.root.to_json()
+        return data
 
 
 def _own(domain: str, root: str) -> bool:
