@@ -141,10 +141,16 @@ def read_domain_list(text: str, source: str) -> list[Target]:
     return list(_domain_list(text, source))
 
 
-def _domain_list(text: str, source: str) -> Iterator[Target]:
-    """``read_domain_list``, one target at a time."""
+def _domain_list(text: str, source: str, *, checked: bool = False) -> Iterator[Target]:
+    """``read_domain_list``, one target at a time; ``checked``: the text was read whole
+    before, so its names and selectors are known good and only converted."""
     from mailzone.audit.model import Target
+    from mailzone.dns.resolver import normalize_name
     from mailzone.errors import UsageError
+    from mailzone.names import to_ascii
+
+    def domain_of(name: str, where: str) -> str:
+        return normalize_name(to_ascii(name)) if checked else _checked_domain(name, where)
 
     for number, raw in enumerate(_lines(text), start=1):
         line = raw.split("#", 1)[0].strip()
@@ -152,15 +158,16 @@ def _domain_list(text: str, source: str) -> Iterator[Target]:
             continue
         where = f"{source}:{number}: "
         first, *fields = line.split()
-        domain = _checked_domain(first, where)
+        domain = domain_of(first, where)
         mail_from: str | None = None
         selectors: list[str] = []
         for item in fields:
             key, eq, value = item.partition("=")
             if key == "mail-from" and eq and value:
-                mail_from = _checked_domain(value, where)
+                mail_from = domain_of(value, where)
             elif key == "dkim" and eq and value:
-                selectors += [_checked_selector(s, f"{where}dkim=") for s in value.split(",")]
+                selectors += value.split(",") if checked else [
+                    _checked_selector(s, f"{where}dkim=") for s in value.split(",")]
             else:
                 raise UsageError(
                     f"{where}{item!r} is not understood: a line is 'DOMAIN "
@@ -205,7 +212,7 @@ def _targets(args: argparse.Namespace) -> _Targets:
         raise UsageError("--file and --stack exclude each other: pick one list of domains")
     if args.file is not None and args.domains:
         raise UsageError("give domains as arguments or with --file, not both")
-    listed: Callable[[], Iterator[Target]]
+    listed: Callable[[bool], Iterator[Target]]  # checked: read whole before
     if args.file is not None:
         if args.file == "-":
             text, source = sys.stdin.read().removeprefix(BOM), "<stdin>"
@@ -218,19 +225,19 @@ def _targets(args: argparse.Namespace) -> _Targets:
                 raise UsageError(str(exc)) from None
             source = args.file
 
-        def listed() -> Iterator[Target]:
-            return _domain_list(text, source)
+        def listed(checked: bool) -> Iterator[Target]:
+            return _domain_list(text, source, checked=checked)
     else:
         given = _stack_targets(args) if args.stack is not None else [
             Target(_checked_domain(d, ""), origin="argument") for d in args.domains]
 
-        def listed() -> Iterator[Target]:
+        def listed(checked: bool) -> Iterator[Target]:
             return iter(given)
     # The whole list is checked before anything runs; then only its repeats are kept
     # (by position: the first one's origin is looked up again when there are repeats).
     first: dict[str, int] = {}
     repeats: dict[int, int] = {}  # position of a repeat -> position of the first
-    for position, target in enumerate(listed()):
+    for position, target in enumerate(listed(False)):
         if target.domain in first:
             repeats[position] = first[target.domain]
         else:
@@ -243,7 +250,7 @@ def _targets(args: argparse.Namespace) -> _Targets:
     repeated: list[str] = []
     if repeats:
         wanted = set(repeats.values())
-        named: dict[int, Target] = {position: target for position, target in enumerate(listed())
+        named: dict[int, Target] = {position: target for position, target in enumerate(listed(True))
                                     if position in wanted or position in repeats}
         repeated = [f"mailzone check: {named[position].domain} is listed twice "
                     f"({named[first_at].origin} and {named[position].origin}); checked once\n"
@@ -261,11 +268,13 @@ def _targets(args: argparse.Namespace) -> _Targets:
             mail_from = _checked_domain(f"{label.strip('.')}.{target.domain}",
                                         "--mail-from-subdomain: ")
         selectors = tuple(dict.fromkeys((*target.dkim_selectors, *extra)))
+        if mail_from == target.mail_from and selectors == target.dkim_selectors:
+            return target
         return replace(target, mail_from=mail_from, dkim_selectors=selectors)
 
     messages = iter(repeated)
     if label:  # the MAIL FROM names it makes are checked before the run, in order
-        for position, target in enumerate(listed()):
+        for position, target in enumerate(listed(True)):
             if position in repeats:
                 sys.stderr.write(next(messages))
             else:
@@ -274,7 +283,7 @@ def _targets(args: argparse.Namespace) -> _Targets:
         sys.stderr.write(message)
 
     def targets() -> Iterator[Target]:
-        for position, target in enumerate(listed()):
+        for position, target in enumerate(listed(True)):
             if position not in repeats:
                 yield completed(target)
 
