@@ -416,6 +416,11 @@ class Audit:
         """Distinct (name, type) questions the run's domains asked."""
         return self._distinct.count
 
+    def distinct_hashes(self) -> array[int]:
+        """The 64-bit hashes of those questions, by which the counts of audits run in
+        processes that share the interpreter's hash secret (forked) are merged."""
+        return array("Q", (code for code in self._distinct.table if code))
+
     def _callback_face(self) -> CallbackResolver:
         if self._face is None:
             self._face = callback_face(self.resolver)

@@ -16,6 +16,7 @@ import io
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -159,6 +160,90 @@ def test_a_run_leaves_no_reference_cycles_behind(world: World) -> None:
             gc.enable()
     assert len(found) == len(targets) > 30
     assert sum(found) < len(found) // 4, found  # was about 60 objects per domain
+
+
+def _without_times(data: Any) -> Any:
+    """A report or summary less what differs from run to run (its times)."""
+    if isinstance(data, dict):
+        return {key: _without_times(value) for key, value in data.items()
+                if key not in ("elapsed_s",)}
+    if isinstance(data, list):
+        return [_without_times(value) for value in data]
+    return data
+
+
+@pytest.mark.parametrize("jobs", [2, 3])
+def test_jobs_share_the_domains_and_give_the_same_reports(
+        world: World, full_run: FullRun, jobs: int) -> None:
+    status, out = run_cli("--file", str(world.listing), "--nameserver",
+                          world.server.nameserver, "--ip", SES_SENDER_IP, "--format", "json",
+                          "--jobs", str(jobs))
+    data = json.loads(out)
+    assert status == full_run.status
+    assert _without_times(data["domains"]) == _without_times(full_run.data["domains"])
+    alone, shared = full_run.data["summary"], data["summary"]
+    assert _without_times({**shared, "dns": {}}) == _without_times({**alone, "dns": {}})
+    # The distinct questions are the run's, counted once across the processes; each
+    # process sends the questions the domains of two shares ask (the providers').
+    assert shared["dns"]["distinct_questions"] == alone["dns"]["distinct_questions"]
+    assert shared["dns"]["questions_by_domains"] == alone["dns"]["questions_by_domains"]
+    assert shared["dns"]["processes"] == jobs
+    assert alone["dns"]["queries_sent"] <= shared["dns"]["queries_sent"]
+    assert shared["dns"]["queries_per_distinct_question"] <= 1.15
+
+
+def test_jobs_stream_every_line_and_render_text(world: World) -> None:
+    good = [s for s in world.internet.domains if s.kind in GOOD_KINDS]
+    listing = world.internet.write_list(world.listing.with_name("good-jobs.txt"), good)
+    base = ("--file", str(listing), "--nameserver", world.server.nameserver)
+    _, alone = run_cli(*base, "--format", "jsonl")
+    status, shared = run_cli(*base, "--format", "jsonl", "--jobs", "2")
+    assert status == 0
+    lines = [json.loads(line) for line in shared.splitlines()]
+    assert [line["type"] for line in lines] == ["domain"] * len(good) + ["summary"]
+    by_domain = {line["domain"]: _without_times(line) for line in lines[:-1]}
+    assert by_domain == {line["domain"]: _without_times(line)
+                         for line in map(json.loads, alone.splitlines()[:-1])}
+    _, text_alone = run_cli(*base)
+    _, text_shared = run_cli(*base, "--jobs", "2")
+    # The same table, in the list's order; only the summary line's figures differ.
+    assert text_shared.splitlines()[:-3] == text_alone.splitlines()[:-3]
+    assert f"{len(good)} domains: 0 with errors" in text_shared
+
+
+@pytest.mark.parametrize("jobs", ["0", "-1"])
+def test_bad_jobs_is_a_usage_error(world: World, jobs: str,
+                                   capsys: pytest.CaptureFixture[str]) -> None:
+    status, out = run_cli("example.com", "--nameserver", world.server.nameserver,
+                          "--jobs", jobs)
+    assert (status, out) == (2, "")
+    assert f"bad --jobs {jobs}: give 1 or more" in capsys.readouterr().err
+
+
+def test_ctrl_c_stops_every_process(tmp_path: Path) -> None:
+    # A server that never answers: the run waits until it is stopped.
+    silent = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    silent.bind(("127.0.0.1", 0))
+    listing = tmp_path / "list.txt"
+    listing.write_text("".join(f"d{n}.example.com\n" for n in range(8)))
+    try:
+        child = subprocess.Popen(
+            [sys.executable, "-m", "mailzone.cli.main", "check", "--file", str(listing),
+             "--nameserver", f"127.0.0.1:{silent.getsockname()[1]}", "--timeout", "30",
+             "--jobs", "2", "--format", "json"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+            env={**os.environ, "PYTHONPATH": str(ROOT)}, start_new_session=True)
+        time.sleep(1.5)
+        os.killpg(child.pid, signal.SIGINT)  # as a terminal's Ctrl-C: the whole group
+        out, err = child.communicate(timeout=10)
+    finally:
+        silent.close()
+    assert child.returncode == 130
+    assert out == ""  # nothing partial
+    assert err.strip().endswith("interrupted (Ctrl-C); no file was changed")
+    assert "Traceback" not in err
+    with pytest.raises(ProcessLookupError):
+        os.killpg(child.pid, 0)  # no process of the run is left
 
 
 def test_answers_over_512_octets_come_whole_over_tcp(world: World, full_run: FullRun) -> None:
