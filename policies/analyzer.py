@@ -232,6 +232,8 @@ class Analyzer(SdkServicer):
     _settings_configured = False
     #: Per kind of policy, those that run: worked out once per Configure.
     _plans: dict[type[Policy], list[_Planned]] | None = None
+    #: Per resource type, the resource policies that read it: once per Configure and type.
+    _by_type: dict[str, tuple[_Planned, ...]] | None = None
 
     # -- the SDK's private state, by its mangled names --------------------------------
 
@@ -268,7 +270,7 @@ class Analyzer(SdkServicer):
 
     def Configure(self, request: Any, context: Any) -> Any:
         answer = super().Configure(request, context)  # type: ignore[no-untyped-call]
-        self._plans = None  # the levels may have changed
+        self._plans = self._by_type = None  # the levels may have changed
         return answer
 
     def _plan(self, kind: type[Policy]) -> list[_Planned]:
@@ -297,6 +299,20 @@ class Analyzer(SdkServicer):
             plans[kind] = plan
         return plan
 
+    def _plan_for_type(self, resource_type: str) -> tuple[_Planned, ...]:
+        """The resource policies that run for a resource of ``resource_type``, in order:
+        those of ``_plan`` that read the type (``_Planned.types``). Worked out once per
+        type, not filtered again for every resource of a preview."""
+        by_type = self._by_type
+        if by_type is None:
+            by_type = self._by_type = {}
+        plan = by_type.get(resource_type)
+        if plan is None:
+            plan = by_type[resource_type] = tuple(
+                planned for planned in self._plan(ResourceValidationPolicy)
+                if planned.types is None or resource_type in planned.types)
+        return plan
+
     def _validate(self, policy: Any, args: Any, report: Any, response: Any) -> None:
         """Run one policy's validation as the SDK does, errors reported as it reports them."""
         try:
@@ -320,10 +336,10 @@ class Analyzer(SdkServicer):
         properties: dict[str, Any] = {}  # the SDK's view of them, for a validation
         # (type, props, urn, name, options, provider): made at the first validation called
         shared: tuple[str, LazyProps, str, str, Any, Any] | None = None
-        for planned in self._plan(ResourceValidationPolicy):
-            policy, level, validates, types, judge, _ = planned
-            if types is not None and request.type not in types:
-                continue  # it would return at once: neither called nor decoded for
+        # A policy that does not read the type would return at once: it is neither
+        # called nor is the resource decoded for it.
+        for planned in self._plan_for_type(request.type):
+            policy, level, validates, _, judge, config = planned
             if not validates:
                 response.not_applicable.append(proto.PolicyNotApplicable(
                     policy_name=policy.name, reason="Policy does not implement validate"))
@@ -335,7 +351,7 @@ class Analyzer(SdkServicer):
                 # A judgement reads the decoded view, where an unknown value is UNKNOWN,
                 # never the SDK's proxies: it cannot meet the UnknownValueError a
                 # validation can, so it is called as it is.
-                found = judge(decoded, planned.config)
+                found = judge(decoded, config)
                 if found:
                     self._report(planned, found, response)
                 continue

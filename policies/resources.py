@@ -110,7 +110,7 @@ def dns_record(resource: Resource, zones: Mapping[str, str] | None = None) -> Dn
     if provider is None:
         return None
     declared = provider.declared(resource.type, resource.props)
-    zone = (zones or {}).get(declared.zone_id) if declared.zone_id else None
+    zone = zones.get(declared.zone_id) if zones and declared.zone_id else None
     return DnsRecord(qualify(declared.name, zone), declared.rdtype, declared.values,
                      where=resource.urn, label=resource.name, group=declared.group,
                      strings=declared.strings)

@@ -259,6 +259,21 @@ def test_a_judgement_is_given_its_config_read_only(ours: Any) -> None:
             p.config["ignoreCodes"] = []  # type: ignore[index]
 
 
+def test_the_policies_for_a_type_are_worked_out_once_per_configuration(ours: Any) -> None:
+    """Each resource type's policies: those of the plan that read it, in the plan's order,
+    kept for every resource of the type until the next ``Configure``."""
+    planned = ours._plan(analyzer.ResourceValidationPolicy)
+    for kind in (R53, CF6, LAMBDA, SSM, "aws:s3/bucket:Bucket"):
+        for_type = ours._plan_for_type(kind)
+        assert for_type == tuple(p for p in planned if p.types is None or kind in p.types)
+        assert ours._plan_for_type(kind) is for_type
+    assert {p.policy.name for p in ours._plan_for_type(R53)} >= {"spf-valid", "dmarc-valid"}
+    assert ours._plan_for_type("aws:s3/bucket:Bucket") == ()
+    before = ours._plan_for_type(R53)
+    ours.Configure(_defaults(ours), None)
+    assert ours._plan_for_type(R53) is not before  # the levels may have changed
+
+
 def test_a_policys_config_is_parsed_once_per_configuration() -> None:
     calls: list[Mapping[str, Any]] = []
 
