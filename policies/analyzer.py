@@ -106,23 +106,40 @@ class _Decoding:
         fields = struct.fields
         if SPECIAL_SIG_KEY in fields:
             self.special = True
-        # By key: the map's items() is the ABC's generator, a third slower here.
-        return {key: self.value(fields[key]) for key in fields}
+        # By key: the map's items() is the ABC's generator, a third slower here. A string
+        # (most values) is read in the loop, a call fewer for each: this walk is a fifth
+        # of judging a DNS record.
+        out: dict[str, Any] = {}
+        for key in fields:
+            value = fields[key]
+            kind = value.WhichOneof("kind")
+            if kind == "string_value":
+                text = value.string_value
+                if text in SENTINELS:  # the SDK's _is_unknown, without a call per string
+                    self.unknown = True
+                out[key] = text
+            else:
+                out[key] = self.other(value, kind)
+        return out
 
     def value(self, value: Any) -> Any:
         kind = value.WhichOneof("kind")
         if kind == "string_value":
             text = value.string_value
-            if text in SENTINELS:  # the SDK's _is_unknown, without a call per string
+            if text in SENTINELS:
                 self.unknown = True
             return text
+        return self.other(value, kind)
+
+    def other(self, value: Any, kind: str | None) -> Any:
+        """A value of any kind but a string."""
         if kind == "struct_value":
             return self.struct(value.struct_value)
         if kind == "list_value":
             return [self.value(item) for item in value.list_value.values]
         if kind == "number_value":
             number = value.number_value
-            if math.isinf(number) or math.isnan(number):  # refused, as MessageToDict does
+            if not math.isfinite(number):  # refused, as MessageToDict does
                 raise ValueError(f"Fail to serialize {number} for Value.number_value, which "
                                  "would parse as string_value")
             return number

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 from mailzone.dns.txt import unquote_txt
 
@@ -60,13 +59,15 @@ class RecordSets(StrEnum):
     PER_VALUE = "per-value"
 
 
-@dataclass(frozen=True, slots=True)
-class DeclaredValues:
+class DeclaredValues(NamedTuple):
     """The values a declared record resource holds, as the rules read them.
 
     ``values`` is None when the whole list is unknown; an element is None when that
     value is unknown. TXT values are their character-strings joined; ``strings``
     holds each TXT value's character-strings where the provider states them.
+
+    A named tuple, not a frozen dataclass: as immutable, and made in a third of the
+    time (the pack makes one for every DNS record of a preview and drops it at once).
     """
 
     name: str | None
