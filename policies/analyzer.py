@@ -192,6 +192,15 @@ class _Planned(NamedTuple):
     config: PolicyConfig  # what the judgement is given, read-only
 
 
+class _ForType(NamedTuple):
+    """The resource policies that run for one resource type (``Analyzer._plan_for_type``)."""
+
+    policies: tuple[_Planned, ...]
+    # When every one of them validates with a judgement (every policy of the pack): each
+    # judgement with its config, for ``Analyze`` to call with nothing else to make or test.
+    judgements: tuple[tuple[Judge, PolicyConfig, _Planned], ...] | None
+
+
 def _validations(policy: Policy) -> list[Any]:
     if not isinstance(policy, ResourceValidationPolicy):
         return []
@@ -250,7 +259,7 @@ class Analyzer(SdkServicer):
     #: Per kind of policy, those that run: worked out once per Configure.
     _plans: dict[type[Policy], list[_Planned]] | None = None
     #: Per resource type, the resource policies that read it: once per Configure and type.
-    _by_type: dict[str, tuple[_Planned, ...]] | None = None
+    _by_type: dict[str, _ForType] | None = None
 
     # -- the SDK's private state, by its mangled names --------------------------------
 
@@ -316,19 +325,22 @@ class Analyzer(SdkServicer):
             plans[kind] = plan
         return plan
 
-    def _plan_for_type(self, resource_type: str) -> tuple[_Planned, ...]:
+    def _plan_for_type(self, resource_type: str) -> _ForType:
         """The resource policies that run for a resource of ``resource_type``, in order:
         those of ``_plan`` that read the type (``_Planned.types``). Worked out once per
         type, not filtered again for every resource of a preview."""
         by_type = self._by_type
         if by_type is None:
             by_type = self._by_type = {}
-        plan = by_type.get(resource_type)
-        if plan is None:
-            plan = by_type[resource_type] = tuple(
-                planned for planned in self._plan(ResourceValidationPolicy)
-                if planned.types is None or resource_type in planned.types)
-        return plan
+        found = by_type.get(resource_type)
+        if found is None:
+            policies = tuple(planned for planned in self._plan(ResourceValidationPolicy)
+                             if planned.types is None or resource_type in planned.types)
+            judged = all(p.validates and p.judge is not None for p in policies)
+            found = by_type[resource_type] = _ForType(policies, tuple(
+                (p.judge, p.config, p) for p in policies if p.judge is not None)
+                if judged else None)
+        return found
 
     def _validate(self, policy: Any, args: Any, report: Any, response: Any) -> None:
         """Run one policy's validation as the SDK does, errors reported as it reports them."""
@@ -355,7 +367,10 @@ class Analyzer(SdkServicer):
         shared: tuple[str, LazyProps, str, str, Any, Any] | None = None
         # A policy that does not read the type would return at once: it is neither
         # called nor is the resource decoded for it.
-        for planned in self._plan_for_type(request.type):
+        for_type = self._plan_for_type(request.type)
+        if for_type.judgements is not None:
+            return self._judge(request, for_type.judgements, response)
+        for planned in for_type.policies:
             policy, level, validates, _, judge, config = planned
             if not validates:
                 response.not_applicable.append(proto.PolicyNotApplicable(
@@ -383,6 +398,19 @@ class Analyzer(SdkServicer):
                                        self._get_policy_config(policy.name), self._stack_tags,
                                        decoded=decoded)
             self._validate(policy, args, report, response)
+        return response
+
+    def _judge(self, request: Any, judgements: tuple[tuple[Judge, PolicyConfig, _Planned], ...],
+               response: Any) -> Any:
+        """``Analyze`` for a type whose every policy is a judgement: the loop above with
+        only what a judgement needs (the decoded view, made if one runs)."""
+        if judgements:
+            _, plain = decode(request.properties)
+            decoded = Decoded(rs.Resource(request.type, request.urn, request.name, plain))
+            for judge, config, planned in judgements:
+                found = judge(decoded, config)
+                if found:
+                    self._report(planned, found, response)
         return response
 
     def _report(self, planned: _Planned, found: list[Violation], response: Any) -> None:
