@@ -317,10 +317,10 @@ def dns_judge(
     """A judgement of the record set a DNS resource declares."""
 
     def judge(decoded: Decoded, config: Mapping[str, Any]) -> list[Violation]:
-        resource = decoded.resource
-        record = decoded.record if resource.type in rs.DNS_TYPES else None
+        record = decoded.record  # None for a type that is no DNS record
         if record is None:
             return []
+        resource = decoded.resource
         found = check(resource, record, config)
         return violations(found, resource.urn) if found else []
 

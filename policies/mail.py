@@ -82,7 +82,10 @@ _MAIL_HOST_SETTINGS = settings_judge(_mail_host_not_ip_settings, "mail-host-not-
 
 
 def _mail_host_not_ip(decoded: Decoded, config: Mapping[str, Any]) -> list[Violation]:
-    return [*_MAIL_HOST_RECORDS(decoded, config), *_MAIL_HOST_SETTINGS(decoded, config)]
+    records = _MAIL_HOST_RECORDS(decoded, config)
+    if decoded.resource.type not in SETTINGS_TYPES:
+        return records  # a DNS record, say: no list made again for no settings
+    return [*records, *_MAIL_HOST_SETTINGS(decoded, config)]
 
 
 def _port_25(policy: str) -> Callable[[SettingsGroup, str, Mapping[str, Any]], list[Finding]]:

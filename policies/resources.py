@@ -18,8 +18,8 @@ reports.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Final
+from types import MappingProxyType
+from typing import Any, Final, NamedTuple
 
 from pulumi_policy.proxy import UnknownValueError
 
@@ -71,14 +71,16 @@ def plain(value: Any) -> Any:
 text = prop_text  # a string property: None when unknown or absent
 
 
-@dataclass(frozen=True, slots=True)
-class Resource:
-    """A resource as the pack sees it: type token, URN, name, plain properties."""
+class Resource(NamedTuple):
+    """A resource as the pack sees it: type token, URN, name, plain properties.
+
+    A named tuple (immutable, made in half a frozen dataclass's time): one is made for
+    every resource of every call."""
 
     type: str
     urn: str
     name: str
-    props: Mapping[str, Any] = field(default_factory=dict)
+    props: Mapping[str, Any] = MappingProxyType({})  # shared, so read-only
 
 
 # --- DNS records --------------------------------------------------------------
@@ -110,7 +112,7 @@ def dns_record(resource: Resource, zones: Mapping[str, str] | None = None) -> Dn
     if provider is None:
         return None
     declared = provider.declared(resource.type, resource.props)
-    zone = (zones or {}).get(declared.zone_id) if declared.zone_id else None
+    zone = zones.get(declared.zone_id) if zones and declared.zone_id else None
     return DnsRecord(qualify(declared.name, zone), declared.rdtype, declared.values,
                      where=resource.urn, label=resource.name, group=declared.group,
                      strings=declared.strings)

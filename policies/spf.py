@@ -131,7 +131,7 @@ def _budget_policy(policy: str, *, warn: bool
             findings += check_lookup_budget(text, max_lookups=maximum, warn_at=warn_at,
                                             include_costs=costs, name=record.fqdn or "",
                                             label=resource.name)
-        return REGISTRY.select(findings, policy=policy)
+        return REGISTRY.select(findings, policy=policy) if findings else findings
 
     return check
 

@@ -295,20 +295,28 @@ class _BadTag(Exception):
         self.position = position
 
 
+# A tag's value -> its member, read with a dict: calling the enum class (its metaclass's
+# ``__call__``) cost a tenth of parsing a record, and a stack's DMARC texts are each its
+# own domain's (``rua=mailto:...@<domain>``), so they are parsed, not found in the cache.
+_POLICIES: dict[str, Policy] = {member.value: member for member in Policy}
+_ALIGNMENTS: dict[str, Alignment] = {member.value: member for member in Alignment}
+_PSDS: dict[str, Psd] = {member.value: member for member in Psd}
+_BLANKS = re.compile(r"[ \t]+")
+
+
 def _policy(value: str, tag: str, at: int) -> Policy:
-    try:
-        return Policy(value.lower())
-    except ValueError:
-        raise _BadTag(f"{tag}={value!r} is not a policy: use none, quarantine or reject",
-                      at) from None
+    policy = _POLICIES.get(value.lower())
+    if policy is None:
+        raise _BadTag(f"{tag}={value!r} is not a policy: use none, quarantine or reject", at)
+    return policy
 
 
 def _alignment(value: str, tag: str, at: int) -> Alignment:
-    try:
-        return Alignment(value.lower())
-    except ValueError:
+    alignment = _ALIGNMENTS.get(value.lower())
+    if alignment is None:
         raise _BadTag(f"{tag}={value!r} is not an alignment mode: use r (relaxed) or s "
-                      "(strict)", at) from None
+                      "(strict)", at)
+    return alignment
 
 
 def _testing(value: str, tag: str, at: int) -> bool:
@@ -319,10 +327,10 @@ def _testing(value: str, tag: str, at: int) -> bool:
 
 
 def _psd(value: str, tag: str, at: int) -> Psd:
-    try:
-        return Psd(value.lower())
-    except ValueError:
-        raise _BadTag(f"{tag}={value!r} is not y, n or u", at) from None
+    psd = _PSDS.get(value.lower())
+    if psd is None:
+        raise _BadTag(f"{tag}={value!r} is not y, n or u", at)
+    return psd
 
 
 def _uri(item: str, tag: str, at: int) -> str:
@@ -387,7 +395,7 @@ def _version(text: str) -> tuple[list[tuple[int, str]], list[TagProblem]]:
     name, eq, value = first.partition("=")
     if not eq or name.strip(" \t").lower() != "v":
         raise DmarcSyntaxError(f"a DMARC record starts with 'v={VERSION}'", text, first_at)
-    version, *after = re.split(r"[ \t]+", value.strip(" \t"), maxsplit=1)
+    version, *after = _BLANKS.split(value.strip(" \t"), maxsplit=1)
     rest = after[0] if after else ""
     if version != VERSION or (rest and not is_dmarc_record(text)):
         raise DmarcSyntaxError(

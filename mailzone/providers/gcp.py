@@ -30,9 +30,8 @@ from mailzone.providers.base import (
     DeclaredValues,
     RecordReader,
     RecordSets,
-    declared_value,
+    declared_set,
     prop_text,
-    txt_strings,
 )
 
 RECORD_SET: Final = "gcp:dns/recordSet:RecordSet"
@@ -65,8 +64,7 @@ class CloudDns(RecordReader):
         elif not isinstance(rrdatas, list):
             values = ()
         else:
-            values = tuple(declared_value(rdtype, v, self.decode_txt) for v in rrdatas)
-            strings = txt_strings(rdtype, rrdatas, self.decode_txt)
+            values, strings = declared_set(rdtype, rrdatas, self.decode_txt)
         return DeclaredValues(name=prop_text(props.get("name")), rdtype=rdtype,
                               zone_id=prop_text(props.get("managedZone")), values=values,
                               strings=strings)

@@ -26,9 +26,8 @@ from mailzone.providers.base import (
     DeclaredValues,
     Provider,
     RecordSets,
-    declared_value,
+    declared_set,
     prop_text,
-    txt_strings,
 )
 
 RECORD: Final = "aws:route53/record:Record"
@@ -77,8 +76,7 @@ class Route53(Provider):
         elif not isinstance(records, list):
             values = ()  # an alias record: no values of its own
         else:
-            values = tuple(declared_value(rdtype, v, self.decode_txt) for v in records)
-            strings = txt_strings(rdtype, records, self.decode_txt)
+            values, strings = declared_set(rdtype, records, self.decode_txt)
         return DeclaredValues(
             name=prop_text(props.get("name")), rdtype=rdtype,
             zone_id=prop_text(props.get("zoneId")), values=values,

@@ -50,13 +50,14 @@ class DnsRecord:
     _spf: tuple[str, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        # Made for every resource the pack judges: no generator, no call for a record
+        # set that holds no SPF text (most of them).
         rdtype = None if self.rdtype is None else self.rdtype.upper()
-        object.__setattr__(self, "fqdn",
-                           None if self.name is None else normalize_name(self.name))
-        object.__setattr__(self, "type_upper", rdtype)
-        object.__setattr__(self, "_spf", tuple(
-            v for v in self.known_values() if is_spf_text(v)) if rdtype in ("TXT", "SPF")
-            else ())
+        setattr_ = object.__setattr__
+        setattr_(self, "fqdn", None if self.name is None else normalize_name(self.name))
+        setattr_(self, "type_upper", rdtype)
+        setattr_(self, "_spf", tuple([v for v in self.values if v is not None and is_spf_text(v)])
+                 if self.values and rdtype in ("TXT", "SPF") else ())
 
     def known_values(self) -> list[str]:
         return [v for v in self.values or () if v is not None]

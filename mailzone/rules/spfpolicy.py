@@ -210,6 +210,8 @@ def check_lookup_budget(
         estimate = estimate_lookups(text, include_costs)
     except SpfSyntaxError:
         return []
+    if estimate.total <= max_lookups and (warn_at is None or estimate.total < warn_at):
+        return []  # most records: no message worked out for nothing
     who = label or "the record"
     at = f" at {name}" if name else ""
     spent = ", ".join(f"{term} {cost}" for term, cost in estimate.parts)

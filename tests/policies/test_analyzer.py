@@ -21,6 +21,8 @@ from pulumi_policy import (
     EnforcementLevel,
     Policy,
     ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
     StackValidationArgs,
     StackValidationPolicy,
 )
@@ -173,6 +175,28 @@ def test_disabled_and_remediated_levels_are_the_sdks(ours: Any, sdks: Any) -> No
             servicer.Configure(_defaults(servicer), None)
 
 
+def _echo_resource(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    """A resource policy that is no judgement: it reads the SDK's proxies."""
+    report(f"{args.resource_type} {args.name} {sorted(rs.plain(args.props).items())!r}", None)
+
+
+def test_a_resource_policy_that_is_no_judgement_gets_what_the_sdk_gives() -> None:
+    """Beside the pack's judgements, a validation of the SDK's own kind (and one with no
+    validation at all) is called as the SDK calls it, in the order the policies are."""
+    extra: list[Policy] = [
+        ResourceValidationPolicy(name="echo-resource", description="echo",
+                                 validate=_echo_resource),
+        ResourceValidationPolicy(name="remediates", description="no validation",
+                                 remediate=lambda args: None),
+    ]
+    both = [_servicer(kind, [*POLICIES[:2], *extra, *POLICIES[2:]])
+            for kind in (analyzer.Analyzer, analyzer.SdkServicer)]
+    for resource in CORPUS:
+        ours, sdks = (servicer.Analyze(_request(resource), None) for servicer in both)
+        assert ours == sdks
+        assert any(d.policyName == "echo-resource" for d in ours.diagnostics)
+
+
 def _echo(args: StackValidationArgs, report: ReportViolation) -> None:
     """A stack policy that reads the SDK's view of every resource and reports it."""
     for resource in args.resources:
@@ -257,6 +281,25 @@ def test_a_judgement_is_given_its_config_read_only(ours: Any) -> None:
     for p in planned:
         with pytest.raises(TypeError):
             p.config["ignoreCodes"] = []  # type: ignore[index]
+
+
+def test_the_policies_for_a_type_are_worked_out_once_per_configuration(ours: Any) -> None:
+    """Each resource type's policies: those of the plan that read it, in the plan's order,
+    kept for every resource of the type until the next ``Configure``."""
+    planned = ours._plan(analyzer.ResourceValidationPolicy)
+    for kind in (R53, CF6, LAMBDA, SSM, "aws:s3/bucket:Bucket"):
+        for_type = ours._plan_for_type(kind)
+        assert for_type.policies == tuple(p for p in planned
+                                          if p.types is None or kind in p.types)
+        # Every policy of the pack is a judgement: called as one, in the same order.
+        assert for_type.judgements == tuple((p.judge, p.config, p) for p in for_type.policies)
+        assert ours._plan_for_type(kind) is for_type
+    assert {p.policy.name for p in ours._plan_for_type(R53).policies} >= {
+        "spf-valid", "dmarc-valid"}
+    assert ours._plan_for_type("aws:s3/bucket:Bucket").policies == ()
+    before = ours._plan_for_type(R53)
+    ours.Configure(_defaults(ours), None)
+    assert ours._plan_for_type(R53) is not before  # the levels may have changed
 
 
 def test_a_policys_config_is_parsed_once_per_configuration() -> None:

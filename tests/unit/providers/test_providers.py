@@ -13,6 +13,8 @@ from mailzone.providers import (
     for_record_type,
     provider,
 )
+from mailzone.providers.base import UNKNOWN, declared_set, declared_value
+from mailzone.providers.route53 import PROVIDER as ROUTE53
 
 
 def test_every_config_name_has_its_provider() -> None:
@@ -56,3 +58,14 @@ def test_every_provider_has_a_components_backend() -> None:
                         and isinstance(statement.value, ast.Attribute)):
                     declared.add(statement.value.attr)
     assert declared == {member.name for member in DnsProvider}
+
+
+def test_a_record_sets_entries_are_each_decoded_once_for_values_and_strings() -> None:
+    entries = ['v=spf1 include:amazonses.com" "-all', UNKNOWN, "site-verification=abc", 7.0]
+    values, strings = declared_set("txt", entries, ROUTE53.decode_txt)
+    assert values == tuple(declared_value("txt", e, ROUTE53.decode_txt) for e in entries)
+    assert strings == {"v=spf1 include:amazonses.com-all": ("v=spf1 include:amazonses.com",
+                                                            "-all"),
+                       "site-verification=abc": ("site-verification=abc",), "7": ("7",)}
+    mx = ["10 mail.example.com", UNKNOWN]
+    assert declared_set("MX", mx, ROUTE53.decode_txt) == (("mail.example.com", None), {})
