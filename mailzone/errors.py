@@ -18,6 +18,7 @@ class ExitStatus(IntEnum):
     OK = 0
     FINDINGS = 1  # errors were found (plan: errors of any kind)
     USAGE = 2  # bad usage or input (plan: changes)
+    WORKER_FAILED = 70  # EX_SOFTWARE: a check --jobs process failed or was killed
     INTERRUPTED = 130
     PIPE_CLOSED = 141  # 128 + SIGPIPE: standard output was closed early (| head)
 
@@ -82,7 +83,7 @@ class DnsError(MailzoneError):
         the frame, whose variables hold the error): a reference cycle per raise, which
         only the cyclic collector frees, and a traceback that grows with every raise.
         """
-        return DnsError(self.name, self.rdtype, self.reason)
+        return type(self)(self.name, self.rdtype, self.reason)
 
 
 class QueryCapReached(DnsError):
@@ -136,3 +137,9 @@ class ConfigError(MailzoneError):
 
 class UsageError(MailzoneError):
     """The command line was used wrongly (exit status 2)."""
+
+
+class WorkerFailed(MailzoneError):
+    """A process of ``mailzone check --jobs`` failed or was killed: the run is incomplete."""
+
+    exit_status: ClassVar[ExitStatus] = ExitStatus.WORKER_FAILED

@@ -114,7 +114,9 @@ class _Distinct:
         self.count = 0
 
     def add(self, key: Hashable) -> None:
-        code = hash(key) & 0xFFFF_FFFF_FFFF_FFFF or 1  # 0 marks an empty slot
+        self.add_code(hash(key) & 0xFFFF_FFFF_FFFF_FFFF or 1)  # 0 marks an empty slot
+
+    def add_code(self, code: int) -> None:
         table, mask = self.table, self.mask
         slot = code & mask
         while True:
@@ -420,6 +422,13 @@ class Audit:
         """The 64-bit hashes of those questions, by which the counts of audits run in
         processes that share the interpreter's hash secret (forked) are merged."""
         return array("Q", (code for code in self._distinct.table if code))
+
+    def count_distinct_hashes(self, codes: Iterable[int]) -> None:
+        """Count another audit's questions (``distinct_hashes``) as this one's: one
+        asked by both counts once."""
+        distinct = self._distinct
+        for code in codes:
+            distinct.add_code(code)
 
     def _callback_face(self) -> CallbackResolver:
         if self._face is None:

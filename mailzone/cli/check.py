@@ -528,17 +528,10 @@ def _run_in_workers(jobs: int, audit: Audit, targets: _Targets, args: argparse.N
 
     form = args.format
 
-    def work(mine: Iterator[tuple[int, Target]], send: Callable[[Sent], None]) -> None:
-        positions: list[int] = []  # the share's n-th target is the list's positions[n]-th
-
-        def share() -> Iterator[Target]:
-            for position, target in mine:
-                positions.append(position)
-                yield target
-
+    def work(mine: Iterator[Target], send: Callable[[Sent], None]) -> None:
         async def go() -> None:
-            async for report in audit.run(share(), concurrency=args.concurrency):
-                send((positions[report.index], tally_of(report), _written(report, form)))
+            async for report in audit.run(mine, concurrency=args.concurrency):
+                send((report.index, report.domain, tally_of(report), _written(report, form)))
 
         asyncio.run(go())
 
@@ -546,21 +539,27 @@ def _run_in_workers(jobs: int, audit: Audit, targets: _Targets, args: argparse.N
         return _stats_of(audit) or {}, audit.asked, audit.distinct_hashes()
 
     kept = _Kept()
-    progress = _Progress(args, len(targets))
+    progress: _Progress | None = None
 
-    def take(index: int, report_tally: ReportTally, written: Any) -> None:
+    def forked() -> None:  # the bar's thread starts once no process is left to fork
+        nonlocal progress
+        progress = _Progress(args, len(targets))
+
+    def take(index: int, domain: str, report_tally: ReportTally, written: Any) -> None:
         tally.add_tally(report_tally)
         if form == "text":
             written.index = index
         _keep(kept, form, index, written)
-        progress.advance(written.domain if form == "text" else "", tally.with_errors)
+        if progress is not None:
+            progress.advance(domain, tally.with_errors)
 
     try:
-        totals = run_shared(jobs, targets, work, finish, take)
+        totals = run_shared(jobs, targets, work, finish, take,
+                            audit.count_distinct_hashes, forked)
     finally:
-        progress.stop()
-    stats = totals.stats or None
-    return kept, _Counts(len(totals.distinct), totals.asked, stats)
+        if progress is not None:
+            progress.stop()
+    return kept, _Counts(audit.distinct_questions, totals.asked, totals.stats or None)
 
 
 def _print_json_document(domains: list[str], summary: dict[str, Any]) -> None:

@@ -53,6 +53,7 @@ CHECK: Final = ExitContract(ExitStatus.USAGE, (
     (ExitStatus.FINDINGS, "some domain has an error finding"),
     (ExitStatus.USAGE, "bad usage or input: a wrong option, a name that is not a domain, an "
                        "unreadable --file, --zones or stack file"),
+    (ExitStatus.WORKER_FAILED, "a --jobs process failed or was killed: the run is incomplete"),
     _INTERRUPTED,
     _PIPE,
 ))

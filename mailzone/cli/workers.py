@@ -8,16 +8,19 @@ can be merged); worker ``k`` checks the ``k``-th, ``k+N``-th, ... domain and sen
 report back through a pipe as the bytes the parent will write (``json``, ``jsonl``) or
 as the report itself (``text``, which is rendered whole at the end), with what the
 summary counts of it. At the end each sends its resolver's counts and the hashes of
-the distinct questions it asked: the parent's summary is the run's, the distinct
-questions counted once across the workers.
+the distinct questions it asked, which the parent merges into its own table: the
+summary's distinct questions are the run's, counted once.
 
 Each worker has its own cache, so a question two shares ask (a provider's include) is
 sent by both: the domains' own questions, most of them, are asked by one worker only
 (1,000 domains over two workers: 11,701 queries for 11,664 distinct questions). The
 bench shows what it buys (bench/README.md).
 
-A worker never writes to the standard streams and leaves with ``os._exit``; a failure
-in one is re-raised in the parent, which stops the others. Ctrl-C stops them all.
+The workers are forked before anything starts a thread (the progress bar is drawn by
+the parent once they are all running). A worker never writes to the standard streams
+and leaves with ``os._exit``; one that fails or is killed fails the run with
+``WorkerFailed``, naming it and how it ended, and the parent stops the others. Ctrl-C
+stops them all.
 """
 
 from __future__ import annotations
@@ -33,17 +36,18 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from mailzone.errors import UsageError
+from mailzone.errors import UsageError, WorkerFailed
 
 if TYPE_CHECKING:
     from mailzone.audit.model import DomainReport, Target
 
 #: What the summary counts of one report: has errors, has findings, timed out, codes.
 ReportTally = tuple[bool, bool, bool, tuple[str, ...]]
-#: A report as a worker sends it: its position, its tally, what the parent writes.
-Sent = tuple[int, ReportTally, Any]
-#: A worker's run: its targets with their positions, and where each report goes.
-Work = Callable[[Iterator[tuple[int, "Target"]], Callable[[Sent], None]], None]
+#: A report as a worker sends it: its index in the worker's share, its domain, its
+#: tally, and what the parent writes.
+Sent = tuple[int, str, ReportTally, Any]
+#: A worker's run over its share of the targets; each report goes to the callable.
+Work = Callable[[Iterator["Target"], Callable[[Sent], None]], None]
 #: What a worker says when done: its resolver's counts, the questions its domains asked,
 #: and the hashes of the distinct ones.
 Finished = tuple[dict[str, int], int, "array[int]"]
@@ -58,12 +62,10 @@ def tally_of(report: DomainReport) -> ReportTally:
 
 @dataclass
 class Totals:
-    """What the workers counted, added up: the resolvers' counts, the questions asked
-    by the domains, and the distinct questions across all of them."""
+    """The workers' resolver counts and the questions their domains asked, added up."""
 
     stats: dict[str, int] = field(default_factory=dict)
     asked: int = 0
-    distinct: set[int] = field(default_factory=set)
 
 
 def check_jobs(jobs: int) -> None:
@@ -75,11 +77,14 @@ def check_jobs(jobs: int) -> None:
 
 
 def run_shared(jobs: int, targets: Iterable[Target], work: Work,
-               finish: Callable[[], Finished], take: Callable[[int, ReportTally, Any], None]
-               ) -> Totals:
+               finish: Callable[[], Finished],
+               take: Callable[[int, str, ReportTally, Any], None],
+               merge: Callable[[array[int]], None],
+               forked: Callable[[], None] = lambda: None) -> Totals:
     """Fork ``jobs`` workers; worker ``k`` runs ``work`` over its share of ``targets``
-    (with their positions), sending each report, and ``finish`` once it is done; the
-    parent hands every report to ``take`` as it arrives and returns the totals."""
+    (the ``k``-th, ``k+jobs``-th, ...) and ``finish`` once it is done. In the parent,
+    ``forked`` is called once all are running, ``take`` gets every report as it arrives
+    (with its position in ``targets``), ``merge`` each worker's question hashes."""
     workers: dict[int, int] = {}  # read end -> pid
     try:
         for share in range(jobs):
@@ -92,7 +97,8 @@ def run_shared(jobs: int, targets: Iterable[Target], work: Work,
                 _serve(write_end, share, jobs, targets, work, finish)  # never returns
             os.close(write_end)
             workers[read_end] = pid
-        totals = _collect(workers, take)
+        forked()
+        totals = _collect(workers, jobs, take, merge)
     except BaseException:
         for pid in workers.values():
             _stop(pid)
@@ -101,7 +107,7 @@ def run_shared(jobs: int, targets: Iterable[Target], work: Work,
         for read_end in workers:
             os.close(read_end)
     for pid in workers.values():
-        os.waitpid(pid, 0)
+        _reap(pid)
     return totals
 
 
@@ -110,7 +116,7 @@ def _serve(write_end: int, share: int, jobs: int, targets: Iterable[Target], wor
     status = 0
     pipe = os.fdopen(write_end, "wb", buffering=1 << 16)
     try:
-        mine = ((position, target) for position, target in enumerate(targets)
+        mine = (target for position, target in enumerate(targets)
                 if position % jobs == share)
         work(mine, lambda sent: _send(pipe, ("report", *sent)))
         _send(pipe, ("done", *finish()))
@@ -118,10 +124,10 @@ def _serve(write_end: int, share: int, jobs: int, targets: Iterable[Target], wor
         status = 130  # Ctrl-C: the parent says so
     except BrokenPipeError:
         status = 141  # the parent is gone
-    except BaseException:  # a bug: the parent re-raises it with this text
+    except BaseException as exc:  # a bug: the parent fails the run with it
         status = 70
         with contextlib.suppress(OSError):
-            _send(pipe, ("failed", traceback.format_exc()))
+            _send(pipe, ("failed", f"{type(exc).__name__}: {exc}", traceback.format_exc()))
     finally:
         with contextlib.suppress(OSError):
             pipe.close()
@@ -133,10 +139,12 @@ def _send(pipe: Any, message: tuple[Any, ...]) -> None:
     pipe.write(len(data).to_bytes(_FRAME_HEADER, "big") + data)
 
 
-def _collect(workers: dict[int, int], take: Callable[[int, ReportTally, Any], None]
-             ) -> Totals:
+def _collect(workers: dict[int, int], jobs: int,
+             take: Callable[[int, str, ReportTally, Any], None],
+             merge: Callable[[array[int]], None]) -> Totals:
     totals = Totals()
     buffers = {read_end: bytearray() for read_end in workers}
+    shares = {read_end: share for share, read_end in enumerate(workers)}
     done: set[int] = set()
     with selectors.DefaultSelector() as selector:
         for read_end in workers:
@@ -149,23 +157,30 @@ def _collect(workers: dict[int, int], take: Callable[[int, ReportTally, Any], No
                     selector.unregister(read_end)
                     buffers.pop(read_end)
                     if read_end not in done:
-                        raise RuntimeError("a --jobs worker stopped before its share was done")
+                        pid = workers[read_end]
+                        raise WorkerFailed(f"--jobs process {pid} {_ended(_reap(pid))} "
+                                           "before its share was checked: the run is "
+                                           "incomplete")
                     continue
                 buffer = buffers[read_end]
                 buffer += chunk
+                share = shares[read_end]
                 for message in _frames(buffer):
                     kind = message[0]
                     if kind == "report":
-                        take(message[1], message[2], message[3])
+                        # The share's n-th target is the list's (share + n * jobs)-th.
+                        take(share + message[1] * jobs, message[2], message[3], message[4])
                     elif kind == "done":
                         stats, asked, codes = message[1], message[2], message[3]
                         for name, value in stats.items():
                             totals.stats[name] = totals.stats.get(name, 0) + value
                         totals.asked += asked
-                        totals.distinct.update(codes)
+                        merge(codes)
                         done.add(read_end)
                     else:
-                        raise RuntimeError(f"a --jobs worker failed:\n{message[1]}")
+                        raise WorkerFailed(
+                            f"--jobs process {workers[read_end]} failed: {message[1]}. "
+                            "Please report this (run with --jobs 1 for the traceback)")
     return totals
 
 
@@ -182,12 +197,31 @@ def _frames(buffer: bytearray) -> Iterator[tuple[Any, ...]]:
     del buffer[:start]
 
 
+def _reap(pid: int) -> int | None:
+    """Wait for a worker to end; its wait status (None when it was reaped already)."""
+    try:
+        return os.waitpid(pid, 0)[1]
+    except ChildProcessError:
+        return None
+
+
+def _ended(status: int | None) -> str:
+    if status is None:
+        return "ended"
+    if os.WIFSIGNALED(status):
+        number = os.WTERMSIG(status)
+        with contextlib.suppress(ValueError):
+            return f"was killed ({signal.Signals(number).name})"
+        return f"was killed (signal {number})"
+    return f"exited with status {os.waitstatus_to_exitcode(status)}"
+
+
 def _stop(pid: int) -> None:
-    """Wait for a worker; one still running (the parent failed or was stopped) is ended."""
+    """End a worker still running (the parent failed or was stopped), and reap it."""
     try:
         finished, _ = os.waitpid(pid, os.WNOHANG)
         if finished == 0:
             os.kill(pid, signal.SIGTERM)
             os.waitpid(pid, 0)
-    except ChildProcessError:
+    except (ChildProcessError, ProcessLookupError):
         pass

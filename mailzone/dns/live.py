@@ -39,10 +39,12 @@ servers of ``/etc/resolv.conf``. ``stats`` counts what was sent.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ipaddress
 import os
 import re
 import socket
+import time
 from array import array
 from collections import OrderedDict, deque
 from collections.abc import Callable
@@ -289,7 +291,10 @@ class LiveResolver:
     def _bind(self) -> None:
         loop = asyncio.get_running_loop()
         if self._loop is not loop:
-            # Sockets, timers and waiting callbacks belong to the loop that made them.
+            # Sockets, timers and waiting callbacks belong to the loop that made them:
+            # an earlier loop's sockets (queries were left in flight) are closed now.
+            for channel in self._channels.values():
+                channel.abandon()
             self._loop = loop
             self._channels = {}
             self._waiting = {}
@@ -584,6 +589,9 @@ class _Query:
 _DRAIN: Final = 64
 
 
+_CLOCK_TICK: Final = time.get_clock_info("monotonic").resolution
+
+
 class _Deadlines:
     """When each query sent stops waiting: one timer for all of them.
 
@@ -615,7 +623,8 @@ class _Deadlines:
         self.timer = self.loop.call_at(queue[0][0], self._expire) if queue else None
 
     def _expire(self) -> None:
-        queue, now = self.queue, self.loop.time()
+        # The loop runs a timer up to one tick of its clock early (as asyncio reckons it).
+        queue, now = self.queue, self.loop.time() + _CLOCK_TICK
         while queue and queue[0][0] <= now:
             entry = queue.popleft()
             if _still_waiting(entry):
@@ -747,11 +756,26 @@ class _UdpChannel(asyncio.DatagramProtocol):
     async def _open_transport(self, sock: socket.socket) -> None:
         try:
             await self.loop.create_datagram_endpoint(lambda: self, sock=sock)
-        except OSError as error:
+        except Exception as error:  # whatever it is, the queries fail with it
             sock.close()
             self.opening = False
             self.outbox.clear()
             self.error_received(error)
+
+    def abandon(self) -> None:
+        """Close the socket of a loop that has ended (nothing of it can run any more)."""
+        self.pending.clear()
+        self.outbox.clear()
+        sock, self.sock = self.sock, None
+        if sock is not None:
+            sock.close()
+        transport, self.transport = self.transport, None
+        if transport is not None:
+            with contextlib.suppress(RuntimeError):  # its loop is closed
+                transport.close()
+            raw = transport.get_extra_info("socket")
+            if raw is not None:
+                raw.close()
 
     def _readable(self) -> None:
         sock = self.sock
@@ -807,6 +831,8 @@ class _UdpChannel(asyncio.DatagramProtocol):
         # The failures are handed over from the loop, as answers are.
         failed = list(self.pending.values())
         self.pending.clear()
+        for query in failed:
+            query.waiting = False  # failed now: its deadline must not resend it too
         self._idle()
         if failed:
             self.loop.call_soon(_fail_all, failed, exc)

@@ -147,6 +147,24 @@ def test_a_loop_without_readers_gets_the_same_answers_through_asyncio_transports
 
 
 @pytest.mark.slow
+def test_a_new_loop_closes_the_sockets_an_ended_one_left_open(
+        silent_server: tuple[int, list[bytes]]) -> None:
+    port, _ = silent_server
+    resolver = LiveResolver(f"127.0.0.1:{port}", timeout=5.0, retries=0)
+
+    async def give_up() -> None:
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(resolver.resolve("example.org", RdType.TXT), 0.2)
+
+    run(give_up())  # the loop ends with the query in flight, its socket open
+    (channel,) = resolver._channels.values()
+    assert channel.sock is not None
+    with pytest.raises(TimeoutError):
+        run(asyncio.wait_for(resolver.resolve("example.net", RdType.TXT), 0.2))
+    assert channel.sock is None and not channel.pending
+
+
+@pytest.mark.slow
 def test_the_socket_is_closed_once_no_query_waits(nsd: NsdServer) -> None:
     resolver = LiveResolver(nsd.nameserver, timeout=2.0)
 

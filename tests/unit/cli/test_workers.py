@@ -7,6 +7,7 @@ one process, over NSD); here the machinery itself, with work that needs no DNS.
 from __future__ import annotations
 
 import os
+import signal
 from array import array
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -15,14 +16,20 @@ import pytest
 
 from mailzone.audit.model import Target
 from mailzone.cli import workers
-from mailzone.errors import UsageError
+from mailzone.errors import ExitStatus, UsageError, WorkerFailed
 
 TARGETS = [Target(f"d{n}.example.com") for n in range(23)]
 
 
-def _echo(mine: Iterator[tuple[int, Target]], send: Callable[[workers.Sent], None]) -> None:
-    for position, target in mine:
-        send((position, (position % 2 == 0, True, False, ("code",)), target.domain * 50))
+def _echo(mine: Iterator[Target], send: Callable[[workers.Sent], None]) -> None:
+    for index, target in enumerate(mine):
+        number = int(target.domain[1:].split(".")[0])
+        send((index, target.domain, (number % 2 == 0, True, False, ("code",)),
+              target.domain * 50))
+
+
+def _nothing(*args: Any) -> None:
+    pass
 
 
 def _finish() -> workers.Finished:
@@ -31,53 +38,63 @@ def _finish() -> workers.Finished:
 
 def test_every_target_is_worked_once_and_the_counts_are_added() -> None:
     taken: dict[int, tuple[Any, ...]] = {}
+    merged: list[int] = []
+    started: list[bool] = []
 
-    def take(index: int, tally: workers.ReportTally, written: Any) -> None:
-        assert index not in taken
-        taken[index] = (tally, written)
+    def take(index: int, domain: str, tally: workers.ReportTally, written: Any) -> None:
+        assert index not in taken and started  # reports come once all are forked
+        taken[index] = (domain, tally, written)
 
-    totals = workers.run_shared(3, TARGETS, _echo, _finish, take)
+    totals = workers.run_shared(3, TARGETS, _echo, _finish, take, merged.extend,
+                                lambda: started.append(True))
+    # Each report at its position in the list, whatever worker checked it.
     assert sorted(taken) == list(range(len(TARGETS)))
-    assert all(written == TARGETS[i].domain * 50 for i, (_, written) in taken.items())
-    assert taken[4][0] == (True, True, False, ("code",))
+    assert all(taken[i] == (t.domain, (i % 2 == 0, True, False, ("code",)), t.domain * 50)
+               for i, t in enumerate(TARGETS))
     assert totals.stats == {"queries": 3, "questions": 6}
     assert totals.asked == 9
-    assert 99 in totals.distinct and len(totals.distinct) <= 4  # 99 counted once
+    assert merged.count(99) == 3  # every worker's hashes, for the caller to count once
 
 
 def test_a_failing_worker_is_a_failure_of_the_run() -> None:
-    def broken(mine: Iterator[tuple[int, Target]], send: Callable[[workers.Sent], None]
-               ) -> None:
-        for position, _ in mine:
-            if position == 7:
+    def broken(mine: Iterator[Target], send: Callable[[workers.Sent], None]) -> None:
+        for index, target in enumerate(mine):
+            if target.domain == "d7.example.com":
                 raise ValueError("a bug in the checks")
-            send((position, (False, False, False, ()), ""))
+            send((index, target.domain, (False, False, False, ()), ""))
 
-    with pytest.raises(RuntimeError, match=r"(?s)a --jobs worker failed:.*ValueError: a bug"):
-        workers.run_shared(2, TARGETS, broken, _finish, lambda *args: None)
+    with pytest.raises(WorkerFailed, match=r"--jobs process \d+ failed: ValueError: a bug "
+                       r"in the checks\. Please report this") as raised:
+        workers.run_shared(2, TARGETS, broken, _finish, _nothing, _nothing)
+    assert raised.value.exit_status == ExitStatus.WORKER_FAILED == 70
 
 
-def test_a_worker_that_dies_is_a_failure_of_the_run() -> None:
-    def dying(mine: Iterator[tuple[int, Target]], send: Callable[[workers.Sent], None]
-              ) -> None:
+@pytest.mark.parametrize(("end", "how"), [
+    (lambda: os._exit(9), "exited with status 9"),
+    (lambda: os.kill(os.getpid(), signal.SIGKILL), r"was killed \(SIGKILL\)"),
+])
+def test_a_worker_that_dies_is_a_failure_of_the_run(end: Callable[[], None], how: str
+                                                    ) -> None:
+    def dying(mine: Iterator[Target], send: Callable[[workers.Sent], None]) -> None:
         next(mine)
-        os._exit(9)  # as if killed: it says nothing more
+        end()  # as the OOM killer would: it says nothing more
 
-    with pytest.raises(RuntimeError, match="stopped before its share was done"):
-        workers.run_shared(2, TARGETS, dying, _finish, lambda *args: None)
+    with pytest.raises(WorkerFailed, match=rf"--jobs process \d+ {how} before its share "
+                       "was checked: the run is incomplete"):
+        workers.run_shared(2, TARGETS, dying, _finish, _nothing, _nothing)
 
 
 def test_large_reports_cross_the_pipe_whole() -> None:
     big = "x" * 300_000  # several pipe buffers, cut anywhere
 
-    def large(mine: Iterator[tuple[int, Target]], send: Callable[[workers.Sent], None]
-              ) -> None:
-        for position, _ in mine:
-            send((position, (False, False, False, ()), big + str(position)))
+    def large(mine: Iterator[Target], send: Callable[[workers.Sent], None]) -> None:
+        for index, target in enumerate(mine):
+            send((index, target.domain, (False, False, False, ()), big + target.domain))
 
-    got: list[str] = []
-    workers.run_shared(2, TARGETS[:6], large, _finish, lambda i, t, w: got.append(w))
-    assert sorted(got) == sorted(big + str(n) for n in range(6))
+    got: dict[int, str] = {}
+    workers.run_shared(2, TARGETS[:6], large, _finish,
+                       lambda i, d, t, w: got.__setitem__(i, w), _nothing)
+    assert got == {n: big + TARGETS[n].domain for n in range(6)}
 
 
 @pytest.mark.parametrize(("jobs", "message"), [(0, "bad --jobs 0: give 1 or more"),
