@@ -16,7 +16,7 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -146,12 +146,14 @@ def _checked_selector(selector: str, where: str) -> str:
 
 def read_domain_list(text: str, source: str) -> list[Target]:
     """The targets of a ``--file`` list (see ``--help``); ``UsageError`` names the line."""
-    return list(_domain_list(text, source))
+    return list(_domain_list(_lines(text), source))
 
 
-def _domain_list(text: str, source: str, *, checked: bool = False) -> Iterator[Target]:
-    """``read_domain_list``, one target at a time; ``checked``: the text was read whole
-    before, so its names and selectors are known good and only converted."""
+def _domain_list(lines: Iterable[str], source: str, *, checked: bool = False
+                 ) -> Iterator[Target]:
+    """``read_domain_list`` over the list's lines (``_lines``), one target at a time;
+    ``checked``: they were read before, so their names and selectors are known good and
+    only converted."""
     from mailzone.audit.model import Target
     from mailzone.dns.resolver import normalize_name
     from mailzone.errors import UsageError
@@ -160,7 +162,7 @@ def _domain_list(text: str, source: str, *, checked: bool = False) -> Iterator[T
     def domain_of(name: str, where: str) -> str:
         return normalize_name(to_ascii(name)) if checked else _checked_domain(name, where)
 
-    for number, raw in enumerate(_lines(text), start=1):
+    for number, raw in enumerate(lines, start=1):
         line = raw.split("#", 1)[0].strip()
         if not line:
             continue
@@ -192,6 +194,40 @@ def _lines(text: str) -> Iterator[str]:
     all 10,000 lines of a list would be a second copy of it); each keeps its end."""
     for match in _LINE.finditer(text):
         yield match.group()
+
+
+class _PackedLines:
+    """A list's lines, kept compressed between its readings (the run reads it again as it
+    takes the domains): its text was the one part of a run that grew with the list.
+
+    The lines are packed in groups, each group's text compressed on its own, so that
+    reading them again holds one group at a time. A group ends after a line's end,
+    never inside a ``\r\n``, so the lines read back are ``_lines(text)``'s.
+    """
+
+    def __init__(self, text: str, group: int = 512) -> None:
+        """``group``: the lines compressed together."""
+        import zlib
+
+        self.groups: list[bytes] = []
+        batch: list[str] = []
+        for line in _lines(text):
+            batch.append(line)
+            if len(batch) == group:
+                self.groups.append(zlib.compress("".join(batch).encode("utf-8"), 1))
+                batch = []
+        if batch:
+            self.groups.append(zlib.compress("".join(batch).encode("utf-8"), 1))
+
+    def __iter__(self) -> Iterator[str]:
+        import zlib
+
+        last = len(self.groups) - 1
+        for index, group in enumerate(self.groups):
+            lines = list(_lines(zlib.decompress(group).decode("utf-8")))
+            if index < last:
+                lines.pop()  # the empty "line" _lines finds at the end of any text
+            yield from lines
 
 
 class _Targets:
@@ -233,8 +269,17 @@ def _targets(args: argparse.Namespace) -> _Targets:
                 raise UsageError(str(exc)) from None
             source = args.file
 
+        packed: _PackedLines | None = None
+
         def listed(checked: bool) -> Iterator[Target]:
-            return _domain_list(text, source, checked=checked)
+            nonlocal text, packed
+            if packed is None:  # the first reading: the text itself, then packed
+                try:
+                    yield from _domain_list(_lines(text), source)
+                finally:
+                    packed, text = _PackedLines(text), ""
+                return
+            yield from _domain_list(packed, source, checked=checked)
     else:
         given = _stack_targets(args) if args.stack is not None else [
             Target(_checked_domain(d, ""), origin="argument") for d in args.domains]

@@ -13,10 +13,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mailzone.cli.check import _lines, read_domain_list
+from mailzone.cli.check import _lines, _PackedLines, read_domain_list
 from mailzone.cli.main import main
 from mailzone.errors import UsageError
 from tests.internet.generate import GOOD_KINDS, Internet, generate
@@ -321,3 +321,14 @@ def test_an_international_name_is_checked_as_its_a_label_and_shown_in_both_forms
     assert report["domain"] == "xn--bcher-kva.example" and report["spf"]["status"] == "ok"
     main(["check", "bücher.example", "--zones", str(zones)])
     assert "xn--bcher-kva.example (bücher.example)" in capsys.readouterr().out
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(
+    ["a", "b", " ", "#", "\n", "\r", "\r\n", "\x0b", "\x0c", "\x1c", "\x85", "\u2028", "é"]),
+    max_size=60).map("".join), st.integers(1, 4))
+def test_a_packed_list_reads_back_line_for_line(text: str, group: int) -> None:
+    # Small groups, so that their ends fall everywhere, \r\n and the last line included.
+    packed = _PackedLines(text, group)
+    assert list(packed) == list(_lines(text))
+    assert len(packed.groups) == -(-len(list(_lines(text))) // group)
