@@ -462,9 +462,13 @@ class _Tally:
         self.codes: dict[str, int] = {}
 
     def add(self, report: DomainReport) -> None:
-        from mailzone.cli.workers import tally_of
+        self.add_tally(self.of(report))
 
-        self.add_tally(tally_of(report))
+    @staticmethod
+    def of(report: DomainReport) -> ReportTally:
+        """What the summary counts of a report (sent alone by a ``--jobs`` process)."""
+        return (report.has_errors, bool(report.findings), report.timed_out,
+                tuple(dict.fromkeys(finding.code for finding in report.findings)))
 
     def add_tally(self, tally: ReportTally) -> None:
         has_errors, has_findings, timed_out, report_codes = tally
@@ -486,6 +490,7 @@ class _Counts:
     distinct_questions: int
     asked: int
     stats: dict[str, int] | None  # the live resolver's (LiveStats), None for zone files
+    processes: int = 1
 
 
 def _stats_of(audit: Audit) -> dict[str, int] | None:
@@ -569,14 +574,15 @@ def _run_in_workers(jobs: int, audit: Audit, targets: _Targets, args: argparse.N
     """``_run`` in ``jobs`` forked processes (``mailzone.cli.workers``)."""
     import asyncio
 
-    from mailzone.cli.workers import Sent, run_shared, tally_of
+    from mailzone.cli.workers import Sent, run_shared
 
     form = args.format
 
     def work(mine: Iterator[Target], send: Callable[[Sent], None]) -> None:
         async def go() -> None:
             async for report in audit.run(mine, concurrency=args.concurrency):
-                send((report.index, report.domain, tally_of(report), _written(report, form)))
+                send((report.index, report.domain, _Tally.of(report),
+                      _written(report, form)))
 
         asyncio.run(go())
 
@@ -604,7 +610,7 @@ def _run_in_workers(jobs: int, audit: Audit, targets: _Targets, args: argparse.N
     finally:
         if progress is not None:
             progress.stop()
-    return kept, _Counts(audit.distinct_questions, totals.asked, totals.stats or None)
+    return kept, _Counts(audit.distinct_questions, totals.asked, totals.stats or None, jobs)
 
 
 def _print_json_document(domains: list[str], summary: dict[str, Any]) -> None:
@@ -653,7 +659,7 @@ def _summary(counts: _Counts, tally: _Tally, elapsed: float,
                 stats["queries"] / distinct, 3) if distinct else None,
         })
     if args.jobs > 1:
-        dns["processes"] = min(args.jobs, tally.domains)
+        dns["processes"] = counts.processes
     return {
         "domains": tally.domains,
         "with_errors": tally.with_errors,

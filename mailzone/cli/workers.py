@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any
 from mailzone.errors import UsageError, WorkerFailed
 
 if TYPE_CHECKING:
-    from mailzone.audit.model import DomainReport, Target
+    from mailzone.audit.model import Target
 
 #: What the summary counts of one report: has errors, has findings, timed out, codes.
 ReportTally = tuple[bool, bool, bool, tuple[str, ...]]
@@ -53,11 +53,6 @@ Work = Callable[[Iterator["Target"], Callable[[Sent], None]], None]
 Finished = tuple[dict[str, int], int, "array[int]"]
 
 _FRAME_HEADER = 4  # a frame: its length in four octets, then a pickle
-
-
-def tally_of(report: DomainReport) -> ReportTally:
-    return (report.has_errors, bool(report.findings), report.timed_out,
-            tuple(dict.fromkeys(finding.code for finding in report.findings)))
 
 
 @dataclass

@@ -53,7 +53,6 @@ from pathlib import Path
 from typing import Any, Final, cast
 
 import dns.exception
-import dns.flags
 import dns.rcode
 
 from mailzone.dns import wire
@@ -368,9 +367,6 @@ class _NoName:
 
 
 _NO_NAME: Final = _NoName()
-# Plain ints: an int masked with dnspython's IntFlag members makes a new enum member.
-_TC: Final = int(dns.flags.TC)
-_AA: Final = int(dns.flags.AA)
 _NXDOMAIN: Final = int(dns.rcode.NXDOMAIN)
 _NOERROR: Final = int(dns.rcode.NOERROR)
 _TYPE_CODES: Final = {RdType.A: wire.A, RdType.AAAA: wire.AAAA, RdType.MX: wire.MX,
@@ -538,7 +534,7 @@ class _Query:
 
     def replied(self, reply: wire.Reply) -> None:
         self._settled()
-        if reply.flags & _TC:
+        if reply.flags & wire.TC:
             self.resolver.stats.queries += 1
             self.resolver.stats.tcp_retries += 1
             asyncio.ensure_future(self._over_tcp()).add_done_callback(_retrieve)
@@ -607,19 +603,21 @@ class _Deadlines:
         self.timer: asyncio.TimerHandle | None = None
 
     def add(self, query: _Query) -> None:
-        queue = self.queue
-        # The answered ones at the head go now: the queue holds no query longer than
-        # the oldest one still waiting (nearly all are answered long before their time).
-        while queue and not _still_waiting(queue[0]):
-            queue.popleft()
-        queue.append((self.loop.time() + self.timeout, query, query.sends))
+        self._prune()
+        self.queue.append((self.loop.time() + self.timeout, query, query.sends))
         if self.timer is None:
             self._arm()
 
-    def _arm(self) -> None:
+    def _prune(self) -> None:
+        # The answered ones at the head go: the queue holds no query longer than the
+        # oldest one still waiting (nearly all are answered long before their time).
         queue = self.queue
         while queue and not _still_waiting(queue[0]):
             queue.popleft()
+
+    def _arm(self) -> None:
+        self._prune()
+        queue = self.queue
         self.timer = self.loop.call_at(queue[0][0], self._expire) if queue else None
 
     def _expire(self) -> None:
@@ -765,17 +763,7 @@ class _UdpChannel(asyncio.DatagramProtocol):
     def abandon(self) -> None:
         """Close the socket of a loop that has ended (nothing of it can run any more)."""
         self.pending.clear()
-        self.outbox.clear()
-        sock, self.sock = self.sock, None
-        if sock is not None:
-            sock.close()
-        transport, self.transport = self.transport, None
-        if transport is not None:
-            with contextlib.suppress(RuntimeError):  # its loop is closed
-                transport.close()
-            raw = transport.get_extra_info("socket")
-            if raw is not None:
-                raw.close()
+        self._close()
 
     def _readable(self) -> None:
         sock = self.sock
@@ -801,9 +789,13 @@ class _UdpChannel(asyncio.DatagramProtocol):
             sock.close()
         self.blocked = False
         self.outbox.clear()
-        if self.transport is not None:
-            self.transport.close()
-            self.transport = None
+        transport, self.transport = self.transport, None
+        if transport is not None:
+            with contextlib.suppress(RuntimeError):  # its loop has ended (``abandon``)
+                transport.close()
+            raw = transport.get_extra_info("socket")
+            if raw is not None:
+                raw.close()
 
     # -- what arrives ---------------------------------------------------------------------
 
@@ -880,7 +872,7 @@ def _fail_all(queries: list[_Query], error: Exception) -> None:
 
 def _is_referral(reply: wire.Reply) -> bool:
     """A NOERROR answer that only points elsewhere (NS, no SOA, not authoritative)."""
-    if reply.has_answer or reply.flags & _AA:
+    if reply.has_answer or reply.flags & wire.AA:
         return False
     return reply.authority_ns and not reply.soa_zones
 

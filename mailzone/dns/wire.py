@@ -52,7 +52,11 @@ _EDE: Final = 15  # the EDNS option code of Extended DNS Errors
 CLASS_IN: Final = 1
 #: Types whose records become ``Answer.records`` texts (``RdType``'s).
 TEXT_TYPES: Final = frozenset({A, NS, CNAME, PTR, MX, TXT, AAAA})
-_QR: Final = int(dns.flags.QR)  # a plain int: masking with an IntFlag makes a member
+# Header flags as plain ints: an int masked with dnspython's IntFlag members makes a
+# new enum member, every time.
+QR: Final = int(dns.flags.QR)
+AA: Final = int(dns.flags.AA)
+TC: Final = int(dns.flags.TC)
 #: Rcodes whose responses need not repeat the question (as dnspython's ``is_response``).
 _NO_QUESTION_NEEDED: Final = frozenset({1, 2, 4, 5})  # FORMERR SERVFAIL NOTIMP REFUSED
 #: As dnspython: at most this many compression pointers in one name.
@@ -139,7 +143,7 @@ class Reply:
     def answers(self, question: Question, qid: int) -> bool:
         """Whether this is the response to ``question`` sent with ``qid`` (as dnspython's
         ``Message.is_response``)."""
-        if not self.flags & _QR or self.id != qid or self.flags & 0x7800:
+        if not self.flags & QR or self.id != qid or self.flags & 0x7800:
             return False
         if not self.question:
             return self.rcode in _NO_QUESTION_NEEDED

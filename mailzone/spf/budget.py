@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import lru_cache
 from typing import Final, NamedTuple
 
 from mailzone.dns.exchange import Exchange, Outcome, Question, ask_all, run, run_async
@@ -292,22 +293,13 @@ class _Step(NamedTuple):
     rdtype: RdType | None  # what the prefetch asks of the target
 
 
-#: Plans by record text: providers' records recur in every tree. Emptied past the bound.
-_PLANS: dict[str, tuple[_Step, ...]] = {}
-_PLANS_MAX = 1024
 _PREFETCHED: Final = {Kind.INCLUDE: RdType.TXT, Kind.MX: RdType.MX, Kind.A: RdType.A}
 
 
-def _plan(text: str, record: Record) -> tuple[_Step, ...]:
-    planned = _PLANS.get(text)
-    if planned is None:
-        if len(_PLANS) >= _PLANS_MAX:
-            _PLANS.clear()
-        planned = _PLANS[text] = _plan_of(record)
-    return planned
-
-
-def _plan_of(record: Record) -> tuple[_Step, ...]:
+@lru_cache(maxsize=1024)  # by record text: providers' records recur in every tree
+def _plan(text: str) -> tuple[_Step, ...]:
+    """What the walk reads of a record that parses (``parse`` has it cached)."""
+    record = parse(text)
     terms: list[Mechanism | Modifier] = list(record.mechanisms)
     if record.redirect is not None and record.all is None:
         terms.append(record.redirect)  # redirect applies only where no "all" ends it
@@ -386,8 +378,10 @@ class _Walker:
             node.status, node.detail = NodeStatus.SYNTAX, exc.describe()
             return None
 
-    def visit(self, node: Node, record: Record, path: tuple[str, ...]) -> Exchange[None]:
-        planned = _plan(node.record, record) if node.record else _plan_of(record)
+    def visit(self, node: Node, path: tuple[str, ...]) -> Exchange[None]:
+        """Walk ``node``'s record (its text parses: ``record_of`` said so)."""
+        assert node.record is not None
+        planned = _plan(node.record)
         domain = node.domain
         # Each term's target: its own (literal) one, or the current domain (a, mx).
         targets = [domain if step.current_domain else step.target for step in planned]
@@ -421,7 +415,7 @@ class _Walker:
                 budget.includes[target] = budget.includes.get(target, 0) + 1
                 child_record = yield from self.record_of(child)
                 if child_record is not None:
-                    yield from self.visit(child, child_record, (*path, target))
+                    yield from self.visit(child, (*path, target))
                 node.cost += child.cost
 
     def prefetch(self, planned: tuple[_Step, ...], targets: list[str | None],
@@ -481,7 +475,7 @@ def trace(
     else:
         parsed = yield from walker.record_of(root)
     if parsed is not None:
-        yield from walker.visit(root, parsed, (name,))
+        yield from walker.visit(root, (name,))
     return budget
 
 
