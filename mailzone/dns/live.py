@@ -848,21 +848,41 @@ class _UdpChannel(asyncio.DatagramProtocol):
 async def _tcp_exchange(server: tuple[str, int], qid: int, question: wire.Question
                         ) -> wire.Reply:
     """The response to ``question`` over TCP (RFC 7766: each message after its length in
-    two octets), read as UDP responses are; ``ValueError`` when it is not one."""
+    two octets), read as UDP responses are; ``ValueError`` when it is not one.
+
+    A plain socket through the loop's ``sock_*`` calls: asyncio's streams would leave a
+    transport, a protocol and their buffers in a reference cycle per exchange, for the
+    cyclic collector to find much later."""
     host, port = server
-    reader, writer = await asyncio.open_connection(host, port)
+    loop = asyncio.get_running_loop()
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET,
+                         socket.SOCK_STREAM)
     try:
+        sock.setblocking(False)
+        await loop.sock_connect(sock, (host, port))
         datagram = wire.query(qid, question)
-        writer.write(len(datagram).to_bytes(2, "big") + datagram)
+        await loop.sock_sendall(sock, len(datagram).to_bytes(2, "big") + datagram)
+        received = bytearray()
+
+        async def exactly(size: int) -> bytes:
+            while len(received) < size:
+                chunk = await loop.sock_recv(sock, 65537)
+                if not chunk:
+                    raise asyncio.IncompleteReadError(bytes(received), size)
+                received.extend(chunk)
+            data = bytes(received[:size])
+            del received[:size]
+            return data
+
         while True:  # anything else the server sends first is skipped, as over UDP
-            length = int.from_bytes(await reader.readexactly(2), "big")
-            reply = wire.decode(await reader.readexactly(length), question)
+            length = int.from_bytes(await exactly(2), "big")
+            reply = wire.decode(await exactly(length), question)
             if reply is not None and reply.answers(question, qid):
                 return reply
             if reply is None:
                 raise ValueError("a malformed answer")
     finally:
-        writer.close()
+        sock.close()
 
 
 def _fail_all(queries: list[_Query], error: Exception) -> None:

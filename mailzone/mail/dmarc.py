@@ -421,7 +421,7 @@ def parse_dmarc(text: str) -> DmarcRecord:
 
 # Every face asks again of the same text while a domain is checked; the record is
 # immutable. A domain's DMARC text is its own: a few hundred cover the domains in flight.
-@lru_cache(maxsize=512)
+@lru_cache(maxsize=256)
 def _parse_dmarc(text: str) -> DmarcRecord:
     seen: set[str] = {"v"}
     values: dict[str, object] = {}

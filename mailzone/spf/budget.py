@@ -296,7 +296,7 @@ class _Step(NamedTuple):
 _PREFETCHED: Final = {Kind.INCLUDE: RdType.TXT, Kind.MX: RdType.MX, Kind.A: RdType.A}
 
 
-@lru_cache(maxsize=1024)  # by record text: providers' records recur in every tree
+@lru_cache(maxsize=256)  # by record text: providers' records recur in every tree
 def _plan(text: str) -> tuple[_Step, ...]:
     """What the walk reads of a record that parses (``parse`` has it cached)."""
     record = parse(text)

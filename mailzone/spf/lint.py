@@ -68,7 +68,7 @@ def lint_record(
 
 #: Distinct texts kept: a stack's recur; an audit's own texts are each asked while its
 #: domain is checked (a bound keeps a run over many domains in constant memory).
-_TEXTS = 1024
+_TEXTS = 256
 
 # The records of a stack repeat (one SPF text for many domains, judged by several faces):
 # each distinct text, with its strings, is judged once. Findings are frozen and the

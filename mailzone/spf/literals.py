@@ -34,7 +34,7 @@ def split_term(term: str) -> tuple[str, str]:
 
 
 #: Distinct texts kept (as the lint's: a stack's recur, an audit's are its domains' own).
-_TEXTS = 1024
+_TEXTS = 256
 
 # The records of a stack repeat (one SPF text for many domains) and the lint, the house
 # rule and the pack each scan the same text: each distinct text is scanned once. The

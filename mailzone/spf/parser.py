@@ -66,8 +66,9 @@ def parse(text: str | bytes) -> Record:
 
 
 # Bounded for runs over many domains: a domain's own text is asked again while its
-# checks run (32 domains at a time), providers' all the time; both stay in 1,024.
-@lru_cache(maxsize=1024)
+# checks run (32 domains at a time), providers' all the time; both stay in 256. A
+# larger bound only grows a long run's memory: the texts kept fill it slowly.
+@lru_cache(maxsize=256)
 def _parse_text(text: str) -> Record:
     return _parse(text)
 

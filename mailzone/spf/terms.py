@@ -119,6 +119,12 @@ class Mechanism:
     ip6_cidr: int | None = None
     explicit_qualifier: bool = False
     position: int = field(default=0, compare=False)
+    #: The term as written, made once: the budget's walk and the lint write every term
+    #: of every tree, and parsed records (so their terms) are shared across domains.
+    text: str = field(default="", init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "text", _mechanism_text(self))
 
     @property
     def costs_lookup(self) -> bool:
@@ -135,13 +141,11 @@ class Mechanism:
         return _network(self.address, prefix)
 
     def __str__(self) -> str:
-        return _mechanism_text(self)
+        return self.text
 
 
-@lru_cache(maxsize=16384)
 def _mechanism_text(mechanism: Mechanism) -> str:
-    """A mechanism as written; cached: the budget's walk writes every term of every tree,
-    and the records (and so their terms) recur across domains."""
+    """A mechanism as written (``Mechanism.text``)."""
     qualifier = mechanism.qualifier.value if (
         mechanism.explicit_qualifier or mechanism.qualifier is not Qualifier.PASS) else ""
     text = f"{qualifier}{mechanism.kind.value}"
@@ -175,7 +179,7 @@ class Modifier:
 Term = Mechanism | Modifier
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=512)
 def _network(address: IPAddress, prefix: int) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
     return ipaddress.ip_network((address, prefix), strict=False)
 

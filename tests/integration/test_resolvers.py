@@ -8,6 +8,7 @@ Tests that start NSD are marked slow; the nameserver parsing tests are not.
 from __future__ import annotations
 
 import asyncio
+import gc
 import ipaddress
 import re
 import socket
@@ -426,6 +427,33 @@ def test_truncated_answer_is_asked_again_over_tcp(
     edns = LiveResolver(server.nameserver)
     assert run(edns.resolve("big.example.com", RdType.TXT)) == expected
     assert edns.stats.tcp_retries == 0
+
+
+@pytest.mark.slow
+def test_a_tcp_exchange_leaves_nothing_for_the_cyclic_collector(
+    nsd_factory: StartNsd, zones: ZoneDirResolver
+) -> None:
+    # A long audit runs the collector seldom: a TCP retry must be freed when it ends, not
+    # leave its socket and buffers in a reference cycle (as asyncio's streams do).
+    server = nsd_factory(ZONES)
+    resolver = LiveResolver(server.nameserver, udp_payload=None)
+
+    async def truncated_twice() -> None:
+        for name in ("big.example.com", "big.example.com."):  # the second from the cache
+            assert (await resolver.resolve(name, RdType.TXT)).records
+        resolver._done.clear()
+        assert (await resolver.resolve("big.example.com", RdType.TXT)).records
+
+    gc.collect()
+    gc.disable()
+    try:
+        run(truncated_twice())
+        left = [type(o).__name__ for o in gc.get_objects()
+                if isinstance(o, socket.socket | asyncio.BaseTransport)]
+    finally:
+        gc.enable()
+    assert resolver.stats.tcp_retries == 2
+    assert left == []
 
 
 class _TruncatingServer:
