@@ -1,17 +1,21 @@
-"""``mailzone check --jobs N``: the audit in N processes, one share of the domains each.
+"""``mailzone check --jobs N``: the audit in N processes that share the list of domains.
 
 The run is CPU-bound in one process (the checks, the answers' reading), while the DNS
 server and the machine's other cores wait. Here the parent forks N workers once the
 list is read and checked (``fork``: they inherit the parsed arguments, the targets and
 the resolver's settings, and the interpreter's hash secret, so their question counts
-can be merged); worker ``k`` checks the ``k``-th, ``k+N``-th, ... domain and sends each
-report back through a pipe as the bytes the parent will write (``json``, ``jsonl``) or
-as the report itself (``text``, which is rendered whole at the end), with what the
-summary counts of it. At the end each sends its resolver's counts and the hashes of
+can be merged). The workers take the list in runs of a few consecutive domains, each
+the next run no worker has taken (``_Claims``, a counter they share), as their audit has
+room: a worker whose domains are slow takes fewer, and all end together. (A fixed share,
+every N-th domain, left one worker with twice the other's work when the list
+alternated easy and hard domains, as the bench's does.) Each report goes back through a
+pipe, with its position in the list, as the bytes the parent will write (``json``,
+``jsonl``) or as the report itself (``text``, which is rendered whole at the end), with
+what the summary counts of it. At the end each sends its resolver's counts and the hashes of
 the distinct questions it asked, which the parent merges into its own table: the
 summary's distinct questions are the run's, counted once.
 
-Each worker has its own cache, so a question two shares ask (a provider's include) is
+Each worker has its own cache, so a question two workers ask (a provider's include) is
 sent by both: the domains' own questions, most of them, are asked by one worker only
 (1,000 domains over two workers: 11,701 queries for 11,664 distinct questions). The
 bench shows what it buys (bench/README.md).
@@ -26,6 +30,7 @@ stops them all.
 from __future__ import annotations
 
 import contextlib
+import mmap
 import os
 import pickle
 import selectors
@@ -34,7 +39,7 @@ import traceback
 from array import array
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from mailzone.errors import UsageError, WorkerFailed
 
@@ -43,16 +48,26 @@ if TYPE_CHECKING:
 
 #: What the summary counts of one report: has errors, has findings, timed out, codes.
 ReportTally = tuple[bool, bool, bool, tuple[str, ...]]
-#: A report as a worker sends it: its index in the worker's share, its domain, its
-#: tally, and what the parent writes.
+#: A report as a worker's audit gives it: its index in the targets given to that audit,
+#: its domain, its tally, and what the parent writes.
 Sent = tuple[int, str, ReportTally, Any]
-#: A worker's run over its share of the targets; each report goes to the callable.
+#: A worker's run over the targets it takes; each report goes to the callable.
 Work = Callable[[Iterator["Target"], Callable[[Sent], None]], None]
 #: What a worker says when done: its resolver's counts, the questions its domains asked,
 #: and the hashes of the distinct ones.
 Finished = tuple[dict[str, int], int, "array[int]"]
 
+class Targets(Protocol):
+    """The list the workers share: counted, and read again by each worker."""
+
+    def __len__(self) -> int: ...
+    def __iter__(self) -> Iterator[Target]: ...
+
+
 _FRAME_HEADER = 4  # a frame: its length in four octets, then a pickle
+#: The most consecutive domains a worker takes at once: few enough that the workers end
+#: together, enough that taking them costs nothing beside their checks.
+_RUN = 16
 
 
 @dataclass
@@ -71,29 +86,30 @@ def check_jobs(jobs: int) -> None:
         raise UsageError("--jobs above 1 needs fork(), which this system lacks: use --jobs 1")
 
 
-def run_shared(jobs: int, targets: Iterable[Target], work: Work,
+def run_shared(jobs: int, targets: Targets, work: Work,
                finish: Callable[[], Finished],
                take: Callable[[int, str, ReportTally, Any], None],
                merge: Callable[[array[int]], None],
                forked: Callable[[], None] = lambda: None) -> Totals:
-    """Fork ``jobs`` workers; worker ``k`` runs ``work`` over its share of ``targets``
-    (the ``k``-th, ``k+jobs``-th, ...) and ``finish`` once it is done. In the parent,
+    """Fork ``jobs`` workers; each runs ``work`` over the runs of ``targets`` it takes
+    (``_Claims``) and ``finish`` once none is left. In the parent,
     ``forked`` is called once all are running, ``take`` gets every report as it arrives
     (with its position in ``targets``), ``merge`` each worker's question hashes."""
     workers: dict[int, int] = {}  # read end -> pid
+    claims = _Claims(len(targets), max(1, min(_RUN, len(targets) // (jobs * 8))))
     try:
-        for share in range(jobs):
+        for _ in range(jobs):
             read_end, write_end = os.pipe()
             pid = os.fork()
             if pid == 0:  # the worker
                 os.close(read_end)
                 for other in workers:
                     os.close(other)
-                _serve(write_end, share, jobs, targets, work, finish)  # never returns
+                _serve(write_end, claims, targets, work, finish)  # never returns
             os.close(write_end)
             workers[read_end] = pid
         forked()
-        totals = _collect(workers, jobs, take, merge)
+        totals = _collect(workers, take, merge)
     except BaseException:
         for pid in workers.values():
             _stop(pid)
@@ -101,19 +117,70 @@ def run_shared(jobs: int, targets: Iterable[Target], work: Work,
     finally:
         for read_end in workers:
             os.close(read_end)
+        claims.close()
     for pid in workers.values():
         _reap(pid)
     return totals
 
 
-def _serve(write_end: int, share: int, jobs: int, targets: Iterable[Target], work: Work,
+class _Claims:
+    """The list's runs of ``size`` domains, each taken by one worker: the start of the
+    next run not taken is a counter in memory the forked workers share, read and moved
+    on under a lock (a pipe holding one octet: who reads it holds the lock)."""
+
+    def __init__(self, total: int, size: int) -> None:
+        self.total = total
+        self.size = size
+        self.counter = mmap.mmap(-1, 8)  # anonymous and shared: one for all workers
+        self.lock_read, self.lock_write = os.pipe()
+        os.write(self.lock_write, b".")
+
+    def take(self) -> int:
+        """The first position of a run no worker has taken (``total`` once none is left)."""
+        os.read(self.lock_read, 1)
+        try:
+            start = int.from_bytes(self.counter, "little")
+            if start < self.total:
+                self.counter[:] = (start + self.size).to_bytes(8, "little")
+        finally:
+            os.write(self.lock_write, b".")
+        return min(start, self.total)
+
+    def mine(self, targets: Iterable[Target], positions: dict[int, int]
+             ) -> Iterator[Target]:
+        """The targets of the runs this worker takes, each taken when the audit asks for
+        its first; ``positions`` maps each one's index here to its position in the list."""
+        start = end = 0
+        index = 0
+        for position, target in enumerate(targets):
+            if position >= end:
+                start = self.take()
+                if start >= self.total:
+                    return
+                end = start + self.size
+            if position >= start:
+                positions[index] = position
+                index += 1
+                yield target
+
+    def close(self) -> None:
+        self.counter.close()
+        os.close(self.lock_read)
+        os.close(self.lock_write)
+
+
+def _serve(write_end: int, claims: _Claims, targets: Iterable[Target], work: Work,
            finish: Callable[[], Finished]) -> None:
     status = 0
     pipe = os.fdopen(write_end, "wb", buffering=1 << 16)
+    positions: dict[int, int] = {}  # the reports not sent yet: index -> list position
+
+    def send(sent: Sent) -> None:
+        index, domain, tally, written = sent
+        _send(pipe, ("report", positions.pop(index), domain, tally, written))
+
     try:
-        mine = (target for position, target in enumerate(targets)
-                if position % jobs == share)
-        work(mine, lambda sent: _send(pipe, ("report", *sent)))
+        work(claims.mine(targets, positions), send)
         _send(pipe, ("done", *finish()))
     except KeyboardInterrupt:
         status = 130  # Ctrl-C: the parent says so
@@ -134,12 +201,11 @@ def _send(pipe: Any, message: tuple[Any, ...]) -> None:
     pipe.write(len(data).to_bytes(_FRAME_HEADER, "big") + data)
 
 
-def _collect(workers: dict[int, int], jobs: int,
+def _collect(workers: dict[int, int],
              take: Callable[[int, str, ReportTally, Any], None],
              merge: Callable[[array[int]], None]) -> Totals:
     totals = Totals()
     buffers = {read_end: bytearray() for read_end in workers}
-    shares = {read_end: share for share, read_end in enumerate(workers)}
     done: set[int] = set()
     with selectors.DefaultSelector() as selector:
         for read_end in workers:
@@ -159,12 +225,10 @@ def _collect(workers: dict[int, int], jobs: int,
                     continue
                 buffer = buffers[read_end]
                 buffer += chunk
-                share = shares[read_end]
                 for message in _frames(buffer):
                     kind = message[0]
                     if kind == "report":
-                        # The share's n-th target is the list's (share + n * jobs)-th.
-                        take(share + message[1] * jobs, message[2], message[3], message[4])
+                        take(message[1], message[2], message[3], message[4])
                     elif kind == "done":
                         stats, asked, codes = message[1], message[2], message[3]
                         for name, value in stats.items():

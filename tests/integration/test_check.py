@@ -184,7 +184,7 @@ def test_jobs_share_the_domains_and_give_the_same_reports(
     alone, shared = full_run.data["summary"], data["summary"]
     assert _without_times({**shared, "dns": {}}) == _without_times({**alone, "dns": {}})
     # The distinct questions are the run's, counted once across the processes; each
-    # process sends the questions the domains of two shares ask (the providers').
+    # process sends the questions that domains checked by two processes ask (the providers').
     assert shared["dns"]["distinct_questions"] == alone["dns"]["distinct_questions"]
     assert shared["dns"]["questions_by_domains"] == alone["dns"]["questions_by_domains"]
     assert shared["dns"]["processes"] == jobs

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import signal
+import time
 from array import array
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -54,6 +55,24 @@ def test_every_target_is_worked_once_and_the_counts_are_added() -> None:
     assert totals.stats == {"queries": 3, "questions": 6}
     assert totals.asked == 9
     assert merged.count(99) == 3  # every worker's hashes, for the caller to count once
+
+
+def test_a_worker_held_up_by_a_slow_domain_takes_fewer() -> None:
+    # The workers take the list a run at a time as they have room, so one slow domain
+    # does not leave a fixed share of the list waiting behind it.
+    def slow_first(mine: Iterator[Target], send: Callable[[workers.Sent], None]) -> None:
+        for index, target in enumerate(mine):
+            if target.domain == "d0.example.com":
+                time.sleep(1.0)
+            send((index, target.domain, (False, False, False, ()), os.getpid()))
+
+    by: dict[int, int] = {}
+    workers.run_shared(2, TARGETS, slow_first, _finish,
+                       lambda i, d, t, pid: by.__setitem__(i, pid), _nothing)
+    assert sorted(by) == list(range(len(TARGETS)))
+    slow = by[0]
+    assert sum(pid == slow for pid in by.values()) <= 3  # a fixed half would be 12
+    assert len(set(by.values())) == 2
 
 
 def test_a_failing_worker_is_a_failure_of_the_run() -> None:
