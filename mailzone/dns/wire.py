@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 import socket
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, NamedTuple
 
 import dns.exception
 import dns.flags
@@ -76,9 +76,9 @@ class _Unusual(Exception):
     """Not for the lean reader: dnspython reads this message."""
 
 
-@dataclass(frozen=True, slots=True)
-class Question:
-    """One question, encoded: ``query`` puts an ID in front of ``wire``."""
+class Question(NamedTuple):
+    """One question, encoded: ``query`` puts an ID in front of ``wire``. (A named tuple:
+    one is made for every distinct question of a run.)"""
 
     text: str  # the name as dnspython writes it, lower case (for matching the response)
     rdtype: int

@@ -41,9 +41,11 @@ from mailzone.spf.parser import is_spf, parse
 from mailzone.spf.terms import Kind, Mechanism, Modifier, Record
 
 
-@dataclass(frozen=True, slots=True)
-class TermCost:
-    """One term of one record in the tree, and what the budget stands at after it."""
+class TermCost(NamedTuple):
+    """One term of one record in the tree, and what the budget stands at after it.
+
+    A named tuple: one is made for every term of every tree (a frozen dataclass's
+    construction showed in the audit's profile)."""
 
     domain: str  # the record this term is in
     term: str
@@ -51,7 +53,7 @@ class TermCost:
     total: int  # the running total after this term
     depth: int
     note: str = ""  # void answer, loop, missing record, ...
-    child: Node | None = field(default=None, compare=False, repr=False)  # include/redirect
+    child: Node | None = None  # the include's or redirect's record
 
 
 class NodeStatus(StrEnum):
