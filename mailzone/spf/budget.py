@@ -45,7 +45,8 @@ class TermCost(NamedTuple):
     """One term of one record in the tree, and what the budget stands at after it.
 
     A named tuple: one is made for every term of every tree (a frozen dataclass's
-    construction showed in the audit's profile)."""
+    construction showed in the audit's profile). Its equality takes in ``child``, the
+    subtree, and a term with a child cannot be hashed: nothing keys on terms."""
 
     domain: str  # the record this term is in
     term: str
