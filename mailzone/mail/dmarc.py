@@ -420,8 +420,12 @@ def parse_dmarc(text: str) -> DmarcRecord:
 
 
 # Every face asks again of the same text while a domain is checked; the record is
-# immutable. A domain's DMARC text is its own: a few hundred cover the domains in flight.
-@lru_cache(maxsize=256)
+# immutable. A domain's DMARC text is its own: a few hundred cover an audit's domains in
+# flight, but the pack's stack policies each read every record of the stack, so the
+# bound holds a stack of a thousand domains between them (a smaller one made each
+# policy parse every text again: AnalyzeStack of 10,000 resources 2,001 parses, not
+# 1,001). An audit fills it by its first thousand domains, so its memory stays flat.
+@lru_cache(maxsize=1024)
 def _parse_dmarc(text: str) -> DmarcRecord:
     seen: set[str] = {"v"}
     values: dict[str, object] = {}

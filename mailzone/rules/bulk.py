@@ -136,12 +136,13 @@ def check_bulk_sender(records: Sequence[DnsRecord], identities: Sequence[SesIden
         senders = [s for s in catalogue.senders()
                    if s.spf_include in includes or (s.key == SES and domain in ses)]
         mf = mail_from.get(domain)
+        dmarc = _dmarc(domain, txt)  # the domain's, whoever sends
         for sender in senders:
             spf_verdict, spf_at = _spf(sender, domain, spf.get(domain, ()),
                                        None if mf is None else (mf, spf.get(mf, ())))
             dkim = _dkim(sender, domain, ses.get(domain), records, names)
             bar = SenderBar(sender.key, sender.name, [
-                spf_verdict, dkim, _dmarc(domain, txt),
+                spf_verdict, dkim, dmarc,
                 alignment(domain, spf_verdict, spf_at, dkim)])
             identity = ses.get(domain)
             findings += unmet_findings(bar, domain, where.get(domain) or (
