@@ -38,7 +38,7 @@ from mailzone.registry import (
 )
 from mailzone.spf.check import RFC_LIMITS
 from mailzone.spf.parser import is_spf, parse
-from mailzone.spf.terms import Kind, Mechanism, Modifier, Record
+from mailzone.spf.terms import TEXTS_KEPT, Kind, Mechanism, Modifier, Record
 
 
 class TermCost(NamedTuple):
@@ -299,7 +299,7 @@ class _Step(NamedTuple):
 _PREFETCHED: Final = {Kind.INCLUDE: RdType.TXT, Kind.MX: RdType.MX, Kind.A: RdType.A}
 
 
-@lru_cache(maxsize=256)  # by record text: providers' records recur in every tree
+@lru_cache(maxsize=TEXTS_KEPT)  # by record text: providers' records recur in every tree
 def _plan(text: str) -> tuple[_Step, ...]:
     """What the walk reads of a record that parses (``parse`` has it cached)."""
     record = parse(text)

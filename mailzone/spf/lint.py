@@ -40,7 +40,7 @@ from mailzone.spf.budget import Budget, static_cost, walk
 from mailzone.spf.check import RFC_LIMITS
 from mailzone.spf.literals import ip_literal_terms, split_term
 from mailzone.spf.parser import is_spf, parse
-from mailzone.spf.terms import Kind, Qualifier, Record
+from mailzone.spf.terms import TEXTS_KEPT, Kind, Qualifier, Record
 
 KNOWN_MODIFIERS = frozenset({"redirect", "exp"})
 # RFC 7208 3.4: keep the answer within 512 octets; 450 leaves room for the rest of it.
@@ -66,14 +66,10 @@ def lint_record(
     return [finding.at(domain) for finding in found] if domain else list(found)
 
 
-#: Distinct texts kept: a stack's recur; an audit's own texts are each asked while its
-#: domain is checked (a bound keeps a run over many domains in constant memory).
-_TEXTS = 256
-
 # The records of a stack repeat (one SPF text for many domains, judged by several faces):
 # each distinct text, with its strings, is judged once. Findings are frozen and the
 # tuple is copied into each caller's own list, so no caller can change another's.
-@lru_cache(maxsize=_TEXTS)
+@lru_cache(maxsize=TEXTS_KEPT)
 def _lint_text(text: str, strings: tuple[str, ...] | None) -> tuple[Finding, ...]:
     """``lint_record``'s findings, placed nowhere (``where`` empty)."""
     where = ""

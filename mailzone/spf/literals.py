@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from mailzone.names import ip_literal
+from mailzone.spf.terms import TEXTS_KEPT
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 _DOMAIN_TERMS = frozenset({"a", "mx", "include", "exists", "ptr"})
@@ -33,13 +34,10 @@ def split_term(term: str) -> tuple[str, str]:
     return body.lower(), ""
 
 
-#: Distinct texts kept (as the lint's: a stack's recur, an audit's are its domains' own).
-_TEXTS = 256
-
 # The records of a stack repeat (one SPF text for many domains) and the lint, the house
 # rule and the pack each scan the same text: each distinct text is scanned once. The
 # answer is a tuple of frozen terms, so the callers that share it cannot change it.
-@lru_cache(maxsize=_TEXTS)
+@lru_cache(maxsize=TEXTS_KEPT)
 def ip_literal_terms(text: str) -> tuple[IpTerm, ...]:
     """Every term of a record that names an IP address, grammar or no grammar."""
     out: list[IpTerm] = []

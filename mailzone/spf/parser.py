@@ -17,6 +17,7 @@ from functools import lru_cache, partial
 
 from mailzone.errors import SpfSyntaxError
 from mailzone.spf.terms import (
+    TEXTS_KEPT,
     VERSION,
     Escape,
     IPAddress,
@@ -65,10 +66,9 @@ def parse(text: str | bytes) -> Record:
     return _parse(text)
 
 
-# Bounded for runs over many domains: a domain's own text is asked again while its
-# checks run (32 domains at a time), providers' all the time; both stay in 256. A
-# larger bound only grows a long run's memory: the texts kept fill it slowly.
-@lru_cache(maxsize=256)
+# A domain's own text is asked again while its checks run (32 domains at a time),
+# providers' all the time: both stay in the bound.
+@lru_cache(maxsize=TEXTS_KEPT)
 def _parse_text(text: str) -> Record:
     return _parse(text)
 

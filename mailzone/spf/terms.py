@@ -12,10 +12,17 @@ import ipaddress
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import lru_cache
+from typing import Final
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 VERSION = "v=spf1"
+
+#: The distinct record texts each of the SPF package's per-text caches keeps (the
+#: parser's, the lint's, the literal scan's, the budget's plans): the texts of the domains
+#: in flight and the providers'. A larger bound only makes a long audit's memory grow,
+#: as the texts kept fill it slowly (bench/README.md, "Memory").
+TEXTS_KEPT: Final = 256
 
 
 class Qualifier(StrEnum):
